@@ -1,0 +1,21 @@
+//! Wire types of DevRev's identity REST API.
+//!
+//! Every type is named after the OpenAPI schema it mirrors (`rev-users-update-request` →
+//! [`rev_users::RevUsersUpdateRequest`]) and is shared by the server, which decodes requests
+//! and encodes responses, and the typed client, which does the reverse. Absent optional
+//! fields are skipped on output, never sent as `null`.
+
+pub mod accounts;
+pub mod common;
+pub mod dev_orgs;
+pub mod dev_users;
+pub mod error;
+pub mod rev_orgs;
+pub mod rev_users;
+pub mod sys_users;
+pub mod tags;
+
+pub use error::{ErrorBody, ErrorKind};
+
+/// The only API version this server speaks (`x-devrev-version`).
+pub const API_VERSION: &str = "2024-01-24";

@@ -1,0 +1,21 @@
+//! revdir's domain: ids, validated values, entities and commands, pure rules, and the
+//! `Store` traits that the SQLite and PostgreSQL backends implement.
+//!
+//! Nothing here does I/O. Requests arrive as `revdir-api` wire types, are parsed into
+//! commands holding only validated values ("parse, don't validate"), and views coming back
+//! from a store are rendered into wire types again.
+
+pub mod error;
+pub mod ids;
+pub mod orgs;
+pub mod pagination;
+pub mod scope;
+pub mod store;
+pub mod tags;
+pub mod time;
+pub mod users;
+pub mod values;
+
+pub use error::{StoreError, ValidationError};
+pub use revdir_api as api;
+pub use scope::{Actor, DevOrgScope};

@@ -1,0 +1,26 @@
+//! Who is calling, on behalf of which dev org: the first argument of every store call.
+
+use crate::ids::ObjectKind;
+
+/// A reference to a user of any kind inside one dev org.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct UserRef {
+    /// `DevUser`, `RevUser`, `SysUser` or `ServiceAccount`.
+    pub kind: ObjectKind,
+    /// The user's local id.
+    pub id: i64,
+}
+
+/// The authenticated actor making a request.
+pub type Actor = UserRef;
+
+/// The tenancy boundary: every store call is confined to `dev_org`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DevOrgScope {
+    /// The caller's dev org (local id).
+    pub dev_org: String,
+    /// The user the token belongs to; recorded as `created_by`/`modified_by`.
+    pub actor: Actor,
+    /// The token's `jti`, kept for audit.
+    pub token_id: String,
+}

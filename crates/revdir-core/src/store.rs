@@ -1,0 +1,197 @@
+//! The storage traits: one per family, gathered in [`Store`].
+//!
+//! Every method is one whole request step in one transaction, takes the caller's
+//! [`DevOrgScope`] first (except start-up and authentication, which precede any scope) and
+//! never sees wire types. Another dev org's object is `NotFound`, like a missing one.
+
+use async_trait::async_trait;
+
+use crate::error::StoreError;
+use crate::ids::ParsedId;
+use crate::orgs::{
+    AccountDraft, AccountFilter, AccountPatch, AccountView, DevOrgRecord, RevOrgDraft, RevOrgFilter,
+    RevOrgPatch, RevOrgView,
+};
+use crate::pagination::{Page, PageRequest};
+use crate::scope::{DevOrgScope, UserRef};
+use crate::tags::{TagDraft, TagPatch, TagView};
+use crate::time::Timestamp;
+use crate::users::{RevUserDraft, RevUserFilter, RevUserPatch, SysUserPatch, UserView};
+
+/// Result of a store call.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// A dev org just created, with its administrator.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewDevOrg {
+    /// The org.
+    pub org: DevOrgRecord,
+    /// Its admin dev user (`DEVU-1`).
+    pub admin: UserRef,
+}
+
+/// What the store keeps about an issued token: never the token itself.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TokenRecord {
+    /// The token's `jti`.
+    pub jti: String,
+    /// Dev org the token acts in.
+    pub dev_org: String,
+    /// The user the token authenticates.
+    pub subject: UserRef,
+    /// Token kind, such as `pat`.
+    pub token_type: String,
+    /// Issue time.
+    pub issued_at: Timestamp,
+    /// Expiry, if any.
+    pub expires_at: Option<Timestamp>,
+    /// Whether the token was revoked.
+    pub revoked: bool,
+}
+
+/// Dev orgs, bootstrap, signing keys and token records.
+#[async_trait]
+pub trait DevOrgStore {
+    /// Creates the first dev org, its admin and built-in sys user when the store has none.
+    /// Returns the new org, or `None` when one already existed. Safe to run from several
+    /// processes at once: exactly one creates.
+    async fn bootstrap(&self, now: Timestamp) -> StoreResult<Option<NewDevOrg>>;
+    /// Creates another dev org with its admin and built-in sys user.
+    async fn create_dev_org(&self, display_name: Option<String>, now: Timestamp) -> StoreResult<NewDevOrg>;
+    /// The first (default) dev org and its admin, if bootstrapped.
+    async fn default_dev_org(&self) -> StoreResult<Option<NewDevOrg>>;
+    /// The caller's dev org.
+    async fn get_dev_org(&self, scope: &DevOrgScope) -> StoreResult<DevOrgRecord>;
+    /// The HS256 signing key shared by every node; created on first use.
+    async fn signing_key(&self, fresh: Vec<u8>) -> StoreResult<Vec<u8>>;
+    /// Records an issued token.
+    async fn insert_token(&self, token: &TokenRecord) -> StoreResult<()>;
+    /// Looks up a token record and whether its subject may still act.
+    async fn token(&self, dev_org: &str, jti: &str) -> StoreResult<Option<(TokenRecord, bool)>>;
+}
+
+/// Dev users.
+#[async_trait]
+pub trait DevUserStore {
+    /// The calling dev user.
+    async fn get_dev_user(&self, scope: &DevOrgScope, id: i64) -> StoreResult<UserView>;
+}
+
+/// Rev users (contacts).
+#[async_trait]
+pub trait RevUserStore {
+    /// Creates a contact.
+    async fn create_rev_user(&self, scope: &DevOrgScope, draft: RevUserDraft, now: Timestamp) -> StoreResult<UserView>;
+    /// Reads a contact.
+    async fn get_rev_user(&self, scope: &DevOrgScope, id: &ParsedId) -> StoreResult<UserView>;
+    /// Applies a patch to a contact.
+    async fn update_rev_user(
+        &self,
+        scope: &DevOrgScope,
+        id: &ParsedId,
+        patch: RevUserPatch,
+        now: Timestamp,
+    ) -> StoreResult<UserView>;
+    /// Deletes a contact.
+    async fn delete_rev_user(&self, scope: &DevOrgScope, id: &ParsedId) -> StoreResult<()>;
+    /// Lists contacts.
+    async fn list_rev_users(
+        &self,
+        scope: &DevOrgScope,
+        filter: RevUserFilter,
+        page: PageRequest,
+    ) -> StoreResult<Page<UserView>>;
+}
+
+/// Sys users.
+#[async_trait]
+pub trait SysUserStore {
+    /// Lists sys users.
+    async fn list_sys_users(&self, scope: &DevOrgScope, page: PageRequest) -> StoreResult<Page<UserView>>;
+    /// Applies a patch to a sys user.
+    async fn update_sys_user(
+        &self,
+        scope: &DevOrgScope,
+        id: &ParsedId,
+        patch: SysUserPatch,
+        now: Timestamp,
+    ) -> StoreResult<UserView>;
+}
+
+/// Accounts.
+#[async_trait]
+pub trait AccountStore {
+    /// Creates an account and its default rev org.
+    async fn create_account(
+        &self,
+        scope: &DevOrgScope,
+        draft: AccountDraft,
+        now: Timestamp,
+    ) -> StoreResult<(AccountView, RevOrgView)>;
+    /// Reads an account.
+    async fn get_account(&self, scope: &DevOrgScope, id: &ParsedId) -> StoreResult<AccountView>;
+    /// Applies a patch.
+    async fn update_account(&self, scope: &DevOrgScope, patch: AccountPatch, now: Timestamp) -> StoreResult<AccountView>;
+    /// Deletes an account, its rev orgs, and detaches their contacts.
+    async fn delete_account(&self, scope: &DevOrgScope, id: &ParsedId) -> StoreResult<()>;
+    /// Lists accounts.
+    async fn list_accounts(
+        &self,
+        scope: &DevOrgScope,
+        filter: AccountFilter,
+        page: PageRequest,
+    ) -> StoreResult<Page<AccountView>>;
+}
+
+/// Rev orgs (workspaces).
+#[async_trait]
+pub trait RevOrgStore {
+    /// Creates a workspace.
+    async fn create_rev_org(&self, scope: &DevOrgScope, draft: RevOrgDraft, now: Timestamp) -> StoreResult<RevOrgView>;
+    /// Reads a workspace.
+    async fn get_rev_org(&self, scope: &DevOrgScope, id: &ParsedId) -> StoreResult<RevOrgView>;
+    /// Reads an account's default workspace.
+    async fn get_default_rev_org(&self, scope: &DevOrgScope, account: &ParsedId) -> StoreResult<RevOrgView>;
+    /// Applies a patch.
+    async fn update_rev_org(&self, scope: &DevOrgScope, patch: RevOrgPatch, now: Timestamp) -> StoreResult<RevOrgView>;
+    /// Deletes a workspace and detaches its contacts.
+    async fn delete_rev_org(&self, scope: &DevOrgScope, id: &ParsedId) -> StoreResult<()>;
+    /// Lists workspaces.
+    async fn list_rev_orgs(
+        &self,
+        scope: &DevOrgScope,
+        filter: RevOrgFilter,
+        page: PageRequest,
+    ) -> StoreResult<Page<RevOrgView>>;
+}
+
+/// Tags.
+#[async_trait]
+pub trait TagStore {
+    /// Creates a tag.
+    async fn create_tag(&self, scope: &DevOrgScope, draft: TagDraft, now: Timestamp) -> StoreResult<TagView>;
+    /// Reads a tag.
+    async fn get_tag(&self, scope: &DevOrgScope, id: &ParsedId) -> StoreResult<TagView>;
+    /// Applies a patch.
+    async fn update_tag(&self, scope: &DevOrgScope, patch: TagPatch, now: Timestamp) -> StoreResult<TagView>;
+    /// Deletes a tag and removes it from every object.
+    async fn delete_tag(&self, scope: &DevOrgScope, id: &ParsedId) -> StoreResult<()>;
+    /// Lists tags, optionally by name.
+    async fn list_tags(
+        &self,
+        scope: &DevOrgScope,
+        names: Option<Vec<String>>,
+        page: PageRequest,
+    ) -> StoreResult<Page<TagView>>;
+}
+
+/// Everything a revdir server needs from storage.
+pub trait Store:
+    DevOrgStore + DevUserStore + RevUserStore + SysUserStore + AccountStore + RevOrgStore + TagStore + Send + Sync
+{
+}
+
+impl<T> Store for T where
+    T: DevOrgStore + DevUserStore + RevUserStore + SysUserStore + AccountStore + RevOrgStore + TagStore + Send + Sync
+{
+}

@@ -1,0 +1,3 @@
+//! Request extractors.
+
+pub mod query;

@@ -1,0 +1,3 @@
+//! Black-box HTTP tests of revdir.
+
+mod spec;

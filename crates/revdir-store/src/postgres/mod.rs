@@ -1,0 +1,60 @@
+//! The PostgreSQL backend: a `PgPool` at READ COMMITTED; writes lock the rows they change
+//! with `SELECT … FOR UPDATE`, and serialization failures and deadlocks are retried.
+
+use std::time::Duration;
+
+use sqlx::postgres::PgPoolOptions;
+use sqlx::PgPool;
+
+use crate::{DatabaseUrl, StoreOptions};
+
+type Db = sqlx::Postgres;
+
+/// The PostgreSQL store.
+#[derive(Debug, Clone)]
+pub struct PgStore {
+    pool: PgPool,
+}
+
+impl PgStore {
+    /// Connects and migrates.
+    ///
+    /// # Errors
+    /// When the server cannot be reached or a migration fails.
+    pub async fn connect(url: &DatabaseUrl, o: StoreOptions) -> anyhow::Result<Self> {
+        let pool = PgPoolOptions::new()
+            .max_connections(o.max_connections.max(2))
+            .acquire_timeout(Duration::from_secs(30))
+            .connect(url.expose())
+            .await?;
+        sqlx::migrate!("migrations/postgres").run(&pool).await?;
+        Ok(Self { pool })
+    }
+
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, Db>, sqlx::Error> {
+        self.pool.begin().await
+    }
+
+    async fn begin_read(&self) -> Result<sqlx::Transaction<'static, Db>, sqlx::Error> {
+        self.pool.begin().await
+    }
+}
+
+/// Row lock taken by read-modify-write statements.
+const FOR_UPDATE: &str = " FOR UPDATE";
+
+/// SQL that is true when the JSON array in `column` holds any of the bound values.
+fn json_array_has_any(column: &str, placeholders: &str) -> String {
+    format!("EXISTS (SELECT 1 FROM jsonb_array_elements_text({column}::jsonb) j WHERE j IN ({placeholders}))")
+}
+
+fn is_retryable(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Database(d) => matches!(d.code().as_deref(), Some("40001" | "40P01")),
+        sqlx::Error::PoolTimedOut => true,
+        _ => false,
+    }
+}
+
+include!("../queries.rs");
+type Backend = PgStore;

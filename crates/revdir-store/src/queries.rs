@@ -1,0 +1,2337 @@
+// Query code shared by both backends. This file is `include!`d by `sqlite/mod.rs` and
+// `postgres/mod.rs`; each supplies `Db`, `Backend`, `begin_write`, `begin_read`,
+// `FOR_UPDATE`, `json_array_has_any` and `is_retryable`. The SQL uses `$n` placeholders,
+// which both drivers accept, and integer timestamps, so one text serves both engines.
+
+use std::collections::{HashMap, HashSet};
+
+use async_trait::async_trait;
+use revdir_core::error::{StoreError, ValidationError};
+use revdir_core::ids::{display_id, don, ObjectKind, ParsedId};
+use revdir_core::orgs::{
+    AccountDraft, AccountFilter, AccountPatch, AccountRecord, AccountView, DevOrgRecord, RevOrgDraft,
+    RevOrgFilter, RevOrgPatch, RevOrgRecord, RevOrgView,
+};
+use revdir_core::pagination::{Page, PageRequest};
+use revdir_core::scope::{DevOrgScope, UserRef};
+use revdir_core::store::{
+    AccountStore, DevOrgStore, DevUserStore, NewDevOrg, RevOrgStore, RevUserStore, StoreResult,
+    SysUserStore, TagStore, TokenRecord,
+};
+use revdir_core::tags::{check_value, TagAssignment, TagDraft, TagFilterEntry, TagLinkData, TagPatch, TagRecord, TagView};
+use revdir_core::time::Timestamp;
+use revdir_core::users::{
+    parse_state, state_name, OrgSummaryData, RevUserDraft, RevUserFilter, RevUserPatch, SysUserPatch,
+    TimeRange, UserRecord, UserSummaryData, UserView,
+};
+use serde_json::Value;
+
+type Conn = <Db as sqlx::Database>::Connection;
+type Tx = sqlx::Transaction<'static, Db>;
+
+/// How many times a transaction that lost a lock race is tried in all.
+const ATTEMPTS: u32 = 8;
+
+// ---------------------------------------------------------------------------------------
+// SQL building
+
+/// A value bound to a placeholder.
+#[derive(Debug, Clone)]
+enum Arg {
+    I64(i64),
+    Text(String),
+    Bool(bool),
+}
+
+/// SQL text with its bound values; `arg` appends a value and returns its placeholder.
+#[derive(Debug, Clone, Default)]
+struct Sql {
+    text: String,
+    args: Vec<Arg>,
+}
+
+impl Sql {
+    fn new(text: &str) -> Self {
+        Self { text: text.to_owned(), args: Vec::new() }
+    }
+
+    fn push(&mut self, text: &str) -> &mut Self {
+        self.text.push_str(text);
+        self
+    }
+
+    fn arg(&mut self, a: Arg) -> String {
+        self.args.push(a);
+        format!("${}", self.args.len())
+    }
+
+    fn text_arg(&mut self, s: &str) -> String {
+        self.arg(Arg::Text(s.to_owned()))
+    }
+
+    fn int_arg(&mut self, n: i64) -> String {
+        self.arg(Arg::I64(n))
+    }
+
+    /// Placeholders for a list of texts, comma-separated.
+    fn text_list(&mut self, items: &[String]) -> String {
+        items.iter().map(|s| self.text_arg(s)).collect::<Vec<_>>().join(", ")
+    }
+
+    fn int_list(&mut self, items: &[i64]) -> String {
+        items.iter().map(|n| self.int_arg(*n)).collect::<Vec<_>>().join(", ")
+    }
+
+    fn query_as<'q, R>(&'q self) -> sqlx::query::QueryAs<'q, Db, R, <Db as sqlx::Database>::Arguments<'q>>
+    where
+        R: for<'r> sqlx::FromRow<'r, <Db as sqlx::Database>::Row>,
+    {
+        let mut q = sqlx::query_as::<Db, R>(&self.text);
+        for a in &self.args {
+            q = match a {
+                Arg::I64(n) => q.bind(*n),
+                Arg::Text(s) => q.bind(s.as_str()),
+                Arg::Bool(b) => q.bind(*b),
+            };
+        }
+        q
+    }
+}
+
+/// Maps a driver error: lock races become `Unavailable` (retried), unique violations
+/// `Conflict`, everything else `Internal`.
+fn db_err(e: sqlx::Error) -> StoreError {
+    if is_retryable(&e) {
+        return StoreError::Unavailable(format!("database busy: {e}"));
+    }
+    if let sqlx::Error::Database(d) = &e {
+        if d.kind() == sqlx::error::ErrorKind::UniqueViolation {
+            return StoreError::Conflict("a unique value of this request is already in use".into());
+        }
+    }
+    StoreError::Internal(anyhow::Error::new(e))
+}
+
+/// Runs a transaction body again while it fails with a lock race, then gives up with 503.
+macro_rules! retrying {
+    ($body:expr) => {{
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match $body.await {
+                Err(StoreError::Unavailable(_)) if attempt < ATTEMPTS => {
+                    tokio::time::sleep(std::time::Duration::from_millis(5 * u64::from(attempt))).await;
+                }
+                other => break other,
+            }
+        }
+    }};
+}
+
+fn code(kind: ObjectKind) -> &'static str {
+    kind.don_type()
+}
+
+fn user_ref(kind: Option<String>, id: Option<i64>) -> Option<UserRef> {
+    match (kind.as_deref().and_then(ObjectKind::from_don_type), id) {
+        (Some(kind), Some(id)) => Some(UserRef { kind, id }),
+        _ => None,
+    }
+}
+
+fn json_list(s: &str) -> Vec<String> {
+    serde_json::from_str(s).unwrap_or_default()
+}
+
+fn to_json(v: &[String]) -> String {
+    serde_json::to_string(v).unwrap_or_else(|_| "[]".into())
+}
+
+fn random_alnum(len: usize) -> String {
+    use rand::distributions::Alphanumeric;
+    use rand::Rng as _;
+    rand::thread_rng().sample_iter(&Alphanumeric).take(len).map(char::from).collect()
+}
+
+/// The later of `now` and just after `previous`: `modified_date` always moves forward.
+fn after(previous: Timestamp, now: Timestamp) -> Timestamp {
+    now.max(Timestamp::from_millis(previous.millis() + 1))
+}
+
+async fn next_id(conn: &mut Conn, org: &str, kind: &str) -> StoreResult<i64> {
+    sqlx::query_scalar::<Db, i64>(
+        "INSERT INTO id_counters (dev_org_id, kind, value) VALUES ($1, $2, 1) \
+         ON CONFLICT (dev_org_id, kind) DO UPDATE SET value = id_counters.value + 1 RETURNING value",
+    )
+    .bind(org)
+    .bind(kind)
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(db_err)
+}
+
+// ---------------------------------------------------------------------------------------
+// Pagination
+
+/// A sortable column: its request name, its SQL expression and whether it is an integer.
+struct SortCol {
+    name: &'static str,
+    expr: &'static str,
+    int: bool,
+}
+
+/// The ordered key columns of a page request, with the id as the final tie-breaker.
+fn key_columns<'a>(page: &PageRequest, cols: &'a [SortCol], id: &'a SortCol) -> Vec<(&'a SortCol, bool)> {
+    let mut out: Vec<(&SortCol, bool)> = page
+        .sort
+        .iter()
+        .filter_map(|k| cols.iter().find(|c| c.name == k.field).map(|c| (c, k.desc)))
+        .collect();
+    out.push((id, false));
+    out
+}
+
+fn bind_key(sql: &mut Sql, col: &SortCol, v: &Value) -> StoreResult<String> {
+    let bad = || StoreError::Invalid(ValidationError::bad_request("cursor: not a cursor this server issued"));
+    Ok(if col.int { sql.int_arg(v.as_i64().ok_or_else(bad)?) } else { sql.text_arg(v.as_str().ok_or_else(bad)?) })
+}
+
+/// Appends `AND (rows strictly beyond `keys` in walking direction)`.
+fn keyset(sql: &mut Sql, keys_cols: &[(&SortCol, bool)], keys: &[Value], forward: bool) -> StoreResult<()> {
+    let mut ors = Vec::new();
+    for i in 0..keys_cols.len() {
+        let mut ands = Vec::new();
+        for (j, (col, _)) in keys_cols.iter().enumerate().take(i) {
+            let p = bind_key(sql, col, &keys[j])?;
+            ands.push(format!("{} = {p}", col.expr));
+        }
+        let (col, desc) = keys_cols[i];
+        let op = if desc == forward { "<" } else { ">" };
+        let p = bind_key(sql, col, &keys[i])?;
+        ands.push(format!("{} {op} {p}", col.expr));
+        ors.push(format!("({})", ands.join(" AND ")));
+    }
+    sql.push(&format!(" AND ({})", ors.join(" OR ")));
+    Ok(())
+}
+
+fn order_by(keys_cols: &[(&SortCol, bool)], forward: bool) -> String {
+    let parts: Vec<String> = keys_cols
+        .iter()
+        .map(|(c, desc)| format!("{} {}", c.expr, if *desc != forward { "ASC" } else { "DESC" }))
+        .collect();
+    format!(" ORDER BY {}", parts.join(", "))
+}
+
+/// Fetches one page of ids in sort order. `base` selects `CAST(id AS TEXT)` with every filter
+/// applied; returns the ids and whether more rows lie beyond in the walking direction.
+async fn page_ids(
+    conn: &mut Conn,
+    base: &Sql,
+    keys_cols: &[(&SortCol, bool)],
+    page: &PageRequest,
+) -> StoreResult<(Vec<String>, bool)> {
+    let forward = !page.before;
+    let mut sql = base.clone();
+    if let Some(c) = &page.cursor {
+        keyset(&mut sql, keys_cols, &c.keys, forward)?;
+    }
+    sql.push(&order_by(keys_cols, forward));
+    let limit = sql.int_arg(i64::from(page.limit) + 1);
+    sql.push(&format!(" LIMIT {limit}"));
+    let mut ids: Vec<(String,)> = sql.query_as().fetch_all(&mut *conn).await.map_err(db_err)?;
+    let more = ids.len() > page.limit as usize;
+    ids.truncate(page.limit as usize);
+    if !forward {
+        ids.reverse();
+    }
+    Ok((ids.into_iter().map(|(id,)| id).collect(), more))
+}
+
+async fn exists_beyond(
+    conn: &mut Conn,
+    base: &Sql,
+    keys_cols: &[(&SortCol, bool)],
+    keys: &[Value],
+    forward: bool,
+) -> StoreResult<bool> {
+    let mut sql = base.clone();
+    keyset(&mut sql, keys_cols, keys, forward)?;
+    sql.push(" LIMIT 1");
+    let row: Option<(String,)> = sql.query_as().fetch_optional(&mut *conn).await.map_err(db_err)?;
+    Ok(row.is_some())
+}
+
+/// Runs a whole list request: page of ids, the family's loader, and both cursors.
+async fn list_page<V>(
+    conn: &mut Conn,
+    base: &Sql,
+    cols: &[SortCol],
+    id_col: &SortCol,
+    page: &PageRequest,
+    load: impl AsyncLoad<V>,
+    keys_of: impl Fn(&V, &[(&SortCol, bool)]) -> Vec<Value>,
+) -> StoreResult<Page<V>> {
+    let keys_cols = key_columns(page, cols, id_col);
+    let (ids, more) = page_ids(conn, base, &keys_cols, page).await?;
+    let items = load.load(conn, ids).await?;
+    let forward = !page.before;
+    let first = items.first().map(|v| keys_of(v, &keys_cols));
+    let last = items.last().map(|v| keys_of(v, &keys_cols));
+    let cursor_keys = page.cursor.as_ref().map(|c| c.keys.clone());
+    let (mut next, mut prev) = (None, None);
+    if forward {
+        if more {
+            next = last.clone().map(|k| page.cursor_at(k, false));
+        }
+        if let Some(anchor) = first.clone().or(cursor_keys.clone()).filter(|_| page.cursor.is_some()) {
+            if exists_beyond(conn, base, &keys_cols, &anchor, false).await? {
+                prev = Some(page.cursor_at(anchor, true));
+            }
+        }
+    } else {
+        if more {
+            prev = first.clone().map(|k| page.cursor_at(k, true));
+        }
+        if let Some(anchor) = last.clone().or(cursor_keys).filter(|_| page.cursor.is_some()) {
+            if exists_beyond(conn, base, &keys_cols, &anchor, true).await? {
+                next = Some(page.cursor_at(anchor, false));
+            }
+        }
+    }
+    Ok(Page { items, next_cursor: next, prev_cursor: prev })
+}
+
+/// Loads the views of a family for a list of ids, in that order.
+trait AsyncLoad<V> {
+    fn load(
+        self,
+        conn: &mut Conn,
+        ids: Vec<String>,
+    ) -> impl std::future::Future<Output = StoreResult<Vec<V>>> + Send;
+}
+
+struct LoadUsers<'a> {
+    org: &'a str,
+    kind: ObjectKind,
+}
+
+impl AsyncLoad<UserView> for LoadUsers<'_> {
+    async fn load(self, conn: &mut Conn, ids: Vec<String>) -> StoreResult<Vec<UserView>> {
+        let nums: Vec<i64> = ids.iter().filter_map(|s| s.parse().ok()).collect();
+        load_users(conn, self.org, self.kind, &nums).await
+    }
+}
+
+struct LoadAccounts<'a> {
+    org: &'a str,
+}
+
+impl AsyncLoad<AccountView> for LoadAccounts<'_> {
+    async fn load(self, conn: &mut Conn, ids: Vec<String>) -> StoreResult<Vec<AccountView>> {
+        let nums: Vec<i64> = ids.iter().filter_map(|s| s.parse().ok()).collect();
+        load_accounts(conn, self.org, &nums).await
+    }
+}
+
+struct LoadRevOrgs<'a> {
+    org: &'a str,
+}
+
+impl AsyncLoad<RevOrgView> for LoadRevOrgs<'_> {
+    async fn load(self, conn: &mut Conn, ids: Vec<String>) -> StoreResult<Vec<RevOrgView>> {
+        load_rev_orgs(conn, self.org, &ids).await
+    }
+}
+
+struct LoadTags<'a> {
+    org: &'a str,
+}
+
+impl AsyncLoad<TagView> for LoadTags<'_> {
+    async fn load(self, conn: &mut Conn, ids: Vec<String>) -> StoreResult<Vec<TagView>> {
+        let nums: Vec<i64> = ids.iter().filter_map(|s| s.parse().ok()).collect();
+        load_tags(conn, self.org, &nums).await
+    }
+}
+
+/// Orders loaded views to match the id list from the page query.
+fn in_order<V>(ids: &[String], mut views: HashMap<String, V>) -> Vec<V> {
+    ids.iter().filter_map(|id| views.remove(id)).collect()
+}
+
+// ---------------------------------------------------------------------------------------
+// Filters shared by several lists
+
+fn filter_in_text(sql: &mut Sql, expr: &str, values: Option<&Vec<String>>) {
+    if let Some(values) = values {
+        if values.is_empty() {
+            sql.push(" AND 1 = 0");
+        } else {
+            let ps = sql.text_list(values);
+            sql.push(&format!(" AND {expr} IN ({ps})"));
+        }
+    }
+}
+
+fn filter_in_int(sql: &mut Sql, expr: &str, values: Option<&Vec<i64>>) {
+    if let Some(values) = values {
+        if values.is_empty() {
+            sql.push(" AND 1 = 0");
+        } else {
+            let ps = sql.int_list(values);
+            sql.push(&format!(" AND {expr} IN ({ps})"));
+        }
+    }
+}
+
+fn filter_json_any(sql: &mut Sql, column: &str, values: Option<&Vec<String>>) {
+    if let Some(values) = values {
+        if values.is_empty() {
+            sql.push(" AND 1 = 0");
+        } else {
+            let ps = sql.text_list(values);
+            sql.push(&format!(" AND {}", json_array_has_any(column, &ps)));
+        }
+    }
+}
+
+fn filter_range(sql: &mut Sql, expr: &str, range: Option<&TimeRange>) {
+    if let Some(r) = range {
+        if let Some(a) = r.after {
+            let p = sql.int_arg(a.millis());
+            sql.push(&format!(" AND {expr} >= {p}"));
+        }
+        if let Some(b) = r.before {
+            let p = sql.int_arg(b.millis());
+            sql.push(&format!(" AND {expr} <= {p}"));
+        }
+    }
+}
+
+fn filter_created_by(sql: &mut Sql, alias: &str, refs: Option<&Vec<UserRef>>) {
+    if let Some(refs) = refs {
+        if refs.is_empty() {
+            sql.push(" AND 1 = 0");
+            return;
+        }
+        let mut ors = Vec::new();
+        for r in refs {
+            let k = sql.text_arg(code(r.kind));
+            let i = sql.int_arg(r.id);
+            ors.push(format!("({alias}.created_by_kind = {k} AND {alias}.created_by_id = {i})"));
+        }
+        sql.push(&format!(" AND ({})", ors.join(" OR ")));
+    }
+}
+
+fn filter_tags(sql: &mut Sql, alias: &str, object_kind: &str, tags: Option<&Vec<TagFilterEntry>>) {
+    let Some(tags) = tags else { return };
+    let mut ors = Vec::new();
+    for (id, value) in tags {
+        let Some(id) = id else { continue };
+        let i = sql.int_arg(*id);
+        match value {
+            Some(v) => {
+                let p = sql.text_arg(v);
+                ors.push(format!("(l.tag_id = {i} AND l.value = {p})"));
+            }
+            None => ors.push(format!("l.tag_id = {i}")),
+        }
+    }
+    if ors.is_empty() {
+        sql.push(" AND 1 = 0");
+        return;
+    }
+    let k = sql.text_arg(object_kind);
+    sql.push(&format!(
+        " AND EXISTS (SELECT 1 FROM tag_links l WHERE l.dev_org_id = {alias}.dev_org_id AND l.object_kind = {k} \
+         AND l.object_id = CAST({alias}.id AS TEXT) AND ({}))",
+        ors.join(" OR ")
+    ));
+}
+
+fn filter_refs(sql: &mut Sql, alias: &str, namespace: &str, values: Option<&Vec<String>>) {
+    if let Some(values) = values {
+        if values.is_empty() {
+            sql.push(" AND 1 = 0");
+            return;
+        }
+        let ns = sql.text_arg(namespace);
+        let ps = sql.text_list(values);
+        sql.push(&format!(
+            " AND EXISTS (SELECT 1 FROM external_refs x WHERE x.dev_org_id = {alias}.dev_org_id AND x.namespace = {ns} \
+             AND x.object_id = CAST({alias}.id AS TEXT) AND x.value IN ({ps}))"
+        ));
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Shared pieces: summaries, tags, external refs
+
+#[derive(sqlx::FromRow)]
+struct SummaryRow {
+    kind: String,
+    id: i64,
+    display_name: Option<String>,
+    email: Option<String>,
+    full_name: Option<String>,
+    state: String,
+    external_ref: Option<String>,
+    rev_org_id: Option<String>,
+    rev_org_name: Option<String>,
+}
+
+async fn user_summaries(
+    conn: &mut Conn,
+    org: &str,
+    refs: impl IntoIterator<Item = UserRef>,
+) -> StoreResult<HashMap<UserRef, UserSummaryData>> {
+    let refs: HashSet<UserRef> = refs.into_iter().collect();
+    if refs.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let mut sql = Sql::new("");
+    let o = sql.text_arg(org);
+    let mut ors = Vec::new();
+    for r in &refs {
+        let k = sql.text_arg(code(r.kind));
+        let i = sql.int_arg(r.id);
+        ors.push(format!("(u.kind = {k} AND u.id = {i})"));
+    }
+    sql.push(&format!(
+        "SELECT u.kind, u.id, u.display_name, u.email, u.full_name, u.state, u.external_ref, u.rev_org_id, \
+         r.display_name AS rev_org_name FROM users u LEFT JOIN rev_orgs r ON r.dev_org_id = u.dev_org_id \
+         AND r.id = u.rev_org_id WHERE u.dev_org_id = {o} AND ({})",
+        ors.join(" OR ")
+    ));
+    let rows: Vec<SummaryRow> = sql.query_as().fetch_all(&mut *conn).await.map_err(db_err)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| {
+            let kind = ObjectKind::from_don_type(&r.kind)?;
+            let user = UserRef { kind, id: r.id };
+            let rev_org = r.rev_org_id.map(|id| OrgSummaryData {
+                kind: ObjectKind::RevOrg,
+                id,
+                display_name: r.rev_org_name,
+            });
+            Some((
+                user,
+                UserSummaryData {
+                    user,
+                    display_name: r.display_name,
+                    email: r.email,
+                    full_name: r.full_name,
+                    state: parse_state(&r.state),
+                    external_ref: r.external_ref,
+                    rev_org,
+                },
+            ))
+        })
+        .collect())
+}
+
+#[derive(sqlx::FromRow)]
+struct TagLinkRow {
+    object_id: String,
+    tag_id: i64,
+    value: Option<String>,
+    name: String,
+    color: Option<String>,
+}
+
+async fn tag_links(
+    conn: &mut Conn,
+    org: &str,
+    object_kind: &str,
+    ids: &[String],
+) -> StoreResult<HashMap<String, Vec<TagLinkData>>> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let mut sql = Sql::new("");
+    let o = sql.text_arg(org);
+    let k = sql.text_arg(object_kind);
+    let ps = sql.text_list(ids);
+    sql.push(&format!(
+        "SELECT l.object_id, l.tag_id, l.value, t.name, t.color FROM tag_links l JOIN tags t \
+         ON t.dev_org_id = l.dev_org_id AND t.id = l.tag_id WHERE l.dev_org_id = {o} AND l.object_kind = {k} \
+         AND l.object_id IN ({ps}) ORDER BY l.object_id, l.position"
+    ));
+    let rows: Vec<TagLinkRow> = sql.query_as().fetch_all(&mut *conn).await.map_err(db_err)?;
+    let mut out: HashMap<String, Vec<TagLinkData>> = HashMap::new();
+    for r in rows {
+        out.entry(r.object_id).or_default().push(TagLinkData {
+            tag_id: r.tag_id,
+            name: r.name,
+            color: r.color,
+            value: r.value,
+        });
+    }
+    Ok(out)
+}
+
+/// Replaces an object's tags after checking every tag exists in the org and every value is
+/// allowed (§8.3).
+async fn write_tag_links(
+    conn: &mut Conn,
+    org: &str,
+    object_kind: &str,
+    object_id: &str,
+    tags: &[TagAssignment],
+) -> StoreResult<()> {
+    let mut resolved = Vec::with_capacity(tags.len());
+    for (i, t) in tags.iter().enumerate() {
+        let field = format!("tags[{i}].id");
+        let missing = || {
+            StoreError::Invalid(ValidationError::not_permitted(&field, format!("tag {} does not exist", t_display(&t.id))))
+        };
+        let id = t.id.number_in(org).ok_or_else(missing)?;
+        let tag = fetch_tag(conn, org, id, false).await?.ok_or_else(missing)?;
+        check_value(i, t.value.as_deref(), &tag)?;
+        if resolved.iter().any(|(r, _): &(i64, Option<String>)| *r == id) {
+            return Err(StoreError::Invalid(ValidationError::not_permitted(&field, "the same tag is given twice")));
+        }
+        resolved.push((id, t.value.clone()));
+    }
+    sqlx::query::<Db>("DELETE FROM tag_links WHERE dev_org_id = $1 AND object_kind = $2 AND object_id = $3")
+        .bind(org)
+        .bind(object_kind)
+        .bind(object_id)
+        .execute(&mut *conn)
+        .await
+        .map_err(db_err)?;
+    for (pos, (tag_id, value)) in resolved.into_iter().enumerate() {
+        sqlx::query::<Db>(
+            "INSERT INTO tag_links (dev_org_id, object_kind, object_id, position, tag_id, value) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(org)
+        .bind(object_kind)
+        .bind(object_id)
+        .bind(pos as i64)
+        .bind(tag_id)
+        .bind(value)
+        .execute(&mut *conn)
+        .await
+        .map_err(db_err)?;
+    }
+    Ok(())
+}
+
+fn t_display(id: &ParsedId) -> String {
+    display_id(ObjectKind::Tag, &id.local).unwrap_or_else(|| id.local.clone())
+}
+
+async fn delete_tag_links(conn: &mut Conn, org: &str, object_kind: &str, object_id: &str) -> StoreResult<()> {
+    sqlx::query::<Db>("DELETE FROM tag_links WHERE dev_org_id = $1 AND object_kind = $2 AND object_id = $3")
+        .bind(org)
+        .bind(object_kind)
+        .bind(object_id)
+        .execute(&mut *conn)
+        .await
+        .map_err(db_err)?;
+    Ok(())
+}
+
+/// Makes `values` the external refs of one object, refusing values another object holds.
+async fn claim_refs(
+    conn: &mut Conn,
+    org: &str,
+    namespace: ObjectKind,
+    object_id: &str,
+    values: &[String],
+    field: &str,
+) -> StoreResult<()> {
+    let ns = code(namespace);
+    if !values.is_empty() {
+        let mut sql = Sql::new("");
+        let o = sql.text_arg(org);
+        let n = sql.text_arg(ns);
+        let me = sql.text_arg(object_id);
+        let ps = sql.text_list(values);
+        sql.push(&format!(
+            "SELECT value, object_id FROM external_refs WHERE dev_org_id = {o} AND namespace = {n} \
+             AND object_id <> {me} AND value IN ({ps}) LIMIT 1"
+        ));
+        let taken: Option<(String, String)> = sql.query_as().fetch_optional(&mut *conn).await.map_err(db_err)?;
+        if let Some((value, holder)) = taken {
+            let holder = display_id(namespace, &holder).unwrap_or(holder);
+            return Err(StoreError::Conflict(format!("{field} {value} is already used by {holder}")));
+        }
+    }
+    sqlx::query::<Db>("DELETE FROM external_refs WHERE dev_org_id = $1 AND namespace = $2 AND object_id = $3")
+        .bind(org)
+        .bind(ns)
+        .bind(object_id)
+        .execute(&mut *conn)
+        .await
+        .map_err(db_err)?;
+    let mut seen = HashSet::new();
+    for v in values {
+        if !seen.insert(v) {
+            continue;
+        }
+        sqlx::query::<Db>("INSERT INTO external_refs (dev_org_id, namespace, value, object_id) VALUES ($1, $2, $3, $4)")
+            .bind(org)
+            .bind(ns)
+            .bind(v)
+            .bind(object_id)
+            .execute(&mut *conn)
+            .await
+            .map_err(|e| match db_err(e) {
+                StoreError::Conflict(_) => StoreError::Conflict(format!("{field} {v} is already in use")),
+                other => other,
+            })?;
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// Users
+
+const USER_COLS: &str = "u.kind, u.id, u.display_name, u.full_name, u.email, u.phone_numbers, u.state, \
+    u.description, u.external_ref, u.external_refs, u.is_verified, u.rev_org_id, u.created_by_kind, \
+    u.created_by_id, u.created_date, u.modified_by_kind, u.modified_by_id, u.modified_date";
+
+#[derive(sqlx::FromRow)]
+struct UserRow {
+    kind: String,
+    id: i64,
+    display_name: Option<String>,
+    full_name: Option<String>,
+    email: Option<String>,
+    phone_numbers: String,
+    state: String,
+    description: Option<String>,
+    external_ref: Option<String>,
+    external_refs: String,
+    is_verified: bool,
+    rev_org_id: Option<String>,
+    created_by_kind: Option<String>,
+    created_by_id: Option<i64>,
+    created_date: i64,
+    modified_by_kind: Option<String>,
+    modified_by_id: Option<i64>,
+    modified_date: i64,
+}
+
+impl UserRow {
+    fn into_record(self) -> Option<UserRecord> {
+        Some(UserRecord {
+            user: UserRef { kind: ObjectKind::from_don_type(&self.kind)?, id: self.id },
+            display_name: self.display_name,
+            full_name: self.full_name,
+            email: self.email,
+            phone_numbers: json_list(&self.phone_numbers),
+            state: parse_state(&self.state),
+            description: self.description,
+            external_ref: self.external_ref,
+            external_refs: json_list(&self.external_refs),
+            is_verified: self.is_verified,
+            rev_org: self.rev_org_id,
+            created_by: user_ref(self.created_by_kind, self.created_by_id),
+            created_date: Timestamp::from_millis(self.created_date),
+            modified_by: user_ref(self.modified_by_kind, self.modified_by_id),
+            modified_date: Timestamp::from_millis(self.modified_date),
+        })
+    }
+}
+
+async fn fetch_user(conn: &mut Conn, org: &str, kind: ObjectKind, id: i64, lock: bool) -> StoreResult<Option<UserRecord>> {
+    let lock = if lock { FOR_UPDATE } else { "" };
+    let row: Option<UserRow> = sqlx::query_as::<Db, UserRow>(&format!(
+        "SELECT {USER_COLS} FROM users u WHERE u.dev_org_id = $1 AND u.kind = $2 AND u.id = $3{lock}"
+    ))
+    .bind(org)
+    .bind(code(kind))
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(db_err)?;
+    Ok(row.and_then(UserRow::into_record))
+}
+
+async fn hydrate_users(conn: &mut Conn, org: &str, records: Vec<UserRecord>) -> StoreResult<Vec<UserView>> {
+    let refs = records.iter().flat_map(|r| [r.created_by, r.modified_by]).flatten();
+    let summaries = user_summaries(conn, org, refs.collect::<Vec<_>>()).await?;
+    let rev_org_ids: Vec<String> = records.iter().filter_map(|r| r.rev_org.clone()).collect::<HashSet<_>>().into_iter().collect();
+    let mut org_names = HashMap::new();
+    if !rev_org_ids.is_empty() {
+        let mut sql = Sql::new("");
+        let o = sql.text_arg(org);
+        let ps = sql.text_list(&rev_org_ids);
+        sql.push(&format!("SELECT id, display_name FROM rev_orgs WHERE dev_org_id = {o} AND id IN ({ps})"));
+        let rows: Vec<(String, String)> = sql.query_as().fetch_all(&mut *conn).await.map_err(db_err)?;
+        org_names.extend(rows);
+    }
+    let rev_ids: Vec<String> =
+        records.iter().filter(|r| r.user.kind == ObjectKind::RevUser).map(|r| r.user.id.to_string()).collect();
+    let mut links = tag_links(conn, org, code(ObjectKind::RevUser), &rev_ids).await?;
+    Ok(records
+        .into_iter()
+        .map(|record| UserView {
+            created_by: record.created_by.and_then(|r| summaries.get(&r).cloned()),
+            modified_by: record.modified_by.and_then(|r| summaries.get(&r).cloned()),
+            rev_org: record.rev_org.as_ref().map(|id| OrgSummaryData {
+                kind: ObjectKind::RevOrg,
+                id: id.clone(),
+                display_name: org_names.get(id).cloned(),
+            }),
+            tags: if record.user.kind == ObjectKind::RevUser {
+                links.remove(&record.user.id.to_string()).unwrap_or_default()
+            } else {
+                Vec::new()
+            },
+            record,
+        })
+        .collect())
+}
+
+async fn user_view(conn: &mut Conn, org: &str, kind: ObjectKind, id: i64) -> StoreResult<Option<UserView>> {
+    let Some(rec) = fetch_user(conn, org, kind, id, false).await? else { return Ok(None) };
+    Ok(hydrate_users(conn, org, vec![rec]).await?.into_iter().next())
+}
+
+async fn load_users(conn: &mut Conn, org: &str, kind: ObjectKind, ids: &[i64]) -> StoreResult<Vec<UserView>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut sql = Sql::new("");
+    let o = sql.text_arg(org);
+    let k = sql.text_arg(code(kind));
+    let ps = sql.int_list(ids);
+    sql.push(&format!("SELECT {USER_COLS} FROM users u WHERE u.dev_org_id = {o} AND u.kind = {k} AND u.id IN ({ps})"));
+    let rows: Vec<UserRow> = sql.query_as().fetch_all(&mut *conn).await.map_err(db_err)?;
+    let records: Vec<UserRecord> = rows.into_iter().filter_map(UserRow::into_record).collect();
+    let views = hydrate_users(conn, org, records).await?;
+    let by_id = views.into_iter().map(|v| (v.record.user.id.to_string(), v)).collect();
+    Ok(in_order(&ids.iter().map(i64::to_string).collect::<Vec<_>>(), by_id))
+}
+
+async fn insert_user(conn: &mut Conn, org: &str, r: &UserRecord) -> StoreResult<()> {
+    sqlx::query::<Db>(
+        "INSERT INTO users (dev_org_id, kind, id, display_name, full_name, email, email_lower, phone_numbers, state, \
+         description, external_ref, external_refs, is_verified, rev_org_id, created_by_kind, created_by_id, \
+         created_date, modified_by_kind, modified_by_id, modified_date) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)",
+    )
+    .bind(org)
+    .bind(code(r.user.kind))
+    .bind(r.user.id)
+    .bind(&r.display_name)
+    .bind(&r.full_name)
+    .bind(&r.email)
+    .bind(r.email.as_ref().map(|e| e.to_lowercase()))
+    .bind(to_json(&r.phone_numbers))
+    .bind(state_name(r.state))
+    .bind(&r.description)
+    .bind(&r.external_ref)
+    .bind(to_json(&r.external_refs))
+    .bind(r.is_verified)
+    .bind(&r.rev_org)
+    .bind(r.created_by.map(|u| code(u.kind)))
+    .bind(r.created_by.map(|u| u.id))
+    .bind(r.created_date.millis())
+    .bind(r.modified_by.map(|u| code(u.kind)))
+    .bind(r.modified_by.map(|u| u.id))
+    .bind(r.modified_date.millis())
+    .execute(&mut *conn)
+    .await
+    .map_err(db_err)?;
+    Ok(())
+}
+
+async fn save_user(conn: &mut Conn, org: &str, r: &UserRecord) -> StoreResult<()> {
+    sqlx::query::<Db>(
+        "UPDATE users SET display_name = $4, full_name = $5, email = $6, email_lower = $7, phone_numbers = $8, \
+         state = $9, description = $10, external_ref = $11, external_refs = $12, is_verified = $13, rev_org_id = $14, \
+         modified_by_kind = $15, modified_by_id = $16, modified_date = $17 \
+         WHERE dev_org_id = $1 AND kind = $2 AND id = $3",
+    )
+    .bind(org)
+    .bind(code(r.user.kind))
+    .bind(r.user.id)
+    .bind(&r.display_name)
+    .bind(&r.full_name)
+    .bind(&r.email)
+    .bind(r.email.as_ref().map(|e| e.to_lowercase()))
+    .bind(to_json(&r.phone_numbers))
+    .bind(state_name(r.state))
+    .bind(&r.description)
+    .bind(&r.external_ref)
+    .bind(to_json(&r.external_refs))
+    .bind(r.is_verified)
+    .bind(&r.rev_org)
+    .bind(r.modified_by.map(|u| code(u.kind)))
+    .bind(r.modified_by.map(|u| u.id))
+    .bind(r.modified_date.millis())
+    .execute(&mut *conn)
+    .await
+    .map_err(db_err)?;
+    Ok(())
+}
+
+/// Every external id a contact holds: its `external_ref` and its `external_refs`.
+fn rev_user_refs(r: &UserRecord) -> Vec<String> {
+    let mut all: Vec<String> = r.external_ref.iter().cloned().collect();
+    all.extend(r.external_refs.iter().cloned());
+    all
+}
+
+const USER_SORT: &[SortCol] = &[
+    SortCol { name: "created_date", expr: "u.created_date", int: true },
+    SortCol { name: "modified_date", expr: "u.modified_date", int: true },
+    SortCol { name: "display_name", expr: "COALESCE(u.display_name, '')", int: false },
+    SortCol { name: "display_id", expr: "u.id", int: true },
+    SortCol { name: "email", expr: "COALESCE(u.email_lower, '')", int: false },
+    SortCol { name: "external_ref", expr: "COALESCE(u.external_ref, '')", int: false },
+];
+const USER_ID: SortCol = SortCol { name: "id", expr: "u.id", int: true };
+
+fn user_keys(v: &UserView, cols: &[(&SortCol, bool)]) -> Vec<Value> {
+    let r = &v.record;
+    cols.iter()
+        .map(|(c, _)| match c.name {
+            "created_date" => Value::from(r.created_date.millis()),
+            "modified_date" => Value::from(r.modified_date.millis()),
+            "display_name" => Value::from(r.display_name.clone().unwrap_or_default()),
+            "email" => Value::from(r.email.as_deref().map(str::to_lowercase).unwrap_or_default()),
+            "external_ref" => Value::from(r.external_ref.clone().unwrap_or_default()),
+            _ => Value::from(r.user.id),
+        })
+        .collect()
+}
+
+async fn rev_org_exists(conn: &mut Conn, org: &str, id: &str) -> StoreResult<bool> {
+    let row: Option<(String,)> = sqlx::query_as::<Db, (String,)>("SELECT id FROM rev_orgs WHERE dev_org_id = $1 AND id = $2")
+        .bind(org)
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(db_err)?;
+    Ok(row.is_some())
+}
+
+async fn default_rev_org_of(conn: &mut Conn, org: &str, account: i64) -> StoreResult<Option<String>> {
+    let row: Option<(String,)> = sqlx::query_as::<Db, (String,)>(
+        "SELECT id FROM rev_orgs WHERE dev_org_id = $1 AND account_id = $2 ORDER BY is_default DESC, created_date LIMIT 1",
+    )
+    .bind(org)
+    .bind(account)
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(db_err)?;
+    Ok(row.map(|(id,)| id))
+}
+
+fn not_found(kind: ObjectKind, id: &ParsedId) -> StoreError {
+    let shown = display_id(kind, &id.local).unwrap_or_else(|| id.local.clone());
+    StoreError::not_found(kind.noun(), &shown)
+}
+
+fn reference_missing(field: &str, kind: ObjectKind, id: &ParsedId) -> StoreError {
+    let shown = display_id(kind, &id.local).unwrap_or_else(|| id.local.clone());
+    StoreError::Invalid(ValidationError::not_permitted(field, format!("{} {shown} does not exist", kind.noun())))
+}
+
+async fn create_org_rows(conn: &mut Conn, display_name: Option<String>, now: Timestamp) -> StoreResult<NewDevOrg> {
+    let id = random_alnum(9);
+    let org = DevOrgRecord {
+        display_name: display_name.unwrap_or_else(|| "revdir".to_owned()),
+        slug: format!("org-{}", id.to_lowercase()),
+        id,
+        created_date: now,
+    };
+    sqlx::query::<Db>("INSERT INTO dev_orgs (id, display_name, slug, created_date) VALUES ($1, $2, $3, $4)")
+        .bind(&org.id)
+        .bind(&org.display_name)
+        .bind(&org.slug)
+        .bind(now.millis())
+        .execute(&mut *conn)
+        .await
+        .map_err(db_err)?;
+    let admin = UserRef { kind: ObjectKind::DevUser, id: next_id(conn, &org.id, code(ObjectKind::DevUser)).await? };
+    let base = |user: UserRef, name: &str, full: &str| UserRecord {
+        user,
+        display_name: Some(name.to_owned()),
+        full_name: Some(full.to_owned()),
+        email: None,
+        phone_numbers: Vec::new(),
+        state: revdir_core::api::common::UserState::Active,
+        description: None,
+        external_ref: None,
+        external_refs: Vec::new(),
+        is_verified: true,
+        rev_org: None,
+        created_by: None,
+        created_date: now,
+        modified_by: None,
+        modified_date: now,
+    };
+    insert_user(conn, &org.id, &base(admin, "admin", "revdir admin")).await?;
+    let bot = UserRef { kind: ObjectKind::SysUser, id: next_id(conn, &org.id, code(ObjectKind::SysUser)).await? };
+    insert_user(conn, &org.id, &base(bot, "devrev-bot", "DevRev Bot")).await?;
+    Ok(NewDevOrg { org, admin })
+}
+
+#[derive(sqlx::FromRow)]
+struct DevOrgRow {
+    id: String,
+    display_name: String,
+    slug: String,
+    created_date: i64,
+}
+
+impl From<DevOrgRow> for DevOrgRecord {
+    fn from(r: DevOrgRow) -> Self {
+        Self { id: r.id, display_name: r.display_name, slug: r.slug, created_date: Timestamp::from_millis(r.created_date) }
+    }
+}
+
+#[async_trait]
+impl DevOrgStore for Backend {
+    async fn bootstrap(&self, now: Timestamp) -> StoreResult<Option<NewDevOrg>> {
+        retrying!(async {
+            let mut tx: Tx = self.begin_write().await.map_err(db_err)?;
+            let created = create_org_rows(&mut tx, None, now).await?;
+            let inserted = sqlx::query::<Db>(
+                "INSERT INTO server_settings (name, value) VALUES ('default_dev_org', $1) ON CONFLICT (name) DO NOTHING",
+            )
+            .bind(&created.org.id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?
+            .rows_affected();
+            if inserted == 0 {
+                tx.rollback().await.map_err(db_err)?;
+                return Ok(None);
+            }
+            tx.commit().await.map_err(db_err)?;
+            Ok(Some(created))
+        })
+    }
+
+    async fn create_dev_org(&self, display_name: Option<String>, now: Timestamp) -> StoreResult<NewDevOrg> {
+        retrying!(async {
+            let mut tx: Tx = self.begin_write().await.map_err(db_err)?;
+            let created = create_org_rows(&mut tx, display_name.clone(), now).await?;
+            tx.commit().await.map_err(db_err)?;
+            Ok(created)
+        })
+    }
+
+    async fn default_dev_org(&self) -> StoreResult<Option<NewDevOrg>> {
+        let mut tx: Tx = self.begin_read().await.map_err(db_err)?;
+        let row: Option<DevOrgRow> = sqlx::query_as::<Db, DevOrgRow>(
+            "SELECT d.id, d.display_name, d.slug, d.created_date FROM dev_orgs d JOIN server_settings s \
+             ON s.name = 'default_dev_org' AND s.value = d.id",
+        )
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        Ok(row.map(|r| NewDevOrg { org: r.into(), admin: UserRef { kind: ObjectKind::DevUser, id: 1 } }))
+    }
+
+    async fn get_dev_org(&self, scope: &DevOrgScope) -> StoreResult<DevOrgRecord> {
+        let mut tx: Tx = self.begin_read().await.map_err(db_err)?;
+        let row: Option<DevOrgRow> =
+            sqlx::query_as::<Db, DevOrgRow>("SELECT id, display_name, slug, created_date FROM dev_orgs WHERE id = $1")
+                .bind(&scope.dev_org)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db_err)?;
+        row.map(Into::into).ok_or_else(|| StoreError::not_found("dev org", &scope.dev_org))
+    }
+
+    async fn signing_key(&self, fresh: Vec<u8>) -> StoreResult<Vec<u8>> {
+        let hex: String = fresh.iter().map(|b| format!("{b:02x}")).collect();
+        let stored: String = retrying!(async {
+            let mut tx: Tx = self.begin_write().await.map_err(db_err)?;
+            sqlx::query::<Db>(
+                "INSERT INTO server_settings (name, value) VALUES ('jwt_signing_key', $1) ON CONFLICT (name) DO NOTHING",
+            )
+            .bind(&hex)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+            let (value,): (String,) =
+                sqlx::query_as::<Db, (String,)>("SELECT value FROM server_settings WHERE name = 'jwt_signing_key'")
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
+            tx.commit().await.map_err(db_err)?;
+            Ok(value)
+        })?;
+        (0..stored.len())
+            .step_by(2)
+            .map(|i| stored.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok()))
+            .collect::<Option<Vec<u8>>>()
+            .ok_or_else(|| StoreError::Internal(anyhow::anyhow!("stored signing key is not hex")))
+    }
+
+    async fn insert_token(&self, t: &TokenRecord) -> StoreResult<()> {
+        retrying!(async {
+            let mut tx: Tx = self.begin_write().await.map_err(db_err)?;
+            sqlx::query::<Db>(
+                "INSERT INTO auth_tokens (jti, dev_org_id, subject_kind, subject_id, token_type, issued_at, expires_at, revoked) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind(&t.jti)
+            .bind(&t.dev_org)
+            .bind(code(t.subject.kind))
+            .bind(t.subject.id)
+            .bind(&t.token_type)
+            .bind(t.issued_at.millis())
+            .bind(t.expires_at.map(Timestamp::millis))
+            .bind(t.revoked)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+            tx.commit().await.map_err(db_err)?;
+            Ok(())
+        })
+    }
+
+    async fn token(&self, dev_org: &str, jti: &str) -> StoreResult<Option<(TokenRecord, bool)>> {
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            jti: String,
+            dev_org_id: String,
+            subject_kind: String,
+            subject_id: i64,
+            token_type: String,
+            issued_at: i64,
+            expires_at: Option<i64>,
+            revoked: bool,
+            state: Option<String>,
+        }
+        let mut conn = self.begin_read().await.map_err(db_err)?;
+        let row: Option<Row> = sqlx::query_as::<Db, Row>(
+            "SELECT t.jti, t.dev_org_id, t.subject_kind, t.subject_id, t.token_type, t.issued_at, t.expires_at, \
+             t.revoked, u.state FROM auth_tokens t LEFT JOIN users u ON u.dev_org_id = t.dev_org_id \
+             AND u.kind = t.subject_kind AND u.id = t.subject_id WHERE t.jti = $1 AND t.dev_org_id = $2",
+        )
+        .bind(jti)
+        .bind(dev_org)
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(db_err)?;
+        Ok(row.and_then(|r| {
+            let kind = ObjectKind::from_don_type(&r.subject_kind)?;
+            let active = r.state.as_deref() == Some("active");
+            Some((
+                TokenRecord {
+                    jti: r.jti,
+                    dev_org: r.dev_org_id,
+                    subject: UserRef { kind, id: r.subject_id },
+                    token_type: r.token_type,
+                    issued_at: Timestamp::from_millis(r.issued_at),
+                    expires_at: r.expires_at.map(Timestamp::from_millis),
+                    revoked: r.revoked,
+                },
+                active,
+            ))
+        }))
+    }
+}
+
+#[async_trait]
+impl DevUserStore for Backend {
+    async fn get_dev_user(&self, scope: &DevOrgScope, id: i64) -> StoreResult<UserView> {
+        let mut tx: Tx = self.begin_read().await.map_err(db_err)?;
+        user_view(&mut tx, &scope.dev_org, ObjectKind::DevUser, id)
+            .await?
+            .ok_or_else(|| StoreError::not_found("dev user", &format!("DEVU-{id}")))
+    }
+}
+
+impl Backend {
+    async fn create_rev_user_once(&self, scope: &DevOrgScope, d: &RevUserDraft, now: Timestamp) -> StoreResult<UserView> {
+        let org = scope.dev_org.as_str();
+        let mut tx: Tx = self.begin_write().await.map_err(db_err)?;
+        let rev_org = match (&d.rev_org, &d.account) {
+            (Some(r), _) => {
+                let local = r.local_in(org).ok_or_else(|| reference_missing("rev_org", ObjectKind::RevOrg, r))?;
+                if !rev_org_exists(&mut tx, org, local).await? {
+                    return Err(reference_missing("rev_org", ObjectKind::RevOrg, r));
+                }
+                Some(local.to_owned())
+            }
+            (None, Some(a)) => {
+                let n = a.number_in(org).ok_or_else(|| reference_missing("account", ObjectKind::Account, a))?;
+                Some(
+                    default_rev_org_of(&mut tx, org, n)
+                        .await?
+                        .ok_or_else(|| reference_missing("account", ObjectKind::Account, a))?,
+                )
+            }
+            (None, None) => None,
+        };
+        let id = next_id(&mut tx, org, code(ObjectKind::RevUser)).await?;
+        // §7: the display id stands in for a missing external_ref.
+        let external_ref = d.external_ref.clone().or_else(|| display_id(ObjectKind::RevUser, id));
+        let external_refs = d.external_refs.clone().unwrap_or_else(|| external_ref.iter().cloned().collect());
+        let record = UserRecord {
+            user: UserRef { kind: ObjectKind::RevUser, id },
+            display_name: d.display_name.clone(),
+            full_name: None,
+            email: d.email.as_ref().map(|e| e.as_str().to_owned()),
+            phone_numbers: d.phone_numbers.iter().map(|p| p.as_str().to_owned()).collect(),
+            state: revdir_core::api::common::UserState::Active,
+            description: d.description.clone(),
+            external_ref,
+            external_refs,
+            is_verified: true,
+            rev_org,
+            created_by: Some(scope.actor),
+            created_date: now,
+            modified_by: Some(scope.actor),
+            modified_date: now,
+        };
+        let sid = id.to_string();
+        claim_refs(&mut tx, org, ObjectKind::RevUser, &sid, &rev_user_refs(&record), "external_ref").await?;
+        insert_user(&mut tx, org, &record).await?;
+        if !d.tags.is_empty() {
+            write_tag_links(&mut tx, org, code(ObjectKind::RevUser), &sid, &d.tags).await?;
+        }
+        let view = user_view(&mut tx, org, ObjectKind::RevUser, id).await?.ok_or_else(|| not_found_user(id))?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(view)
+    }
+
+    async fn update_rev_user_once(
+        &self,
+        scope: &DevOrgScope,
+        id: &ParsedId,
+        p: &RevUserPatch,
+        now: Timestamp,
+    ) -> StoreResult<UserView> {
+        let org = scope.dev_org.as_str();
+        let n = id.number_in(org).ok_or_else(|| not_found(ObjectKind::RevUser, id))?;
+        let mut tx: Tx = self.begin_write().await.map_err(db_err)?;
+        let mut r = fetch_user(&mut tx, org, ObjectKind::RevUser, n, true)
+            .await?
+            .ok_or_else(|| not_found(ObjectKind::RevUser, id))?;
+        let refs_before = rev_user_refs(&r);
+        if let Some(v) = &p.display_name {
+            r.display_name = Some(v.clone());
+        }
+        if let Some(v) = &p.description {
+            r.description = v.clone();
+        }
+        if let Some(v) = &p.email {
+            r.email = v.as_ref().map(|e| e.as_str().to_owned());
+        }
+        if let Some(v) = &p.phone_numbers {
+            r.phone_numbers = v.iter().map(|p| p.as_str().to_owned()).collect();
+        }
+        if let Some(v) = &p.external_ref {
+            r.external_ref = Some(v.clone());
+        }
+        if let Some(v) = &p.external_refs {
+            r.external_refs = v.clone();
+        }
+        r.modified_by = Some(scope.actor);
+        r.modified_date = after(r.modified_date, now);
+        let sid = n.to_string();
+        let refs_after = rev_user_refs(&r);
+        if refs_after != refs_before {
+            let field = if p.external_ref.is_some() { "external_ref" } else { "external_refs" };
+            claim_refs(&mut tx, org, ObjectKind::RevUser, &sid, &refs_after, field).await?;
+        }
+        save_user(&mut tx, org, &r).await?;
+        if let Some(tags) = &p.tags {
+            write_tag_links(&mut tx, org, code(ObjectKind::RevUser), &sid, tags).await?;
+        }
+        let view = user_view(&mut tx, org, ObjectKind::RevUser, n).await?.ok_or_else(|| not_found_user(n))?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(view)
+    }
+
+    async fn delete_rev_user_once(&self, scope: &DevOrgScope, id: &ParsedId) -> StoreResult<()> {
+        let org = scope.dev_org.as_str();
+        let n = id.number_in(org).ok_or_else(|| not_found(ObjectKind::RevUser, id))?;
+        let mut tx: Tx = self.begin_write().await.map_err(db_err)?;
+        let gone = sqlx::query::<Db>("DELETE FROM users WHERE dev_org_id = $1 AND kind = $2 AND id = $3")
+            .bind(org)
+            .bind(code(ObjectKind::RevUser))
+            .bind(n)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?
+            .rows_affected();
+        if gone == 0 {
+            return Err(not_found(ObjectKind::RevUser, id));
+        }
+        let sid = n.to_string();
+        claim_refs(&mut tx, org, ObjectKind::RevUser, &sid, &[], "external_ref").await?;
+        delete_tag_links(&mut tx, org, code(ObjectKind::RevUser), &sid).await?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn update_sys_user_once(
+        &self,
+        scope: &DevOrgScope,
+        id: &ParsedId,
+        p: &SysUserPatch,
+        now: Timestamp,
+    ) -> StoreResult<UserView> {
+        let org = scope.dev_org.as_str();
+        let n = id.number_in(org).ok_or_else(|| not_found(ObjectKind::SysUser, id))?;
+        let mut tx: Tx = self.begin_write().await.map_err(db_err)?;
+        let mut r = fetch_user(&mut tx, org, ObjectKind::SysUser, n, true)
+            .await?
+            .ok_or_else(|| not_found(ObjectKind::SysUser, id))?;
+        if let Some(v) = &p.display_name {
+            r.display_name = Some(v.clone());
+        }
+        if let Some(v) = &p.full_name {
+            r.full_name = v.clone();
+        }
+        r.modified_by = Some(scope.actor);
+        r.modified_date = after(r.modified_date, now);
+        save_user(&mut tx, org, &r).await?;
+        let view = user_view(&mut tx, org, ObjectKind::SysUser, n).await?.ok_or_else(|| not_found_user(n))?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(view)
+    }
+}
+
+fn not_found_user(n: i64) -> StoreError {
+    StoreError::Internal(anyhow::anyhow!("user {n} vanished inside its own transaction"))
+}
+
+#[async_trait]
+impl RevUserStore for Backend {
+    async fn create_rev_user(&self, scope: &DevOrgScope, draft: RevUserDraft, now: Timestamp) -> StoreResult<UserView> {
+        retrying!(self.create_rev_user_once(scope, &draft, now))
+    }
+
+    async fn get_rev_user(&self, scope: &DevOrgScope, id: &ParsedId) -> StoreResult<UserView> {
+        let n = id.number_in(&scope.dev_org).ok_or_else(|| not_found(ObjectKind::RevUser, id))?;
+        let mut tx: Tx = self.begin_read().await.map_err(db_err)?;
+        user_view(&mut tx, &scope.dev_org, ObjectKind::RevUser, n).await?.ok_or_else(|| not_found(ObjectKind::RevUser, id))
+    }
+
+    async fn update_rev_user(
+        &self,
+        scope: &DevOrgScope,
+        id: &ParsedId,
+        patch: RevUserPatch,
+        now: Timestamp,
+    ) -> StoreResult<UserView> {
+        retrying!(self.update_rev_user_once(scope, id, &patch, now))
+    }
+
+    async fn delete_rev_user(&self, scope: &DevOrgScope, id: &ParsedId) -> StoreResult<()> {
+        retrying!(self.delete_rev_user_once(scope, id))
+    }
+
+    async fn list_rev_users(
+        &self,
+        scope: &DevOrgScope,
+        f: RevUserFilter,
+        page: PageRequest,
+    ) -> StoreResult<Page<UserView>> {
+        let org = scope.dev_org.as_str();
+        let mut sql = Sql::new("");
+        let o = sql.text_arg(org);
+        let k = sql.text_arg(code(ObjectKind::RevUser));
+        sql.push(&format!("SELECT CAST(u.id AS TEXT) FROM users u WHERE u.dev_org_id = {o} AND u.kind = {k}"));
+        let emails = f.email.as_ref().map(|v| v.iter().map(|e| e.to_lowercase()).collect::<Vec<_>>());
+        filter_in_text(&mut sql, "u.email_lower", emails.as_ref());
+        filter_in_text(&mut sql, "u.external_ref", f.external_ref.as_ref());
+        filter_refs(&mut sql, "u", code(ObjectKind::RevUser), f.external_refs.as_ref());
+        filter_json_any(&mut sql, "u.phone_numbers", f.phone_numbers.as_ref());
+        match (&f.rev_org, &f.account) {
+            (Some(orgs), Some(accounts)) => {
+                let mut ors = Vec::new();
+                if !orgs.is_empty() {
+                    ors.push(format!("u.rev_org_id IN ({})", sql.text_list(orgs)));
+                }
+                if !accounts.is_empty() {
+                    ors.push(format!(
+                        "u.rev_org_id IN (SELECT r.id FROM rev_orgs r WHERE r.dev_org_id = u.dev_org_id AND r.account_id IN ({}))",
+                        sql.int_list(accounts)
+                    ));
+                }
+                if ors.is_empty() {
+                    sql.push(" AND 1 = 0");
+                } else {
+                    sql.push(&format!(" AND ({})", ors.join(" OR ")));
+                }
+            }
+            (orgs, _) => filter_in_text(&mut sql, "u.rev_org_id", orgs.as_ref()),
+        }
+        filter_created_by(&mut sql, "u", f.created_by.as_ref());
+        filter_range(&mut sql, "u.created_date", f.created_date.as_ref());
+        filter_range(&mut sql, "u.modified_date", f.modified_date.as_ref());
+        if let Some(v) = f.is_verified {
+            let p = sql.arg(Arg::Bool(v));
+            sql.push(&format!(" AND u.is_verified = {p}"));
+        }
+        filter_tags(&mut sql, "u", code(ObjectKind::RevUser), f.tags.as_ref());
+        let mut tx: Tx = self.begin_read().await.map_err(db_err)?;
+        list_page(
+            &mut tx,
+            &sql,
+            USER_SORT,
+            &USER_ID,
+            &page,
+            LoadUsers { org, kind: ObjectKind::RevUser },
+            user_keys,
+        )
+        .await
+    }
+}
+
+#[async_trait]
+impl SysUserStore for Backend {
+    async fn list_sys_users(&self, scope: &DevOrgScope, page: PageRequest) -> StoreResult<Page<UserView>> {
+        let org = scope.dev_org.as_str();
+        let mut sql = Sql::new("");
+        let o = sql.text_arg(org);
+        let k = sql.text_arg(code(ObjectKind::SysUser));
+        sql.push(&format!("SELECT CAST(u.id AS TEXT) FROM users u WHERE u.dev_org_id = {o} AND u.kind = {k}"));
+        let mut tx: Tx = self.begin_read().await.map_err(db_err)?;
+        list_page(&mut tx, &sql, USER_SORT, &USER_ID, &page, LoadUsers { org, kind: ObjectKind::SysUser }, user_keys)
+            .await
+    }
+
+    async fn update_sys_user(
+        &self,
+        scope: &DevOrgScope,
+        id: &ParsedId,
+        patch: SysUserPatch,
+        now: Timestamp,
+    ) -> StoreResult<UserView> {
+        retrying!(self.update_sys_user_once(scope, id, &patch, now))
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Tags
+
+#[derive(sqlx::FromRow)]
+struct TagRow {
+    id: i64,
+    name: String,
+    description: Option<String>,
+    allowed_values: String,
+    color: Option<String>,
+    created_by_kind: Option<String>,
+    created_by_id: Option<i64>,
+    created_date: i64,
+    modified_by_kind: Option<String>,
+    modified_by_id: Option<i64>,
+    modified_date: i64,
+}
+
+const TAG_COLS: &str = "id, name, description, allowed_values, color, created_by_kind, created_by_id, created_date, \
+    modified_by_kind, modified_by_id, modified_date";
+
+impl TagRow {
+    fn split(self) -> (TagRecord, Option<UserRef>, Option<UserRef>) {
+        (
+            TagRecord {
+                id: self.id,
+                name: self.name,
+                description: self.description,
+                allowed_values: json_list(&self.allowed_values),
+                color: self.color,
+                created_date: Timestamp::from_millis(self.created_date),
+                modified_date: Timestamp::from_millis(self.modified_date),
+            },
+            user_ref(self.created_by_kind, self.created_by_id),
+            user_ref(self.modified_by_kind, self.modified_by_id),
+        )
+    }
+}
+
+async fn fetch_tag(conn: &mut Conn, org: &str, id: i64, lock: bool) -> StoreResult<Option<TagRecord>> {
+    Ok(fetch_tag_row(conn, org, id, lock).await?.map(|r| r.split().0))
+}
+
+async fn fetch_tag_row(conn: &mut Conn, org: &str, id: i64, lock: bool) -> StoreResult<Option<TagRow>> {
+    let lock = if lock { FOR_UPDATE } else { "" };
+    sqlx::query_as::<Db, TagRow>(&format!("SELECT {TAG_COLS} FROM tags WHERE dev_org_id = $1 AND id = $2{lock}"))
+        .bind(org)
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(db_err)
+}
+
+async fn load_tags(conn: &mut Conn, org: &str, ids: &[i64]) -> StoreResult<Vec<TagView>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut sql = Sql::new("");
+    let o = sql.text_arg(org);
+    let ps = sql.int_list(ids);
+    sql.push(&format!("SELECT {TAG_COLS} FROM tags WHERE dev_org_id = {o} AND id IN ({ps})"));
+    let rows: Vec<TagRow> = sql.query_as().fetch_all(&mut *conn).await.map_err(db_err)?;
+    let split: Vec<_> = rows.into_iter().map(TagRow::split).collect();
+    let summaries = user_summaries(conn, org, split.iter().flat_map(|(_, c, m)| [*c, *m]).flatten().collect::<Vec<_>>()).await?;
+    let by_id = split
+        .into_iter()
+        .map(|(tag, c, m)| {
+            (
+                tag.id.to_string(),
+                TagView {
+                    created_by: c.and_then(|u| summaries.get(&u).cloned()),
+                    modified_by: m.and_then(|u| summaries.get(&u).cloned()),
+                    tag,
+                },
+            )
+        })
+        .collect();
+    Ok(in_order(&ids.iter().map(i64::to_string).collect::<Vec<_>>(), by_id))
+}
+
+async fn tag_view(conn: &mut Conn, org: &str, id: i64) -> StoreResult<Option<TagView>> {
+    Ok(load_tags(conn, org, &[id]).await?.into_iter().next())
+}
+
+async fn tag_name_taken(conn: &mut Conn, org: &str, name: &str, except: Option<i64>) -> StoreResult<bool> {
+    let row: Option<(i64,)> = sqlx::query_as::<Db, (i64,)>("SELECT id FROM tags WHERE dev_org_id = $1 AND name = $2")
+        .bind(org)
+        .bind(name)
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(db_err)?;
+    Ok(row.is_some_and(|(id,)| Some(id) != except))
+}
+
+fn name_taken(name: &str) -> StoreError {
+    // tags.create and tags.update declare no 409 (docs/API-CONVENTIONS.md).
+    StoreError::Invalid(ValidationError::not_permitted("name", format!("a tag named '{name}' already exists")))
+}
+
+const TAG_SORT: &[SortCol] = &[
+    SortCol { name: "name", expr: "t.name", int: false },
+    SortCol { name: "created_date", expr: "t.created_date", int: true },
+    SortCol { name: "modified_date", expr: "t.modified_date", int: true },
+    SortCol { name: "display_id", expr: "t.id", int: true },
+];
+const TAG_ID: SortCol = SortCol { name: "id", expr: "t.id", int: true };
+
+fn tag_keys(v: &TagView, cols: &[(&SortCol, bool)]) -> Vec<Value> {
+    cols.iter()
+        .map(|(c, _)| match c.name {
+            "name" => Value::from(v.tag.name.clone()),
+            "created_date" => Value::from(v.tag.created_date.millis()),
+            "modified_date" => Value::from(v.tag.modified_date.millis()),
+            _ => Value::from(v.tag.id),
+        })
+        .collect()
+}
+
+impl Backend {
+    async fn create_tag_once(&self, scope: &DevOrgScope, d: &TagDraft, now: Timestamp) -> StoreResult<TagView> {
+        let org = scope.dev_org.as_str();
+        let mut tx: Tx = self.begin_write().await.map_err(db_err)?;
+        if tag_name_taken(&mut tx, org, &d.name, None).await? {
+            return Err(name_taken(&d.name));
+        }
+        let id = next_id(&mut tx, org, code(ObjectKind::Tag)).await?;
+        sqlx::query::<Db>(
+            "INSERT INTO tags (dev_org_id, id, name, description, allowed_values, color, created_by_kind, created_by_id, \
+             created_date, modified_by_kind, modified_by_id, modified_date) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $7, $8, $9)",
+        )
+        .bind(org)
+        .bind(id)
+        .bind(&d.name)
+        .bind(&d.description)
+        .bind(to_json(&d.allowed_values))
+        .bind(&d.color)
+        .bind(code(scope.actor.kind))
+        .bind(scope.actor.id)
+        .bind(now.millis())
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| match db_err(e) {
+            StoreError::Conflict(_) => name_taken(&d.name),
+            other => other,
+        })?;
+        let view = tag_view(&mut tx, org, id).await?.ok_or_else(|| not_found_user(id))?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(view)
+    }
+
+    async fn update_tag_once(&self, scope: &DevOrgScope, p: &TagPatch, now: Timestamp) -> StoreResult<TagView> {
+        let org = scope.dev_org.as_str();
+        let n = p.id.number_in(org).ok_or_else(|| not_found(ObjectKind::Tag, &p.id))?;
+        let mut tx: Tx = self.begin_write().await.map_err(db_err)?;
+        let (mut t, _, _) =
+            fetch_tag_row(&mut tx, org, n, true).await?.ok_or_else(|| not_found(ObjectKind::Tag, &p.id))?.split();
+        if let Some(name) = &p.name {
+            if tag_name_taken(&mut tx, org, name, Some(n)).await? {
+                return Err(name_taken(name));
+            }
+            t.name = name.clone();
+        }
+        if let Some(d) = &p.description {
+            t.description = Some(d.clone());
+        }
+        if let Some(a) = &p.allowed_values {
+            t.allowed_values = a.clone();
+        }
+        if let Some(c) = &p.color {
+            t.color = Some(c.clone());
+        }
+        sqlx::query::<Db>(
+            "UPDATE tags SET name = $3, description = $4, allowed_values = $5, color = $6, modified_by_kind = $7, \
+             modified_by_id = $8, modified_date = $9 WHERE dev_org_id = $1 AND id = $2",
+        )
+        .bind(org)
+        .bind(n)
+        .bind(&t.name)
+        .bind(&t.description)
+        .bind(to_json(&t.allowed_values))
+        .bind(&t.color)
+        .bind(code(scope.actor.kind))
+        .bind(scope.actor.id)
+        .bind(after(t.modified_date, now).millis())
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        let view = tag_view(&mut tx, org, n).await?.ok_or_else(|| not_found_user(n))?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(view)
+    }
+
+    async fn delete_tag_once(&self, scope: &DevOrgScope, id: &ParsedId) -> StoreResult<()> {
+        let org = scope.dev_org.as_str();
+        let n = id.number_in(org).ok_or_else(|| not_found(ObjectKind::Tag, id))?;
+        let mut tx: Tx = self.begin_write().await.map_err(db_err)?;
+        let gone = sqlx::query::<Db>("DELETE FROM tags WHERE dev_org_id = $1 AND id = $2")
+            .bind(org)
+            .bind(n)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?
+            .rows_affected();
+        if gone == 0 {
+            return Err(not_found(ObjectKind::Tag, id));
+        }
+        sqlx::query::<Db>("DELETE FROM tag_links WHERE dev_org_id = $1 AND tag_id = $2")
+            .bind(org)
+            .bind(n)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl TagStore for Backend {
+    async fn create_tag(&self, scope: &DevOrgScope, draft: TagDraft, now: Timestamp) -> StoreResult<TagView> {
+        retrying!(self.create_tag_once(scope, &draft, now))
+    }
+
+    async fn get_tag(&self, scope: &DevOrgScope, id: &ParsedId) -> StoreResult<TagView> {
+        let n = id.number_in(&scope.dev_org).ok_or_else(|| not_found(ObjectKind::Tag, id))?;
+        let mut tx: Tx = self.begin_read().await.map_err(db_err)?;
+        tag_view(&mut tx, &scope.dev_org, n).await?.ok_or_else(|| not_found(ObjectKind::Tag, id))
+    }
+
+    async fn update_tag(&self, scope: &DevOrgScope, patch: TagPatch, now: Timestamp) -> StoreResult<TagView> {
+        retrying!(self.update_tag_once(scope, &patch, now))
+    }
+
+    async fn delete_tag(&self, scope: &DevOrgScope, id: &ParsedId) -> StoreResult<()> {
+        retrying!(self.delete_tag_once(scope, id))
+    }
+
+    async fn list_tags(&self, scope: &DevOrgScope, names: Option<Vec<String>>, page: PageRequest) -> StoreResult<Page<TagView>> {
+        let org = scope.dev_org.as_str();
+        let mut sql = Sql::new("");
+        let o = sql.text_arg(org);
+        sql.push(&format!("SELECT CAST(t.id AS TEXT) FROM tags t WHERE t.dev_org_id = {o}"));
+        filter_in_text(&mut sql, "t.name", names.as_ref());
+        let mut tx: Tx = self.begin_read().await.map_err(db_err)?;
+        list_page(&mut tx, &sql, TAG_SORT, &TAG_ID, &page, LoadTags { org }, tag_keys).await
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Accounts
+
+#[derive(sqlx::FromRow)]
+struct AccountRow {
+    id: i64,
+    display_name: String,
+    description: Option<String>,
+    domains: String,
+    external_refs: String,
+    owned_by: String,
+    tier: Option<String>,
+    websites: String,
+    created_by_kind: Option<String>,
+    created_by_id: Option<i64>,
+    created_date: i64,
+    modified_by_kind: Option<String>,
+    modified_by_id: Option<i64>,
+    modified_date: i64,
+}
+
+const ACCOUNT_COLS: &str = "a.id, a.display_name, a.description, a.domains, a.external_refs, a.owned_by, a.tier, \
+    a.websites, a.created_by_kind, a.created_by_id, a.created_date, a.modified_by_kind, a.modified_by_id, a.modified_date";
+
+impl AccountRow {
+    fn split(self) -> (AccountRecord, Vec<i64>) {
+        let owners = json_list(&self.owned_by).iter().filter_map(|s| s.parse().ok()).collect();
+        (
+            AccountRecord {
+                id: self.id,
+                display_name: self.display_name,
+                description: self.description,
+                domains: json_list(&self.domains),
+                external_refs: json_list(&self.external_refs),
+                tier: self.tier,
+                websites: json_list(&self.websites),
+                created_by: user_ref(self.created_by_kind, self.created_by_id),
+                created_date: Timestamp::from_millis(self.created_date),
+                modified_by: user_ref(self.modified_by_kind, self.modified_by_id),
+                modified_date: Timestamp::from_millis(self.modified_date),
+            },
+            owners,
+        )
+    }
+}
+
+async fn fetch_account(conn: &mut Conn, org: &str, id: i64, lock: bool) -> StoreResult<Option<(AccountRecord, Vec<i64>)>> {
+    let lock = if lock { FOR_UPDATE } else { "" };
+    let row: Option<AccountRow> =
+        sqlx::query_as::<Db, AccountRow>(&format!("SELECT {ACCOUNT_COLS} FROM accounts a WHERE a.dev_org_id = $1 AND a.id = $2{lock}"))
+            .bind(org)
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(db_err)?;
+    Ok(row.map(AccountRow::split))
+}
+
+async fn load_accounts(conn: &mut Conn, org: &str, ids: &[i64]) -> StoreResult<Vec<AccountView>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut sql = Sql::new("");
+    let o = sql.text_arg(org);
+    let ps = sql.int_list(ids);
+    sql.push(&format!("SELECT {ACCOUNT_COLS} FROM accounts a WHERE a.dev_org_id = {o} AND a.id IN ({ps})"));
+    let rows: Vec<AccountRow> = sql.query_as().fetch_all(&mut *conn).await.map_err(db_err)?;
+    let split: Vec<_> = rows.into_iter().map(AccountRow::split).collect();
+    let mut refs: Vec<UserRef> = Vec::new();
+    for (r, owners) in &split {
+        refs.extend(r.created_by);
+        refs.extend(r.modified_by);
+        refs.extend(owners.iter().map(|&id| UserRef { kind: ObjectKind::DevUser, id }));
+    }
+    let summaries = user_summaries(conn, org, refs).await?;
+    let str_ids: Vec<String> = ids.iter().map(i64::to_string).collect();
+    let mut links = tag_links(conn, org, code(ObjectKind::Account), &str_ids).await?;
+    let by_id = split
+        .into_iter()
+        .map(|(record, owners)| {
+            (
+                record.id.to_string(),
+                AccountView {
+                    created_by: record.created_by.and_then(|u| summaries.get(&u).cloned()),
+                    modified_by: record.modified_by.and_then(|u| summaries.get(&u).cloned()),
+                    owned_by: owners
+                        .iter()
+                        .filter_map(|&id| summaries.get(&UserRef { kind: ObjectKind::DevUser, id }).cloned())
+                        .collect(),
+                    tags: links.remove(&record.id.to_string()).unwrap_or_default(),
+                    record,
+                },
+            )
+        })
+        .collect();
+    Ok(in_order(&str_ids, by_id))
+}
+
+async fn account_view(conn: &mut Conn, org: &str, id: i64) -> StoreResult<Option<AccountView>> {
+    Ok(load_accounts(conn, org, &[id]).await?.into_iter().next())
+}
+
+/// Resolves requested owners to dev users of the org.
+async fn resolve_owners(conn: &mut Conn, org: &str, owners: &[ParsedId]) -> StoreResult<Vec<i64>> {
+    let mut out = Vec::new();
+    for o in owners {
+        let n = o.number_in(org).ok_or_else(|| reference_missing("owned_by", ObjectKind::DevUser, o))?;
+        if fetch_user(conn, org, ObjectKind::DevUser, n, false).await?.is_none() {
+            return Err(reference_missing("owned_by", ObjectKind::DevUser, o));
+        }
+        if !out.contains(&n) {
+            out.push(n);
+        }
+    }
+    Ok(out)
+}
+
+async fn save_account(conn: &mut Conn, org: &str, r: &AccountRecord, owners: &[i64], insert: bool) -> StoreResult<()> {
+    let owners: Vec<String> = owners.iter().map(i64::to_string).collect();
+    // The INSERT writes creator and modifier ($10-$15); the UPDATE only the modifier ($10-$12).
+    let sql = if insert {
+        "INSERT INTO accounts (dev_org_id, id, display_name, description, domains, external_refs, owned_by, tier, websites, \
+         created_by_kind, created_by_id, created_date, modified_by_kind, modified_by_id, modified_date) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
+    } else {
+        "UPDATE accounts SET display_name = $3, description = $4, domains = $5, external_refs = $6, owned_by = $7, \
+         tier = $8, websites = $9, modified_by_kind = $10, modified_by_id = $11, modified_date = $12 \
+         WHERE dev_org_id = $1 AND id = $2"
+    };
+    let (by, date) = if insert { (r.created_by, r.created_date) } else { (r.modified_by, r.modified_date) };
+    let mut q = sqlx::query::<Db>(sql)
+        .bind(org)
+        .bind(r.id)
+        .bind(&r.display_name)
+        .bind(&r.description)
+        .bind(to_json(&r.domains))
+        .bind(to_json(&r.external_refs))
+        .bind(to_json(&owners))
+        .bind(&r.tier)
+        .bind(to_json(&r.websites))
+        .bind(by.map(|u| code(u.kind)))
+        .bind(by.map(|u| u.id))
+        .bind(date.millis());
+    if insert {
+        q = q.bind(r.modified_by.map(|u| code(u.kind))).bind(r.modified_by.map(|u| u.id)).bind(r.modified_date.millis());
+    }
+    q.execute(&mut *conn).await.map_err(db_err)?;
+    Ok(())
+}
+
+const ORG_SORT_ACCOUNT: &[SortCol] = &[
+    SortCol { name: "created_date", expr: "a.created_date", int: true },
+    SortCol { name: "modified_date", expr: "a.modified_date", int: true },
+    SortCol { name: "display_name", expr: "a.display_name", int: false },
+    SortCol { name: "display_id", expr: "a.id", int: true },
+];
+const ACCOUNT_ID: SortCol = SortCol { name: "id", expr: "a.id", int: true };
+
+fn account_keys(v: &AccountView, cols: &[(&SortCol, bool)]) -> Vec<Value> {
+    let r = &v.record;
+    cols.iter()
+        .map(|(c, _)| match c.name {
+            "created_date" => Value::from(r.created_date.millis()),
+            "modified_date" => Value::from(r.modified_date.millis()),
+            "display_name" => Value::from(r.display_name.clone()),
+            _ => Value::from(r.id),
+        })
+        .collect()
+}
+
+impl Backend {
+    async fn create_account_once(
+        &self,
+        scope: &DevOrgScope,
+        d: &AccountDraft,
+        now: Timestamp,
+    ) -> StoreResult<(AccountView, RevOrgView)> {
+        let org = scope.dev_org.as_str();
+        let mut tx: Tx = self.begin_write().await.map_err(db_err)?;
+        let owners = match &d.owned_by {
+            Some(o) => resolve_owners(&mut tx, org, o).await?,
+            None if scope.actor.kind == ObjectKind::DevUser => vec![scope.actor.id],
+            None => Vec::new(),
+        };
+        let id = next_id(&mut tx, org, code(ObjectKind::Account)).await?;
+        let account_don = don(ObjectKind::Account, org, id);
+        let record = AccountRecord {
+            id,
+            display_name: d.display_name.clone(),
+            description: d.description.clone(),
+            domains: d.domains.clone(),
+            // §8.1: an account's external refs default to its own DON.
+            external_refs: d.external_refs.clone().unwrap_or_else(|| vec![account_don.clone()]),
+            tier: d.tier.clone(),
+            websites: d.websites.clone(),
+            created_by: Some(scope.actor),
+            created_date: now,
+            modified_by: Some(scope.actor),
+            modified_date: now,
+        };
+        let sid = id.to_string();
+        claim_refs(&mut tx, org, ObjectKind::Account, &sid, &record.external_refs, "external_refs").await?;
+        save_account(&mut tx, org, &record, &owners, true).await?;
+        if !d.tags.is_empty() {
+            write_tag_links(&mut tx, org, code(ObjectKind::Account), &sid, &d.tags).await?;
+        }
+        let rev_org = RevOrgRecord {
+            id: random_alnum(8),
+            account: id,
+            display_name: d.display_name.clone(),
+            description: None,
+            domain: None,
+            external_ref: Some(account_don),
+            tier: None,
+            environment: None,
+            created_by: Some(scope.actor),
+            created_date: now,
+            modified_by: Some(scope.actor),
+            modified_date: now,
+        };
+        insert_rev_org(&mut tx, org, &rev_org, true).await?;
+        let account = account_view(&mut tx, org, id).await?.ok_or_else(|| not_found_user(id))?;
+        let workspace = rev_org_view(&mut tx, org, &rev_org.id).await?.ok_or_else(|| not_found_user(id))?;
+        tx.commit().await.map_err(db_err)?;
+        Ok((account, workspace))
+    }
+
+    async fn update_account_once(&self, scope: &DevOrgScope, p: &AccountPatch, now: Timestamp) -> StoreResult<AccountView> {
+        let org = scope.dev_org.as_str();
+        let n = p.id.number_in(org).ok_or_else(|| not_found(ObjectKind::Account, &p.id))?;
+        let mut tx: Tx = self.begin_write().await.map_err(db_err)?;
+        let (mut r, mut owners) =
+            fetch_account(&mut tx, org, n, true).await?.ok_or_else(|| not_found(ObjectKind::Account, &p.id))?;
+        if let Some(v) = &p.display_name {
+            r.display_name = v.clone();
+        }
+        if let Some(v) = &p.description {
+            r.description = Some(v.clone());
+        }
+        if let Some(v) = &p.domains {
+            r.domains = v.clone();
+        }
+        if let Some(v) = &p.tier {
+            r.tier = v.clone();
+        }
+        if let Some(v) = &p.websites {
+            r.websites = v.clone();
+        }
+        if let Some(o) = &p.owned_by {
+            owners = resolve_owners(&mut tx, org, o).await?;
+        }
+        let sid = n.to_string();
+        if let Some(v) = &p.external_refs {
+            r.external_refs = v.clone();
+            claim_refs(&mut tx, org, ObjectKind::Account, &sid, v, "external_refs").await?;
+        }
+        r.modified_by = Some(scope.actor);
+        r.modified_date = after(r.modified_date, now);
+        save_account(&mut tx, org, &r, &owners, false).await?;
+        if let Some(tags) = &p.tags {
+            write_tag_links(&mut tx, org, code(ObjectKind::Account), &sid, tags).await?;
+        }
+        let view = account_view(&mut tx, org, n).await?.ok_or_else(|| not_found_user(n))?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(view)
+    }
+
+    async fn delete_account_once(&self, scope: &DevOrgScope, id: &ParsedId) -> StoreResult<()> {
+        let org = scope.dev_org.as_str();
+        let n = id.number_in(org).ok_or_else(|| not_found(ObjectKind::Account, id))?;
+        let mut tx: Tx = self.begin_write().await.map_err(db_err)?;
+        let gone = sqlx::query::<Db>("DELETE FROM accounts WHERE dev_org_id = $1 AND id = $2")
+            .bind(org)
+            .bind(n)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?
+            .rows_affected();
+        if gone == 0 {
+            return Err(not_found(ObjectKind::Account, id));
+        }
+        let sid = n.to_string();
+        claim_refs(&mut tx, org, ObjectKind::Account, &sid, &[], "external_refs").await?;
+        delete_tag_links(&mut tx, org, code(ObjectKind::Account), &sid).await?;
+        let workspaces: Vec<(String,)> =
+            sqlx::query_as::<Db, (String,)>("SELECT id FROM rev_orgs WHERE dev_org_id = $1 AND account_id = $2")
+                .bind(org)
+                .bind(n)
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(db_err)?;
+        for (w,) in workspaces {
+            remove_rev_org(&mut tx, org, &w).await?;
+        }
+        tx.commit().await.map_err(db_err)?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl AccountStore for Backend {
+    async fn create_account(
+        &self,
+        scope: &DevOrgScope,
+        draft: AccountDraft,
+        now: Timestamp,
+    ) -> StoreResult<(AccountView, RevOrgView)> {
+        retrying!(self.create_account_once(scope, &draft, now))
+    }
+
+    async fn get_account(&self, scope: &DevOrgScope, id: &ParsedId) -> StoreResult<AccountView> {
+        let n = id.number_in(&scope.dev_org).ok_or_else(|| not_found(ObjectKind::Account, id))?;
+        let mut tx: Tx = self.begin_read().await.map_err(db_err)?;
+        account_view(&mut tx, &scope.dev_org, n).await?.ok_or_else(|| not_found(ObjectKind::Account, id))
+    }
+
+    async fn update_account(&self, scope: &DevOrgScope, patch: AccountPatch, now: Timestamp) -> StoreResult<AccountView> {
+        retrying!(self.update_account_once(scope, &patch, now))
+    }
+
+    async fn delete_account(&self, scope: &DevOrgScope, id: &ParsedId) -> StoreResult<()> {
+        retrying!(self.delete_account_once(scope, id))
+    }
+
+    async fn list_accounts(
+        &self,
+        scope: &DevOrgScope,
+        f: AccountFilter,
+        page: PageRequest,
+    ) -> StoreResult<Page<AccountView>> {
+        let org = scope.dev_org.as_str();
+        let mut sql = Sql::new("");
+        let o = sql.text_arg(org);
+        sql.push(&format!("SELECT CAST(a.id AS TEXT) FROM accounts a WHERE a.dev_org_id = {o}"));
+        if f.match_nothing {
+            sql.push(" AND 1 = 0");
+        }
+        filter_created_by(&mut sql, "a", f.created_by.as_ref());
+        filter_range(&mut sql, "a.created_date", f.created_date.as_ref());
+        filter_range(&mut sql, "a.modified_date", f.modified_date.as_ref());
+        filter_in_text(&mut sql, "a.display_name", f.display_name.as_ref());
+        filter_json_any(&mut sql, "a.domains", f.domains.as_ref());
+        filter_refs(&mut sql, "a", code(ObjectKind::Account), f.external_refs.as_ref());
+        let owners = f.owned_by.as_ref().map(|v| v.iter().map(i64::to_string).collect::<Vec<_>>());
+        filter_json_any(&mut sql, "a.owned_by", owners.as_ref());
+        filter_in_text(&mut sql, "a.tier", f.tier.as_ref());
+        filter_json_any(&mut sql, "a.websites", f.websites.as_ref());
+        filter_tags(&mut sql, "a", code(ObjectKind::Account), f.tags.as_ref());
+        let mut tx: Tx = self.begin_read().await.map_err(db_err)?;
+        list_page(&mut tx, &sql, ORG_SORT_ACCOUNT, &ACCOUNT_ID, &page, LoadAccounts { org }, account_keys).await
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Rev orgs
+
+#[derive(sqlx::FromRow)]
+struct RevOrgRow {
+    id: String,
+    account_id: i64,
+    display_name: String,
+    description: Option<String>,
+    domain: Option<String>,
+    external_ref: Option<String>,
+    tier: Option<String>,
+    environment: Option<String>,
+    created_by_kind: Option<String>,
+    created_by_id: Option<i64>,
+    created_date: i64,
+    modified_by_kind: Option<String>,
+    modified_by_id: Option<i64>,
+    modified_date: i64,
+    account_name: Option<String>,
+}
+
+const REV_ORG_COLS: &str = "r.id, r.account_id, r.display_name, r.description, r.domain, r.external_ref, r.tier, \
+    r.environment, r.created_by_kind, r.created_by_id, r.created_date, r.modified_by_kind, r.modified_by_id, \
+    r.modified_date, a.display_name AS account_name";
+const REV_ORG_FROM: &str = "rev_orgs r LEFT JOIN accounts a ON a.dev_org_id = r.dev_org_id AND a.id = r.account_id";
+
+impl RevOrgRow {
+    fn split(self) -> (RevOrgRecord, Option<String>) {
+        (
+            RevOrgRecord {
+                id: self.id,
+                account: self.account_id,
+                display_name: self.display_name,
+                description: self.description,
+                domain: self.domain,
+                external_ref: self.external_ref,
+                tier: self.tier,
+                environment: self.environment,
+                created_by: user_ref(self.created_by_kind, self.created_by_id),
+                created_date: Timestamp::from_millis(self.created_date),
+                modified_by: user_ref(self.modified_by_kind, self.modified_by_id),
+                modified_date: Timestamp::from_millis(self.modified_date),
+            },
+            self.account_name,
+        )
+    }
+}
+
+async fn load_rev_orgs(conn: &mut Conn, org: &str, ids: &[String]) -> StoreResult<Vec<RevOrgView>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut sql = Sql::new("");
+    let o = sql.text_arg(org);
+    let ps = sql.text_list(ids);
+    sql.push(&format!("SELECT {REV_ORG_COLS} FROM {REV_ORG_FROM} WHERE r.dev_org_id = {o} AND r.id IN ({ps})"));
+    let rows: Vec<RevOrgRow> = sql.query_as().fetch_all(&mut *conn).await.map_err(db_err)?;
+    let split: Vec<_> = rows.into_iter().map(RevOrgRow::split).collect();
+    let summaries =
+        user_summaries(conn, org, split.iter().flat_map(|(r, _)| [r.created_by, r.modified_by]).flatten().collect::<Vec<_>>())
+            .await?;
+    let mut links = tag_links(conn, org, code(ObjectKind::RevOrg), ids).await?;
+    let by_id = split
+        .into_iter()
+        .map(|(record, account_name)| {
+            (
+                record.id.clone(),
+                RevOrgView {
+                    created_by: record.created_by.and_then(|u| summaries.get(&u).cloned()),
+                    modified_by: record.modified_by.and_then(|u| summaries.get(&u).cloned()),
+                    tags: links.remove(&record.id).unwrap_or_default(),
+                    account_name,
+                    record,
+                },
+            )
+        })
+        .collect();
+    Ok(in_order(ids, by_id))
+}
+
+async fn rev_org_view(conn: &mut Conn, org: &str, id: &str) -> StoreResult<Option<RevOrgView>> {
+    Ok(load_rev_orgs(conn, org, &[id.to_owned()]).await?.into_iter().next())
+}
+
+async fn insert_rev_org(conn: &mut Conn, org: &str, r: &RevOrgRecord, is_default: bool) -> StoreResult<()> {
+    if let Some(e) = &r.external_ref {
+        claim_refs(conn, org, ObjectKind::RevOrg, &r.id, std::slice::from_ref(e), "external_ref").await?;
+    }
+    sqlx::query::<Db>(
+        "INSERT INTO rev_orgs (dev_org_id, id, account_id, is_default, display_name, description, domain, external_ref, \
+         tier, environment, created_by_kind, created_by_id, created_date, modified_by_kind, modified_by_id, modified_date) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+    )
+    .bind(org)
+    .bind(&r.id)
+    .bind(r.account)
+    .bind(is_default)
+    .bind(&r.display_name)
+    .bind(&r.description)
+    .bind(&r.domain)
+    .bind(&r.external_ref)
+    .bind(&r.tier)
+    .bind(&r.environment)
+    .bind(r.created_by.map(|u| code(u.kind)))
+    .bind(r.created_by.map(|u| u.id))
+    .bind(r.created_date.millis())
+    .bind(r.modified_by.map(|u| code(u.kind)))
+    .bind(r.modified_by.map(|u| u.id))
+    .bind(r.modified_date.millis())
+    .execute(&mut *conn)
+    .await
+    .map_err(db_err)?;
+    Ok(())
+}
+
+/// Deletes a workspace's row, refs and tags, and detaches its contacts.
+async fn remove_rev_org(conn: &mut Conn, org: &str, id: &str) -> StoreResult<u64> {
+    let gone = sqlx::query::<Db>("DELETE FROM rev_orgs WHERE dev_org_id = $1 AND id = $2")
+        .bind(org)
+        .bind(id)
+        .execute(&mut *conn)
+        .await
+        .map_err(db_err)?
+        .rows_affected();
+    if gone > 0 {
+        claim_refs(conn, org, ObjectKind::RevOrg, id, &[], "external_ref").await?;
+        delete_tag_links(conn, org, code(ObjectKind::RevOrg), id).await?;
+        sqlx::query::<Db>("UPDATE users SET rev_org_id = NULL WHERE dev_org_id = $1 AND rev_org_id = $2")
+            .bind(org)
+            .bind(id)
+            .execute(&mut *conn)
+            .await
+            .map_err(db_err)?;
+    }
+    Ok(gone)
+}
+
+async fn account_exists(conn: &mut Conn, org: &str, a: &ParsedId) -> StoreResult<i64> {
+    let n = a.number_in(org).ok_or_else(|| reference_missing("account", ObjectKind::Account, a))?;
+    let row: Option<(i64,)> = sqlx::query_as::<Db, (i64,)>("SELECT id FROM accounts WHERE dev_org_id = $1 AND id = $2")
+        .bind(org)
+        .bind(n)
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(db_err)?;
+    row.map(|(id,)| id).ok_or_else(|| reference_missing("account", ObjectKind::Account, a))
+}
+
+const REV_ORG_SORT: &[SortCol] = &[
+    SortCol { name: "created_date", expr: "r.created_date", int: true },
+    SortCol { name: "modified_date", expr: "r.modified_date", int: true },
+    SortCol { name: "display_name", expr: "r.display_name", int: false },
+    SortCol { name: "display_id", expr: "r.id", int: false },
+];
+const REV_ORG_ID: SortCol = SortCol { name: "id", expr: "r.id", int: false };
+
+fn rev_org_keys(v: &RevOrgView, cols: &[(&SortCol, bool)]) -> Vec<Value> {
+    let r = &v.record;
+    cols.iter()
+        .map(|(c, _)| match c.name {
+            "created_date" => Value::from(r.created_date.millis()),
+            "modified_date" => Value::from(r.modified_date.millis()),
+            "display_name" => Value::from(r.display_name.clone()),
+            _ => Value::from(r.id.clone()),
+        })
+        .collect()
+}
+
+impl Backend {
+    async fn create_rev_org_once(&self, scope: &DevOrgScope, d: &RevOrgDraft, now: Timestamp) -> StoreResult<RevOrgView> {
+        let org = scope.dev_org.as_str();
+        let mut tx: Tx = self.begin_write().await.map_err(db_err)?;
+        let account = account_exists(&mut tx, org, &d.account).await?;
+        let record = RevOrgRecord {
+            id: random_alnum(8),
+            account,
+            display_name: d.display_name.clone(),
+            description: d.description.clone(),
+            domain: d.domain.clone(),
+            external_ref: d.external_ref.clone(),
+            tier: d.tier.clone(),
+            environment: d.environment.clone(),
+            created_by: Some(scope.actor),
+            created_date: now,
+            modified_by: Some(scope.actor),
+            modified_date: now,
+        };
+        insert_rev_org(&mut tx, org, &record, false).await?;
+        if !d.tags.is_empty() {
+            write_tag_links(&mut tx, org, code(ObjectKind::RevOrg), &record.id, &d.tags).await?;
+        }
+        let view = rev_org_view(&mut tx, org, &record.id).await?.ok_or_else(|| not_found_user(0))?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(view)
+    }
+
+    async fn update_rev_org_once(&self, scope: &DevOrgScope, p: &RevOrgPatch, now: Timestamp) -> StoreResult<RevOrgView> {
+        let org = scope.dev_org.as_str();
+        let id = p.id.local_in(org).ok_or_else(|| not_found(ObjectKind::RevOrg, &p.id))?.to_owned();
+        let mut tx: Tx = self.begin_write().await.map_err(db_err)?;
+        let row: Option<RevOrgRow> = sqlx::query_as::<Db, RevOrgRow>(&format!(
+            "SELECT {REV_ORG_COLS} FROM {REV_ORG_FROM} WHERE r.dev_org_id = $1 AND r.id = $2{}",
+            if FOR_UPDATE.is_empty() { "" } else { " FOR UPDATE OF r" }
+        ))
+        .bind(org)
+        .bind(&id)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        let (mut r, _) = row.ok_or_else(|| not_found(ObjectKind::RevOrg, &p.id))?.split();
+        if let Some(a) = &p.account {
+            r.account = account_exists(&mut tx, org, a).await?;
+        }
+        if let Some(v) = &p.display_name {
+            r.display_name = v.clone();
+        }
+        if let Some(v) = &p.description {
+            r.description = Some(v.clone());
+        }
+        if let Some(v) = &p.domain {
+            r.domain = Some(v.clone());
+        }
+        if let Some(v) = &p.tier {
+            r.tier = Some(v.clone());
+        }
+        if let Some(v) = &p.environment {
+            r.environment = Some(v.clone());
+        }
+        if let Some(v) = &p.external_ref {
+            claim_refs(&mut tx, org, ObjectKind::RevOrg, &id, std::slice::from_ref(v), "external_ref").await?;
+            r.external_ref = Some(v.clone());
+        }
+        sqlx::query::<Db>(
+            "UPDATE rev_orgs SET account_id = $3, display_name = $4, description = $5, domain = $6, external_ref = $7, \
+             tier = $8, environment = $9, modified_by_kind = $10, modified_by_id = $11, modified_date = $12 \
+             WHERE dev_org_id = $1 AND id = $2",
+        )
+        .bind(org)
+        .bind(&id)
+        .bind(r.account)
+        .bind(&r.display_name)
+        .bind(&r.description)
+        .bind(&r.domain)
+        .bind(&r.external_ref)
+        .bind(&r.tier)
+        .bind(&r.environment)
+        .bind(code(scope.actor.kind))
+        .bind(scope.actor.id)
+        .bind(after(r.modified_date, now).millis())
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        if let Some(tags) = &p.tags {
+            write_tag_links(&mut tx, org, code(ObjectKind::RevOrg), &id, tags).await?;
+        }
+        let view = rev_org_view(&mut tx, org, &id).await?.ok_or_else(|| not_found_user(0))?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(view)
+    }
+
+    async fn delete_rev_org_once(&self, scope: &DevOrgScope, id: &ParsedId) -> StoreResult<()> {
+        let org = scope.dev_org.as_str();
+        let local = id.local_in(org).ok_or_else(|| not_found(ObjectKind::RevOrg, id))?;
+        let mut tx: Tx = self.begin_write().await.map_err(db_err)?;
+        if remove_rev_org(&mut tx, org, local).await? == 0 {
+            return Err(not_found(ObjectKind::RevOrg, id));
+        }
+        tx.commit().await.map_err(db_err)?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl RevOrgStore for Backend {
+    async fn create_rev_org(&self, scope: &DevOrgScope, draft: RevOrgDraft, now: Timestamp) -> StoreResult<RevOrgView> {
+        retrying!(self.create_rev_org_once(scope, &draft, now))
+    }
+
+    async fn get_rev_org(&self, scope: &DevOrgScope, id: &ParsedId) -> StoreResult<RevOrgView> {
+        let local = id.local_in(&scope.dev_org).ok_or_else(|| not_found(ObjectKind::RevOrg, id))?;
+        let mut tx: Tx = self.begin_read().await.map_err(db_err)?;
+        rev_org_view(&mut tx, &scope.dev_org, local).await?.ok_or_else(|| not_found(ObjectKind::RevOrg, id))
+    }
+
+    async fn get_default_rev_org(&self, scope: &DevOrgScope, account: &ParsedId) -> StoreResult<RevOrgView> {
+        let org = scope.dev_org.as_str();
+        let n = account.number_in(org).ok_or_else(|| not_found(ObjectKind::Account, account))?;
+        let mut tx: Tx = self.begin_read().await.map_err(db_err)?;
+        let id = default_rev_org_of(&mut tx, org, n).await?.ok_or_else(|| not_found(ObjectKind::Account, account))?;
+        rev_org_view(&mut tx, org, &id).await?.ok_or_else(|| not_found(ObjectKind::Account, account))
+    }
+
+    async fn update_rev_org(&self, scope: &DevOrgScope, patch: RevOrgPatch, now: Timestamp) -> StoreResult<RevOrgView> {
+        retrying!(self.update_rev_org_once(scope, &patch, now))
+    }
+
+    async fn delete_rev_org(&self, scope: &DevOrgScope, id: &ParsedId) -> StoreResult<()> {
+        retrying!(self.delete_rev_org_once(scope, id))
+    }
+
+    async fn list_rev_orgs(
+        &self,
+        scope: &DevOrgScope,
+        f: RevOrgFilter,
+        page: PageRequest,
+    ) -> StoreResult<Page<RevOrgView>> {
+        let org = scope.dev_org.as_str();
+        let mut sql = Sql::new("");
+        let o = sql.text_arg(org);
+        sql.push(&format!("SELECT r.id FROM rev_orgs r WHERE r.dev_org_id = {o}"));
+        filter_in_int(&mut sql, "r.account_id", f.account.as_ref());
+        filter_created_by(&mut sql, "r", f.created_by.as_ref());
+        filter_range(&mut sql, "r.created_date", f.created_date.as_ref());
+        filter_range(&mut sql, "r.modified_date", f.modified_date.as_ref());
+        filter_in_text(&mut sql, "r.display_name", f.display_name.as_ref());
+        filter_in_text(&mut sql, "r.external_ref", f.external_ref.as_ref());
+        filter_tags(&mut sql, "r", code(ObjectKind::RevOrg), f.tags.as_ref());
+        let mut tx: Tx = self.begin_read().await.map_err(db_err)?;
+        list_page(&mut tx, &sql, REV_ORG_SORT, &REV_ORG_ID, &page, LoadRevOrgs { org }, rev_org_keys).await
+    }
+}

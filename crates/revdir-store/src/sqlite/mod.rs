@@ -1,0 +1,85 @@
+//! The SQLite backend: one file, WAL, `synchronous=FULL`, a read pool and a single-connection
+//! write pool whose transactions start with `BEGIN IMMEDIATE`.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::SqlitePool;
+
+use crate::{DatabaseUrl, StoreOptions};
+
+type Db = sqlx::Sqlite;
+
+/// The SQLite store.
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    read: SqlitePool,
+    write: SqlitePool,
+}
+
+/// Turns `sqlite://path`, `sqlite:path` or a bare path into connect options.
+fn options(url: &str) -> anyhow::Result<SqliteConnectOptions> {
+    let opts = if url.starts_with("sqlite:") {
+        SqliteConnectOptions::from_str(url)?
+    } else {
+        SqliteConnectOptions::new().filename(url)
+    };
+    Ok(opts)
+}
+
+impl SqliteStore {
+    /// Opens (creating if missing) the SQLite file and migrates it.
+    ///
+    /// # Errors
+    /// When the file cannot be opened or migrated.
+    pub async fn connect(url: &DatabaseUrl, o: StoreOptions) -> anyhow::Result<Self> {
+        let base = options(url.expose())?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(if o.sqlite_relaxed_sync { SqliteSynchronous::Normal } else { SqliteSynchronous::Full })
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let write = SqlitePoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(base.clone())
+            .await?;
+        sqlx::migrate!("migrations/sqlite").run(&write).await?;
+        let read = SqlitePoolOptions::new()
+            .max_connections(o.max_connections.max(1))
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(base.read_only(true))
+            .await?;
+        Ok(Self { read, write })
+    }
+
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, Db>, sqlx::Error> {
+        // A read-then-write transaction must hold the write lock from the start, or its
+        // upgrade could fail with SQLITE_BUSY under concurrency.
+        self.write.begin_with("BEGIN IMMEDIATE").await
+    }
+
+    async fn begin_read(&self) -> Result<sqlx::Transaction<'static, Db>, sqlx::Error> {
+        self.read.begin().await
+    }
+}
+
+/// SQLite takes its write lock at `BEGIN IMMEDIATE`; rows need no lock clause.
+const FOR_UPDATE: &str = "";
+
+/// SQL that is true when the JSON array in `column` holds any of the bound values.
+fn json_array_has_any(column: &str, placeholders: &str) -> String {
+    format!("EXISTS (SELECT 1 FROM json_each({column}) j WHERE j.value IN ({placeholders}))")
+}
+
+fn is_retryable(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Database(d) => matches!(d.code().as_deref(), Some("5" | "6" | "517" | "261")),
+        sqlx::Error::PoolTimedOut => true,
+        _ => false,
+    }
+}
+
+include!("../queries.rs");
+type Backend = SqliteStore;
