@@ -1,2 +1,16 @@
-//! placeholder
+//! revdir's HTTP server: DevRev's identity API over axum, on a [`revdir_core::store::Store`].
+//!
+//! [`startup::Application`] binds, migrates and bootstraps; [`routes::api_router`] holds
+//! every operation; [`error::ApiError`] is the one error type; [`extract`] decodes requests
+//! and authenticates them.
+
+pub mod error;
 pub mod extract;
+pub mod middleware;
+pub mod routes;
+pub mod startup;
+pub mod state;
+pub mod telemetry;
+pub mod tokens;
+
+pub use startup::{Application, ServerConfig};

@@ -1228,6 +1228,17 @@ impl Backend {
             r.phone_numbers = v.iter().map(|p| p.as_str().to_owned()).collect();
         }
         if let Some(v) = &p.external_ref {
+            // Without an explicit external_refs, the list follows its primary value (§5.1):
+            // the old external_ref is replaced in place.
+            if p.external_refs.is_none() {
+                let old = r.external_ref.take();
+                match r.external_refs.iter_mut().find(|e| Some(e.as_str()) == old.as_deref()) {
+                    Some(slot) => v.clone_into(slot),
+                    None if r.external_refs.is_empty() => r.external_refs.push(v.clone()),
+                    None => {}
+                }
+                r.external_refs.dedup();
+            }
             r.external_ref = Some(v.clone());
         }
         if let Some(v) = &p.external_refs {

@@ -1,0 +1,103 @@
+//! `ApiError`: the one error type of every handler, rendered as DevRev's flat error body (§5.3).
+
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use revdir_api::{ErrorBody, ErrorKind};
+use revdir_core::{StoreError, ValidationError};
+
+/// Result of a handler.
+pub type ApiResult<T, E = ApiError> = Result<T, E>;
+
+/// Everything a request can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// 400, with one of §5.3's bad-request variants.
+    #[error("{0}")]
+    BadRequest(ValidationError),
+    /// 401 `unauthenticated`; the detail says why without echoing the token.
+    #[error("unauthenticated: {0}")]
+    Unauthenticated(&'static str),
+    /// 403 `forbidden`.
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    /// 404 `not_found` (also for another dev org's objects).
+    #[error("{0}")]
+    NotFound(String),
+    /// 404 for paths and methods the API does not have (§1): a bare message, no `type`.
+    #[error("route not found")]
+    RouteNotFound,
+    /// 409 `conflict`.
+    #[error("{0}")]
+    Conflict(String),
+    /// 503 `service_unavailable`.
+    #[error("{0}")]
+    Unavailable(String),
+    /// 500 `internal_error`; the cause is logged under a fresh reference id and never sent.
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl ApiError {
+    /// A 400 `bad_request` with a message.
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::BadRequest(ValidationError::bad_request(message))
+    }
+}
+
+impl From<ValidationError> for ApiError {
+    fn from(e: ValidationError) -> Self {
+        Self::BadRequest(e)
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound(m) => Self::NotFound(m),
+            StoreError::Conflict(m) => Self::Conflict(m),
+            StoreError::Invalid(v) => Self::BadRequest(v),
+            StoreError::Unavailable(m) => Self::Unavailable(m),
+            StoreError::Internal(e) => Self::Internal(e),
+        }
+    }
+}
+
+fn body(kind: ErrorKind, message: impl Into<String>, detail: Option<String>) -> ErrorBody {
+    ErrorBody { message: Some(message.into()), detail, kind }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = match self {
+            Self::BadRequest(v) => body(v.kind, v.message, None),
+            Self::Unauthenticated(detail) => {
+                body(ErrorKind::Unauthenticated, "Authentication failed", Some(detail.to_owned()))
+            }
+            Self::Forbidden(m) => body(ErrorKind::Forbidden, m, None),
+            Self::NotFound(m) => body(ErrorKind::NotFound, m, None),
+            Self::RouteNotFound => {
+                return (StatusCode::NOT_FOUND, Json(serde_json::json!({"message": "route not found"})))
+                    .into_response()
+            }
+            Self::Conflict(m) => body(ErrorKind::Conflict, m, None),
+            Self::Unavailable(m) => {
+                tracing::warn!(reason = %m, "answering 503");
+                body(ErrorKind::ServiceUnavailable, "Service temporarily unavailable", Some(m))
+            }
+            Self::Internal(e) => {
+                let reference_id = uuid::Uuid::new_v4().to_string();
+                tracing::error!(%reference_id, error = ?e, "internal error");
+                body(ErrorKind::InternalError { reference_id: Some(reference_id) }, "Internal error", None)
+            }
+        };
+        let status = StatusCode::from_u16(body.kind.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let mut response = (status, Json(&body)).into_response();
+        if let ErrorKind::TooManyRequests { retry_after: Some(s) } = body.kind {
+            if let Ok(v) = HeaderValue::from_str(&s.to_string()) {
+                response.headers_mut().insert("retry-after", v);
+            }
+        }
+        response
+    }
+}

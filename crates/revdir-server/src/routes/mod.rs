@@ -1,0 +1,23 @@
+//! Every route of the API, one module per family, merged by [`api_router`].
+
+mod accounts;
+mod dev_orgs;
+mod rev_orgs;
+mod rev_users;
+mod sys_users;
+mod tags;
+
+use axum::Router;
+
+use crate::state::AppState;
+
+/// All API routes.
+pub fn api_router() -> Router<AppState> {
+    Router::new()
+        .merge(dev_orgs::router())
+        .merge(rev_users::router())
+        .merge(sys_users::router())
+        .merge(accounts::router())
+        .merge(rev_orgs::router())
+        .merge(tags::router())
+}

@@ -1,0 +1,86 @@
+//! `/rev-users.*`: create, get, list, update, delete (§5.1, §7).
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use revdir_api::common::Empty;
+use revdir_api::rev_users::{
+    RevUsersCreateRequest, RevUsersCreateResponse, RevUsersDeleteRequest, RevUsersGetRequest, RevUsersGetResponse,
+    RevUsersListRequest, RevUsersListResponse, RevUsersUpdateRequest, RevUsersUpdateResponse,
+};
+use revdir_core::ids::{parse_id, ObjectKind};
+use revdir_core::pagination::PageRequest;
+use revdir_core::users::{RevUserDraft, RevUserFilter, RevUserPatch, REV_USER_SORTABLE};
+
+use crate::error::ApiResult;
+use crate::extract::auth::Scope;
+use crate::extract::{ApiInput, ApiJson};
+use crate::state::AppState;
+
+/// The family's routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/rev-users.create", post(rev_users_create))
+        .route("/rev-users.get", get(rev_users_get).post(rev_users_get))
+        .route("/rev-users.list", get(rev_users_list).post(rev_users_list))
+        .route("/rev-users.update", post(rev_users_update))
+        .route("/rev-users.delete", post(rev_users_delete))
+}
+
+async fn rev_users_create(
+    Scope(scope): Scope,
+    State(app): State<AppState>,
+    ApiJson(req): ApiJson<RevUsersCreateRequest>,
+) -> ApiResult<(StatusCode, Json<RevUsersCreateResponse>)> {
+    let draft = RevUserDraft::try_from(&req)?;
+    let view = app.store.create_rev_user(&scope, draft, app.now()).await?;
+    Ok((StatusCode::CREATED, Json(RevUsersCreateResponse { rev_user: view.render_rev_user(&scope.dev_org) })))
+}
+
+async fn rev_users_get(
+    Scope(scope): Scope,
+    State(app): State<AppState>,
+    ApiInput(req): ApiInput<RevUsersGetRequest>,
+) -> ApiResult<Json<RevUsersGetResponse>> {
+    let id = parse_id("id", &req.id, ObjectKind::RevUser)?;
+    let view = app.store.get_rev_user(&scope, &id).await?;
+    Ok(Json(RevUsersGetResponse { rev_user: view.render_rev_user(&scope.dev_org) }))
+}
+
+async fn rev_users_list(
+    Scope(scope): Scope,
+    State(app): State<AppState>,
+    ApiInput(req): ApiInput<RevUsersListRequest>,
+) -> ApiResult<Json<RevUsersListResponse>> {
+    let filter = RevUserFilter::parse(&scope.dev_org, &req)?;
+    let page = PageRequest::parse(req.cursor.as_deref(), req.limit, req.mode, req.sort_by.as_deref(), REV_USER_SORTABLE)?;
+    let page = app.store.list_rev_users(&scope, filter, page).await?;
+    Ok(Json(RevUsersListResponse {
+        rev_users: page.items.iter().map(|v| v.render_rev_user(&scope.dev_org)).collect(),
+        next_cursor: page.next_cursor,
+        prev_cursor: page.prev_cursor,
+    }))
+}
+
+/// §5.1: the heart of the product. Omitted fields stay; lists are replaced whole.
+async fn rev_users_update(
+    Scope(scope): Scope,
+    State(app): State<AppState>,
+    ApiJson(req): ApiJson<RevUsersUpdateRequest>,
+) -> ApiResult<Json<RevUsersUpdateResponse>> {
+    let id = parse_id("id", &req.id, ObjectKind::RevUser)?;
+    let patch = RevUserPatch::try_from(&req)?;
+    let view = app.store.update_rev_user(&scope, &id, patch, app.now()).await?;
+    Ok(Json(RevUsersUpdateResponse { rev_user: view.render_rev_user(&scope.dev_org) }))
+}
+
+async fn rev_users_delete(
+    Scope(scope): Scope,
+    State(app): State<AppState>,
+    ApiJson(req): ApiJson<RevUsersDeleteRequest>,
+) -> ApiResult<Json<Empty>> {
+    let id = parse_id("id", &req.id, ObjectKind::RevUser)?;
+    app.store.delete_rev_user(&scope, &id).await?;
+    Ok(Json(Empty {}))
+}

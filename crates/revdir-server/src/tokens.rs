@@ -1,0 +1,151 @@
+//! Signed tokens: minting and verifying the HS256 JWTs that authenticate every request.
+//!
+//! The signing key lives in the database (created once, shared by every node) and is held
+//! here as a secret whose `Debug` is redacted. The store keeps each token's record by `jti`,
+//! never the token itself, so a revoked token fails on its next use on every node.
+
+use std::fmt;
+
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use revdir_core::ids::{don, parse_any_id, ObjectKind};
+use revdir_core::scope::UserRef;
+use revdir_core::store::{Store, TokenRecord};
+use revdir_core::time::Timestamp;
+use secrecy::{ExposeSecret, SecretSlice, SecretString};
+use serde::{Deserialize, Serialize};
+
+use crate::error::ApiError;
+
+/// The `iss` claim of tokens this server mints.
+pub const ISSUER: &str = "revdir";
+/// Lifetime of personal access tokens when none is asked for.
+pub const DEFAULT_PAT_DAYS: i64 = 365;
+/// The signing key id recorded in each token header, for future rotation.
+const KEY_ID: &str = "revdir-1";
+
+/// The claims of a revdir token (§8.5).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Claims {
+    /// Issuer.
+    pub iss: String,
+    /// Subject: the DON of the user the token acts as.
+    pub sub: String,
+    /// Issued at (epoch seconds).
+    pub iat: i64,
+    /// Expiry (epoch seconds).
+    pub exp: i64,
+    /// Token id; keys the stored record.
+    pub jti: String,
+    /// Audience.
+    pub aud: Vec<String>,
+    /// Token type, such as `urn:devrev:params:oauth:token-type:pat`.
+    pub token_type: String,
+}
+
+/// Mints and verifies tokens with the shared signing key.
+#[derive(Clone)]
+pub struct TokenKeys {
+    secret: SecretSlice<u8>,
+}
+
+impl fmt::Debug for TokenKeys {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("TokenKeys([redacted])")
+    }
+}
+
+impl TokenKeys {
+    /// Loads the shared key from the store, creating it on first use.
+    ///
+    /// # Errors
+    /// When the store fails.
+    pub async fn load(store: &dyn Store) -> anyhow::Result<Self> {
+        use rand::RngCore as _;
+        let mut fresh = vec![0_u8; 32];
+        rand::rngs::OsRng.fill_bytes(&mut fresh);
+        let key = store.signing_key(fresh).await.map_err(|e| anyhow::anyhow!("loading the signing key: {e}"))?;
+        Ok(Self { secret: SecretSlice::from(key) })
+    }
+
+    /// Mints a personal access token for `subject` in `org`, records it and returns it.
+    ///
+    /// # Errors
+    /// When the record cannot be stored or signing fails.
+    pub async fn mint_pat(
+        &self,
+        store: &dyn Store,
+        org: &str,
+        subject: UserRef,
+        now: Timestamp,
+        days: i64,
+    ) -> anyhow::Result<SecretString> {
+        let jti = uuid::Uuid::new_v4().simple().to_string();
+        let exp = now.seconds() + days * 86_400;
+        let claims = Claims {
+            iss: ISSUER.to_owned(),
+            sub: don(subject.kind, org, subject.id),
+            iat: now.seconds(),
+            exp,
+            jti: jti.clone(),
+            aud: vec!["janus".to_owned()],
+            token_type: "urn:devrev:params:oauth:token-type:pat".to_owned(),
+        };
+        let mut header = Header::new(Algorithm::HS256);
+        header.kid = Some(KEY_ID.to_owned());
+        let token = jsonwebtoken::encode(&header, &claims, &EncodingKey::from_secret(self.secret.expose_secret()))?;
+        store
+            .insert_token(&TokenRecord {
+                jti,
+                dev_org: org.to_owned(),
+                subject,
+                token_type: "pat".to_owned(),
+                issued_at: now,
+                expires_at: Some(Timestamp::from_millis(exp * 1000)),
+                revoked: false,
+            })
+            .await
+            .map_err(|e| anyhow::anyhow!("recording the token: {e}"))?;
+        Ok(SecretString::from(token))
+    }
+
+    /// Checks a token's signature, algorithm, issuer and expiry, and returns its claims.
+    ///
+    /// # Errors
+    /// 401 `unauthenticated` naming which check failed.
+    pub fn verify(&self, token: &str, now: Timestamp) -> Result<Claims, ApiError> {
+        let mut v = Validation::new(Algorithm::HS256);
+        v.set_issuer(&[ISSUER]);
+        v.set_required_spec_claims(&["exp", "iss", "sub"]);
+        v.validate_aud = false;
+        // Expiry is checked against the server clock below, not the library's.
+        v.validate_exp = false;
+        let data = jsonwebtoken::decode::<Claims>(token, &DecodingKey::from_secret(self.secret.expose_secret()), &v)
+            .map_err(|e| {
+                use jsonwebtoken::errors::ErrorKind as K;
+                ApiError::Unauthenticated(match e.kind() {
+                    K::InvalidSignature => "the token's signature is not valid",
+                    K::InvalidAlgorithm | K::InvalidAlgorithmName => "the token is not signed with HS256",
+                    K::InvalidIssuer => "the token was not issued by this server",
+                    K::MissingRequiredClaim(_) => "the token lacks a required claim",
+                    _ => "the token is malformed",
+                })
+            })?;
+        if data.claims.exp <= now.seconds() {
+            return Err(ApiError::Unauthenticated("the token has expired"));
+        }
+        Ok(data.claims)
+    }
+}
+
+/// Splits a subject DON into its dev org and user.
+///
+/// # Errors
+/// 401 when the subject is not a user DON.
+pub fn subject(sub: &str) -> Result<(String, UserRef), ApiError> {
+    let kinds = [ObjectKind::DevUser, ObjectKind::SysUser, ObjectKind::RevUser, ObjectKind::ServiceAccount];
+    let bad = || ApiError::Unauthenticated("the token's subject is not a user");
+    let (kind, parsed) = parse_any_id("sub", sub, &kinds).map_err(|_| bad())?;
+    let org = parsed.org.ok_or_else(bad)?;
+    let id = parsed.local.parse().map_err(|_| bad())?;
+    Ok((org, UserRef { kind, id }))
+}
