@@ -1232,8 +1232,9 @@ impl Backend {
             // the old external_ref is replaced in place.
             if p.external_refs.is_none() {
                 let old = r.external_ref.take();
-                match r.external_refs.iter_mut().find(|e| Some(e.as_str()) == old.as_deref()) {
-                    Some(slot) => v.clone_into(slot),
+                let slot = r.external_refs.iter().position(|e| Some(e.as_str()) == old.as_deref());
+                match slot {
+                    Some(i) => r.external_refs[i] = v.clone(),
                     None if r.external_refs.is_empty() => r.external_refs.push(v.clone()),
                     None => {}
                 }
