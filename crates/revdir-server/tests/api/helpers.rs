@@ -54,8 +54,6 @@ pub struct TestApp {
     pub client: revdir_client::Client,
     /// How the server was configured (to open the same store again).
     pub config: ServerConfig,
-    /// Which engine.
-    pub backend: Backend,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     _dir: tempfile::TempDir,
     _schema: Option<PgSchema>,
@@ -106,7 +104,6 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
         token,
         raw: reqwest::Client::new(),
         config,
-        backend,
         shutdown: Some(tx),
         _dir: dir,
         _schema: schema,

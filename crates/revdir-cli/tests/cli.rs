@@ -1,0 +1,213 @@
+//! The `revdir` binary as a user runs it: serve, token create, migrate, signals, restarts.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, ChildStdout, Command, Stdio};
+use std::time::Duration;
+
+use assert_cmd::cargo::CommandCargoExt as _;
+use serde_json::{json, Value};
+
+/// A running `revdir serve` and the lines it printed before it was ready.
+struct Server {
+    child: Child,
+    addr: String,
+    printed: Vec<String>,
+    _stdout: BufReader<ChildStdout>,
+}
+
+impl Server {
+    fn start(db: &str) -> Self {
+        let mut child = Command::cargo_bin("revdir")
+            .unwrap()
+            .args(["serve", "--db", db, "--listen", "127.0.0.1:0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let mut printed = Vec::new();
+        loop {
+            let mut line = String::new();
+            assert!(stdout.read_line(&mut line).unwrap() > 0, "revdir exited before listening: {printed:?}");
+            let line = line.trim_end().to_owned();
+            let ready = line.starts_with("revdir listening on http://");
+            printed.push(line);
+            if ready {
+                break;
+            }
+        }
+        let addr = printed.last().unwrap().trim_start_matches("revdir listening on ").to_owned();
+        Self { child, addr, printed, _stdout: stdout }
+    }
+
+    /// The admin token printed by a bootstrapping start, if any.
+    fn bootstrap_token(&self) -> Option<&str> {
+        self.printed.iter().position(|l| l.contains("admin token")).map(|i| self.printed[i + 1].as_str())
+    }
+
+    fn signal(&self, sig: &str) {
+        let ok = Command::new("kill").args([sig, &self.child.id().to_string()]).status().unwrap().success();
+        assert!(ok);
+    }
+
+    fn wait(mut self) -> std::process::ExitStatus {
+        for _ in 0..200 {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        panic!("revdir did not exit within 10 s");
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn call(addr: &str, token: &str, path: &str, body: Value) -> (u16, Value) {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        let r = reqwest::Client::new()
+            .post(format!("{addr}{path}"))
+            .header("authorization", token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    })
+}
+
+fn token_create(db: &str, new_org: bool) -> String {
+    let mut cmd = Command::cargo_bin("revdir").unwrap();
+    cmd.args(["token", "create", "--db", db]);
+    if new_org {
+        cmd.arg("--new-org");
+    }
+    let out = cmd.stderr(Stdio::null()).output().unwrap();
+    assert!(out.status.success());
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 1, "the token alone on stdout: {stdout:?}");
+    lines[0].to_owned()
+}
+
+#[test]
+fn first_start_bootstraps_once_and_later_starts_print_no_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("revdir.db").display().to_string();
+    let first = Server::start(&db);
+    let token = first.bootstrap_token().expect("first start prints a token").to_owned();
+    assert_eq!(first.printed.iter().filter(|l| l.starts_with("revdir listening on")).count(), 1);
+    let (status, body) = call(&first.addr, &token, "/sys-users.list", json!({}));
+    assert_eq!(status, 200);
+    assert_eq!(body["sys_users"][0]["display_name"], "devrev-bot");
+    assert_eq!(body["sys_users"][0]["display_id"], "SYSU-1");
+    let (_, me) = call(&first.addr, &format!("Bearer {token}"), "/dev-users.self", json!({}));
+    assert_eq!(me["dev_user"]["display_id"], "DEVU-1");
+    first.signal("-TERM");
+    assert!(first.wait().success(), "SIGTERM exits 0");
+
+    let second = Server::start(&db);
+    assert_eq!(second.printed.len(), 1, "no secret on a later start: {:?}", second.printed);
+    let (status, _) = call(&second.addr, &token, "/dev-orgs.get", json!({}));
+    assert_eq!(status, 200, "the first token still works after a restart");
+    second.signal("-INT");
+    assert!(second.wait().success(), "SIGINT exits 0");
+}
+
+#[test]
+fn token_create_prints_working_tokens_for_the_default_and_new_orgs() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("fresh.db").display().to_string();
+    // On an empty store, token create bootstraps first.
+    let admin = token_create(&db, false);
+    let other = token_create(&db, true);
+    let server = Server::start(&db);
+    assert!(server.bootstrap_token().is_none(), "already bootstrapped by token create");
+    let (s1, org1) = call(&server.addr, &admin, "/dev-orgs.get", json!({}));
+    let (s2, org2) = call(&server.addr, &other, "/dev-orgs.get", json!({}));
+    assert_eq!((s1, s2), (200, 200));
+    assert_ne!(org1["dev_org"]["id"], org2["dev_org"]["id"]);
+    let (_, created) = call(&server.addr, &admin, "/rev-users.create", json!({"display_name": "Ada"}));
+    let id = created["rev_user"]["id"].clone();
+    let (status, _) = call(&server.addr, &other, "/rev-users.get", json!({"id": id}));
+    assert_eq!(status, 404, "the new org cannot see the default org's contact");
+    let (_, sys) = call(&server.addr, &other, "/sys-users.list", json!({}));
+    assert_eq!(sys["sys_users"][0]["display_name"], "devrev-bot", "a new org gets its own sys user");
+}
+
+#[test]
+fn an_answered_write_survives_kill_9() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("durable.db").display());
+    let token = token_create(&db, false);
+    let server = Server::start(&db);
+    let (status, created) = call(&server.addr, &token, "/rev-users.create", json!({"display_name": "durable"}));
+    assert_eq!(status, 201);
+    let id = created["rev_user"]["id"].clone();
+    let (status, _) = call(&server.addr, &token, "/rev-users.update", json!({"id": id, "email": "d@example.com"}));
+    assert_eq!(status, 200);
+    server.signal("-KILL");
+    let _ = server.wait();
+    let again = Server::start(&db);
+    let (status, read) = call(&again.addr, &token, "/rev-users.get", json!({"id": id}));
+    assert_eq!(status, 200);
+    assert_eq!(read["rev_user"]["email"], "d@example.com");
+}
+
+#[test]
+fn migrate_runs_alone_and_env_vars_configure_serve() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("env.db").display().to_string();
+    let out = Command::cargo_bin("revdir").unwrap().args(["migrate", "--db", &db]).output().unwrap();
+    assert!(out.status.success());
+    assert!(std::path::Path::new(&db).exists());
+    let mut child = Command::cargo_bin("revdir")
+        .unwrap()
+        .arg("serve")
+        .env("REVDIR_DB", &db)
+        .env("REVDIR_LISTEN", "127.0.0.1:0")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut seen = String::new();
+    while !seen.contains("revdir listening on http://127.0.0.1:") {
+        let mut line = String::new();
+        assert!(stdout.read_line(&mut line).unwrap() > 0, "exited early: {seen}");
+        seen.push_str(&line);
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+#[test]
+fn serves_postgresql_by_url() {
+    let base = std::env::var("REVDIR_TEST_PG").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+    let schema = format!("revdir_cli_{}", std::process::id());
+    let psql = |sql: String| {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        rt.block_on(async {
+            let pool = sqlx::PgPool::connect(&base).await.expect("PostgreSQL reachable");
+            sqlx::query(&sql).execute(&pool).await.unwrap();
+        });
+    };
+    psql(format!("DROP SCHEMA IF EXISTS {schema} CASCADE"));
+    psql(format!("CREATE SCHEMA {schema}"));
+    let sep = if base.contains('?') { '&' } else { '?' };
+    let url = format!("{base}{sep}options[search_path]={schema}");
+    let server = Server::start(&url);
+    let token = server.bootstrap_token().expect("bootstraps").to_owned();
+    let (status, body) = call(&server.addr, &token, "/rev-users.create", json!({"email": "pg@example.com"}));
+    assert_eq!(status, 201, "{body}");
+    drop(server);
+    psql(format!("DROP SCHEMA {schema} CASCADE"));
+}
