@@ -1,6 +1,16 @@
 //! Black-box HTTP tests of revdir: a real server on a random loopback port, over a real
 //! SQLite file and a real PostgreSQL schema; every answer is checked against DevRev's spec.
+#![expect(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "scenario functions run inside generated #[test]s; a failed step aborts the test"
+)]
 
+mod auth;
+mod client;
 mod helpers;
+mod orgs;
+mod rev_users_crud;
 mod rev_users_update;
 mod spec;
+mod tags;
