@@ -101,3 +101,42 @@ impl IntoResponse for ApiError {
         response
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn render(e: ApiError) -> (u16, serde_json::Value) {
+        let response = e.into_response();
+        let status = response.status().as_u16();
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 20).await.unwrap();
+        (status, serde_json::from_slice(&bytes).unwrap())
+    }
+
+    #[tokio::test]
+    async fn internal_errors_send_only_a_reference_id() {
+        let (status, body) = render(ApiError::Internal(anyhow::anyhow!("secret database detail"))).await;
+        assert_eq!(status, 500);
+        assert_eq!(body["type"], "internal_error");
+        assert!(uuid::Uuid::parse_str(body["reference_id"].as_str().unwrap()).is_ok());
+        assert!(!body.to_string().contains("secret database detail"));
+    }
+
+    #[tokio::test]
+    async fn store_errors_map_to_declared_statuses() {
+        let cases = [
+            (ApiError::from(StoreError::NotFound("x".into())), 404, "not_found"),
+            (ApiError::from(StoreError::Conflict("x".into())), 409, "conflict"),
+            (ApiError::from(StoreError::Unavailable("x".into())), 503, "service_unavailable"),
+            (ApiError::from(StoreError::Invalid(ValidationError::missing("id"))), 400, "missing_required_field"),
+            (ApiError::Unauthenticated("why"), 401, "unauthenticated"),
+        ];
+        for (e, status, kind) in cases {
+            let (s, body) = render(e).await;
+            assert_eq!((s, body["type"].as_str()), (status, Some(kind)));
+        }
+        let (s, body) = render(ApiError::RouteNotFound).await;
+        assert_eq!(s, 404);
+        assert_eq!(body, serde_json::json!({"message": "route not found"}));
+    }
+}

@@ -12,9 +12,13 @@ use crate::tokens::subject;
 /// The token text of an `Authorization` header value, with or without `Bearer `.
 fn token_text(value: &str) -> Option<&str> {
     let v = value.trim();
-    let t = match v.get(..7) {
-        Some(p) if p.eq_ignore_ascii_case("bearer ") => v[7..].trim(),
-        _ => v,
+    let t = if v.eq_ignore_ascii_case("bearer") {
+        ""
+    } else {
+        match v.get(..7) {
+            Some(p) if p.eq_ignore_ascii_case("bearer ") => v[7..].trim(),
+            _ => v,
+        }
     };
     (!t.is_empty()).then_some(t)
 }
