@@ -207,11 +207,43 @@ pub enum ListMode {
 }
 
 /// `{set: [...]}`: replaces a whole collection.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// Only the object form decodes: a derived `Deserialize` would also take a JSON array as
+/// the struct's fields in order, so a plain `["a"]` sent where `{set}` belongs would be
+/// misreported as `field[0]` and `[["a"]]` silently accepted.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct SetList<T> {
     /// The complete new collection.
-    #[serde(default = "Vec::new")]
     pub set: Vec<T>,
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for SetList<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> serde::de::Visitor<'de> for Visitor<T> {
+            type Value = SetList<T>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct SetList")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut set = None;
+                while let Some(key) = map.next_key::<String>()? {
+                    if key == "set" {
+                        set = Some(map.next_value()?);
+                    } else {
+                        map.next_value::<serde::de::IgnoredAny>()?;
+                    }
+                }
+                Ok(SetList {
+                    set: set.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor(std::marker::PhantomData))
+    }
 }
 
 /// An empty object: the body of deletes and of requests without fields.

@@ -1,4 +1,5 @@
 //! The `revdir` binary as a user runs it: serve, token create, migrate, signals, restarts.
+#![expect(clippy::unwrap_used, reason = "test helpers abort the test on any failed step")]
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, ChildStdout, Command, Stdio};

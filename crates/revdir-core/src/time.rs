@@ -42,6 +42,19 @@ impl Timestamp {
         Ok(Self((t.unix_timestamp_nanos() / 1_000_000) as i64))
     }
 
+    /// Parses like [`Timestamp::parse`] but rounds a sub-millisecond remainder up, so an
+    /// inclusive lower bound never admits a stored millisecond that lies before it.
+    ///
+    /// # Errors
+    /// As [`Timestamp::parse`].
+    pub fn parse_ceil(field: &str, input: &str) -> Result<Self, ValidationError> {
+        let t = OffsetDateTime::parse(input, &Rfc3339).map_err(|_| {
+            ValidationError::not_permitted(field, format!("'{input}' is not an RFC 3339 date-time"))
+        })?;
+        let nanos = t.unix_timestamp_nanos();
+        Ok(Self((nanos.div_euclid(1_000_000) + i128::from(nanos.rem_euclid(1_000_000) != 0)) as i64))
+    }
+
     /// Renders as `2025-01-10T09:15:00.000Z`.
     pub fn to_rfc3339(self) -> String {
         let t = OffsetDateTime::from_unix_timestamp_nanos(i128::from(self.0) * 1_000_000)
@@ -69,5 +82,9 @@ mod tests {
         let t = Timestamp::parse("f", "2025-01-10T09:15:00.5+01:00").unwrap();
         assert_eq!(t.to_rfc3339(), "2025-01-10T08:15:00.500Z");
         assert!(Timestamp::parse("f", "yesterday").is_err());
+        let finer = "2025-01-10T09:15:00.1235Z";
+        assert_eq!(Timestamp::parse("f", finer).unwrap().to_rfc3339(), "2025-01-10T09:15:00.123Z");
+        assert_eq!(Timestamp::parse_ceil("f", finer).unwrap().to_rfc3339(), "2025-01-10T09:15:00.124Z");
+        assert_eq!(Timestamp::parse_ceil("f", "2025-01-10T09:15:00.123Z").unwrap().to_rfc3339(), "2025-01-10T09:15:00.123Z");
     }
 }

@@ -373,8 +373,11 @@ impl TimeRange {
     /// `value_not_permitted` for a bound that is not RFC 3339.
     pub fn parse(field: &str, f: Option<&DateTimeFilter>) -> Result<Option<Self>, ValidationError> {
         let Some(f) = f else { return Ok(None) };
+        // Both bounds are inclusive: a sub-millisecond `after` rounds up and `before` down, so
+        // neither admits a stored millisecond outside the range.
         let bound = |name: &str, v: &Option<String>| {
-            v.as_deref().map(|s| Timestamp::parse(&format!("{field}.{name}"), s)).transpose()
+            let parse = if name == "after" { Timestamp::parse_ceil } else { Timestamp::parse };
+            v.as_deref().map(|s| parse(&format!("{field}.{name}"), s)).transpose()
         };
         Ok(Some(Self { after: bound("after", &f.after)?, before: bound("before", &f.before)? }))
     }

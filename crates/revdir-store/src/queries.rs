@@ -1610,7 +1610,11 @@ impl Backend {
         .bind(after(t.modified_date, now).millis())
         .execute(&mut *tx)
         .await
-        .map_err(db_err)?;
+        // A racing rename can pass the check above and still lose on the unique index.
+        .map_err(|e| match db_err(e) {
+            StoreError::Conflict(_) => name_taken(&t.name),
+            other => other,
+        })?;
         let view = tag_view(&mut tx, org, n).await?.ok_or_else(|| not_found_user(n))?;
         tx.commit().await.map_err(db_err)?;
         Ok(view)

@@ -39,7 +39,8 @@ fn actual_type(unexpected: &str) -> &'static str {
         "bool"
     } else if u.starts_with("null") || u.starts_with("unit") {
         "null"
-    } else if u.starts_with("sequence") {
+    } else if u.starts_with("sequence") || u.starts_with("ambiguous repeated key") {
+        // A query key given several times reads as a list of values.
         "array"
     } else if u.starts_with("map") {
         "object"
@@ -98,6 +99,10 @@ pub(crate) fn decode_error(path: &str, message: &str) -> ValidationError {
         };
     }
     let message = message.split(" at line ").next().unwrap_or(message);
+    if let Some(rest) = message.strip_prefix("invalid value: ") {
+        // The right JSON type but out of the Rust type's range, e.g. a limit beyond int32.
+        return ValidationError::not_permitted(&field, format!("invalid value: {rest}"));
+    }
     ValidationError::bad_request(format!("{field}: {message}"))
 }
 
@@ -197,6 +202,10 @@ mod tests {
             kind(r#"{"id":"x","limit":"ten"}"#),
             ErrorKind::UnexpectedJsonType { field_name: "limit".into(), expected: "number".into(), actual: "string".into() }
         );
+        assert!(matches!(
+            kind(r#"{"id":"x","limit":3000000000}"#),
+            ErrorKind::ValueNotPermitted { field_name, .. } if field_name == "limit"
+        ));
         assert_eq!(
             kind(r#"{"id":"x","mode":"sideways"}"#),
             ErrorKind::InvalidEnumValue {
