@@ -9,8 +9,8 @@
 //!
 //! - **Arrays** as plain commas (`email=a,b`), as double-quoted comma lists
 //!   (`email="a","b"`, what DevRev's TypeScript SDK sends; a quoted item may
-//!   contain commas and `\"` escapes a quote — a backslash escapes whichever
-//!   character follows it), as a JSON array (`email=["a","b"]`), as repeated
+//!   contain commas; `\"` and `\\` are escapes, any other backslash is literal, and
+//!   a `"` ends an item only before a comma or the end), as a JSON array (`email=["a","b"]`), as repeated
 //!   keys (`email=a&email=b`), as bracket-suffixed keys (`email[]=a`) and as
 //!   indexed keys (`email[0]=a&email[1]=b`). Every occurrence is concatenated
 //!   in order. An empty value (`email=`) is an empty array.
@@ -232,8 +232,8 @@ fn json_array_items(value: &str) -> Option<Vec<LeafDe>> {
     )
 }
 
-/// Splits a comma list whose items may be double-quoted (`"a,b",c`); a
-/// backslash inside quotes escapes the next character. Returns `None` if a
+/// Splits a comma list whose items may be double-quoted (`"a,b",c`); inside
+/// quotes `\"` and `\\` are escapes. Returns `None` if a
 /// quoted item is unterminated or followed by anything but a comma.
 fn tokenize_list(value: &str) -> Option<Vec<LeafDe>> {
     let mut items = Vec::new();
@@ -245,11 +245,21 @@ fn tokenize_list(value: &str) -> Option<Vec<LeafDe>> {
         if ahead.peek() == Some(&'"') {
             ahead.next();
             chars = ahead;
+            // DevRev's TypeScript SDK quotes items without escaping what is inside them, so a
+            // backslash escapes only `"` or `\`, and a `"` closes the item only when a comma or
+            // the end of the value follows; any other `\` or `"` is part of the item.
             let mut text = String::new();
             loop {
                 match chars.next()? {
-                    '\\' => text.push(chars.next()?),
-                    '"' => break,
+                    '\\' if matches!(chars.peek(), Some('"' | '\\')) => text.push(chars.next()?),
+                    '"' => {
+                        let mut after = chars.clone();
+                        while after.next_if(|c| c.is_whitespace()).is_some() {}
+                        if matches!(after.peek(), None | Some(',')) {
+                            break;
+                        }
+                        text.push('"');
+                    }
                     c => text.push(c),
                 }
             }
@@ -944,6 +954,9 @@ mod tests {
         );
         assert_eq!(list(r#"email="a", "b""#).email, strings(&["a", "b"]));
         assert_eq!(list(r#"email="""#).email, strings(&[""]));
+        // What the TypeScript SDK sends for items holding `\` or `"`: quoted, unescaped.
+        assert_eq!(list(r#"email="CORP\jdoe","x""#).email, strings(&[r"CORP\jdoe", "x"]));
+        assert_eq!(list(r#"email="say "hi" now""#).email, strings(&[r#"say "hi" now"#]));
     }
 
     #[test]
