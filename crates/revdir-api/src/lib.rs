@@ -6,6 +6,7 @@
 //! fields are skipped on output, never sent as `null`.
 
 pub mod accounts;
+pub mod artifacts;
 pub mod common;
 pub mod dev_orgs;
 pub mod dev_users;

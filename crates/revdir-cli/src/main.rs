@@ -1,10 +1,17 @@
 //! `revdir`: run the server, migrate the store, mint tokens.
 
 use std::io::Write as _;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
-use revdir_server::startup::{admin_token, open, Application, ServerConfig};
+use revdir_core::ids::ObjectKind;
+use revdir_core::scope::{DevOrgScope, UserRef};
+use revdir_core::time::Timestamp;
+use revdir_server::startup::{admin_token, bootstrap, open, Application, RateLimitConfig, ServerConfig};
+use revdir_server::tls::{default_data_dir, TlsPaths};
+use revdir_server::state::AppState;
 use revdir_store::{DatabaseUrl, StoreOptions};
 use secrecy::ExposeSecret as _;
 
@@ -20,7 +27,7 @@ struct Cli {
 #[derive(Debug, clap::Args)]
 struct DbArgs {
     /// Database URL: `postgres://…`, `sqlite://PATH` or a bare SQLite path.
-    #[arg(long, env = "REVDIR_DB", default_value = "revdir.db")]
+    #[arg(long, env = "REVDIR_DB", default_value = "revdir.db", hide_env_values = true)]
     db: String,
     /// SQLite only: `synchronous=NORMAL` (faster; an answered write can be lost on power
     /// failure, never on a crash of revdir itself).
@@ -31,11 +38,39 @@ struct DbArgs {
 impl DbArgs {
     fn config(&self, listen: String) -> ServerConfig {
         ServerConfig {
-            db: DatabaseUrl::new(self.db.clone()),
-            listen,
             store: StoreOptions { sqlite_relaxed_sync: self.sqlite_relaxed_sync, ..StoreOptions::default() },
+            ..ServerConfig::new(DatabaseUrl::new(self.db.clone()), listen)
         }
     }
+
+    /// The directory holding `tls/`: `--data-dir`, else the SQLite file's directory, else
+    /// the current directory.
+    fn data_dir(&self, data_dir: Option<PathBuf>) -> PathBuf {
+        data_dir.unwrap_or_else(|| default_data_dir(&DatabaseUrl::new(self.db.clone())))
+    }
+}
+
+/// `revdir serve`'s options beyond the database and address.
+#[derive(Debug, clap::Args)]
+struct ServeArgs {
+    /// Serve HTTPS (HTTP/2 and HTTP/1.1) with a certificate for localhost, 127.0.0.1 and ::1
+    /// signed by a local CA that is created once in the data directory (`tls/ca.pem`).
+    #[arg(long, env = "REVDIR_TLS", default_value_t = false)]
+    tls: bool,
+    /// Where `tls/` lives; default: the SQLite file's directory (the current directory for
+    /// PostgreSQL).
+    #[arg(long, env = "REVDIR_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+    /// Requests each authenticated user may make per window; rate limiting is off without it.
+    #[arg(long, env = "REVDIR_RATE_LIMIT", value_parser = clap::value_parser!(u64).range(1..))]
+    rate_limit: Option<u64>,
+    /// Rate-limit window in seconds (fixed windows, as DevRev's five minutes).
+    #[arg(long, env = "REVDIR_RATE_WINDOW", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..))]
+    rate_window: u64,
+    /// Redis URL (`redis://[:password@]host:port/db`): rate-limit counters live there, shared
+    /// by every node that names the same Redis.
+    #[arg(long, env = "REVDIR_REDIS", hide_env_values = true)]
+    redis: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -47,11 +82,41 @@ enum Command {
         /// Address to listen on; port 0 picks a free port.
         #[arg(long, env = "REVDIR_LISTEN", default_value = "127.0.0.1:8080")]
         listen: String,
+        #[command(flatten)]
+        serve: ServeArgs,
+    },
+    /// Print `export` lines for clients, for `eval "$(revdir env)"`: DEVREV_BASE_URL, a fresh
+    /// admin token as DEVREV_API_TOKEN and, when the local CA exists, SSL_CERT_FILE,
+    /// REQUESTS_CA_BUNDLE and NODE_EXTRA_CA_CERTS naming it.
+    Env {
+        #[command(flatten)]
+        db: DbArgs,
+        /// The address the server listens on.
+        #[arg(long, env = "REVDIR_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: String,
+        /// Where `tls/` lives; default: the SQLite file's directory.
+        #[arg(long, env = "REVDIR_DATA_DIR")]
+        data_dir: Option<PathBuf>,
+        /// Print an http:// base URL and no CA variables even when the local CA exists.
+        #[arg(long)]
+        http: bool,
     },
     /// Run pending database migrations and exit.
     Migrate {
         #[command(flatten)]
         db: DbArgs,
+    },
+    /// Bulk-create contacts (for benchmarks and demos): contact n gets `user{n}@example.com`
+    /// and external ref `REVU-n`. Bootstraps an empty store first.
+    Seed {
+        #[command(flatten)]
+        db: DbArgs,
+        /// How many contacts to create.
+        #[arg(long)]
+        rev_users: u64,
+        /// The dev org: `default`, or a dev org's id.
+        #[arg(long, default_value = "default")]
+        org: String,
     },
     /// Manage tokens.
     Token {
@@ -94,6 +159,59 @@ async fn shutdown_signal() {
     tracing::info!("shutting down: finishing in-flight requests");
 }
 
+/// The scope `revdir seed` writes in: the admin (`DEVU-1`) of the default dev org
+/// (bootstrapping an empty store) or of the dev org named by id.
+async fn seed_scope(state: &AppState, org: &str) -> anyhow::Result<DevOrgScope> {
+    let scope = |dev_org: String| DevOrgScope {
+        dev_org,
+        actor: UserRef { kind: ObjectKind::DevUser, id: 1 },
+        token_id: "revdir-seed".to_owned(),
+    };
+    if org == "default" {
+        bootstrap(state).await?;
+        let default = state
+            .store
+            .default_dev_org()
+            .await
+            .map_err(|e| anyhow::anyhow!("reading the default dev org: {e}"))?
+            .ok_or_else(|| anyhow::anyhow!("the store has no default dev org"))?;
+        return Ok(DevOrgScope { actor: default.admin, ..scope(default.org.id) });
+    }
+    let scope = scope(org.to_owned());
+    state.store.get_dev_org(&scope).await.map_err(|e| anyhow::anyhow!("dev org {org}: {e}"))?;
+    Ok(scope)
+}
+
+/// The base URL a client on this machine uses for a server listening on `listen`: an
+/// unspecified address (`0.0.0.0`, `[::]`) becomes the loopback address.
+fn client_base_url(scheme: &str, listen: &str) -> anyhow::Result<String> {
+    let Ok(addr) = listen.parse::<SocketAddr>() else {
+        return Ok(format!("{scheme}://{listen}"));
+    };
+    anyhow::ensure!(addr.port() != 0, "--listen names port 0; pass the port the server printed");
+    let ip = match addr.ip() {
+        std::net::IpAddr::V4(ip) if ip.is_unspecified() => std::net::Ipv4Addr::LOCALHOST.into(),
+        std::net::IpAddr::V6(ip) if ip.is_unspecified() => std::net::Ipv6Addr::LOCALHOST.into(),
+        ip => ip,
+    };
+    Ok(format!("{scheme}://{}", SocketAddr::new(ip, addr.port())))
+}
+
+/// `value` quoted for a POSIX shell.
+fn shell_quote(value: &str) -> String {
+    format!("'{}'", value.replace('\'', "'\\''"))
+}
+
+/// The `export` lines of `revdir env`.
+fn env_lines(base_url: &str, token: &str, ca: Option<&Path>) -> Vec<String> {
+    let mut vars = vec![("DEVREV_BASE_URL", base_url.to_owned()), ("DEVREV_API_TOKEN", token.to_owned())];
+    if let Some(ca) = ca {
+        let ca = ca.display().to_string();
+        vars.extend([("SSL_CERT_FILE", ca.clone()), ("REQUESTS_CA_BUNDLE", ca.clone()), ("NODE_EXTRA_CA_CERTS", ca)]);
+    }
+    vars.into_iter().map(|(k, v)| format!("export {k}={}", shell_quote(&v))).collect()
+}
+
 fn say(line: &str) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     writeln!(out, "{line}")?;
@@ -106,21 +224,56 @@ async fn main() -> anyhow::Result<()> {
     revdir_server::telemetry::init();
     let cli = Cli::parse();
     match cli.command {
-        Command::Serve { db, listen } => {
-            let config = db.config(listen);
-            tracing::info!(db = %config.db, "starting");
+        Command::Serve { db, listen, serve } => {
+            let mut config = db.config(listen);
+            if serve.tls {
+                config.tls = Some(db.data_dir(serve.data_dir));
+            }
+            config.rate_limit = serve.rate_limit.map(|limit| RateLimitConfig::new(limit, serve.rate_window));
+            config.redis = serve.redis.map(secrecy::SecretString::from);
+            tracing::info!(db = %config.db, tls = config.tls.is_some(), rate_limit = ?serve.rate_limit,
+                redis = config.redis.is_some(), "starting");
             let app = Application::build(&config).await.context("starting the server")?;
             if let Some(b) = &app.bootstrap {
                 say(&format!("revdir bootstrapped dev org {}; admin token (shown once):", b.dev_org))?;
                 say(b.admin_token.expose_secret())?;
             }
             let addr = app.local_addr()?;
-            say(&format!("revdir listening on http://{addr}"))?;
+            say(&format!("revdir listening on {}://{addr}", app.scheme()))?;
             app.run_until_stopped(shutdown_signal()).await?;
+        }
+        Command::Env { db, listen, data_dir, http } => {
+            let paths = TlsPaths::new(&db.data_dir(data_dir));
+            let ca = if !http && paths.has_ca() {
+                Some(std::path::absolute(paths.ca_cert()).context("resolving the CA's path")?)
+            } else {
+                None
+            };
+            let base_url = client_base_url(if ca.is_some() { "https" } else { "http" }, &listen)?;
+            let state = open(&db.config(String::new())).await.context("opening the store")?;
+            let token = admin_token(&state, false).await?;
+            for line in env_lines(&base_url, token.expose_secret(), ca.as_deref()) {
+                say(&line)?;
+            }
         }
         Command::Migrate { db } => {
             revdir_store::migrate(&DatabaseUrl::new(db.db.clone())).await.context("migrating")?;
             say("migrations applied")?;
+        }
+        Command::Seed { db, rev_users, org } => {
+            let state = open(&db.config(String::new())).await.context("opening the store")?;
+            let scope = seed_scope(&state, &org).await?;
+            let started = std::time::Instant::now();
+            let n = state
+                .store
+                .seed_rev_users(&scope, rev_users, Timestamp::now())
+                .await
+                .map_err(|e| anyhow::anyhow!("seeding: {e}"))?;
+            say(&format!(
+                "seeded {n} contacts into dev org {} in {:.2} s",
+                scope.dev_org,
+                started.elapsed().as_secs_f64()
+            ))?;
         }
         Command::Token { command: TokenCommand::Create { db, new_org } } => {
             let state = open(&db.config(String::new())).await.context("opening the store")?;
@@ -129,4 +282,24 @@ async fn main() -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+#[expect(clippy::unwrap_used, reason = "tests abort on any failed step")]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn env_lines_are_quoted_exports_with_loopback_urls() {
+        assert_eq!(client_base_url("https", "0.0.0.0:8443").unwrap(), "https://127.0.0.1:8443");
+        assert_eq!(client_base_url("http", "[::]:80").unwrap(), "http://[::1]:80");
+        assert_eq!(client_base_url("http", "localhost:8080").unwrap(), "http://localhost:8080");
+        assert!(client_base_url("http", "127.0.0.1:0").is_err());
+        let lines = env_lines("https://127.0.0.1:1", "t0k", Some(Path::new("/d/it's/ca.pem")));
+        assert_eq!(lines[0], "export DEVREV_BASE_URL='https://127.0.0.1:1'");
+        assert_eq!(lines[1], "export DEVREV_API_TOKEN='t0k'");
+        assert_eq!(lines[2], r"export SSL_CERT_FILE='/d/it'\''s/ca.pem'");
+        assert_eq!(lines.len(), 5);
+        assert_eq!(env_lines("http://x", "t", None).len(), 2);
+    }
 }

@@ -33,7 +33,7 @@ impl ValidationError {
     pub fn unexpected_id_type(field: &str, expected: &str) -> Self {
         Self {
             kind: ErrorKind::UnexpectedIdType { field_name: field.to_owned() },
-            message: format!("{field}: expected the id of a {expected}"),
+            message: format!("{field}: expected the id of {} {expected}", if expected.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" }),
         }
     }
 
@@ -74,6 +74,14 @@ impl ValidationError {
     /// A request that is wrong in a way no specific variant names.
     pub fn bad_request(message: impl Into<String>) -> Self {
         Self { kind: ErrorKind::BadRequest, message: message.into() }
+    }
+
+    /// An artifact is already held by another object (§8.4).
+    pub fn artifact_attached(field: &str, existing_parent: String, is_same: bool) -> Self {
+        Self {
+            message: format!("{field}: the artifact is already attached to {existing_parent}"),
+            kind: ErrorKind::ArtifactAlreadyAttachedToAParent { existing_parent, is_same },
+        }
     }
 
     /// A field this server does not support yet: refused rather than silently dropped.

@@ -5,6 +5,7 @@
 //! commands holding only validated values ("parse, don't validate"), and views coming back
 //! from a store are rendered into wire types again.
 
+pub mod artifacts;
 pub mod error;
 pub mod ids;
 pub mod orgs;

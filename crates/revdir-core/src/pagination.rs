@@ -34,7 +34,8 @@ pub struct Cursor {
     /// The sort spec the cursor was minted under, as `field:asc|desc` strings.
     #[serde(rename = "s")]
     pub sort: Vec<String>,
-    /// The boundary row's sort-key values, then its id.
+    /// The boundary row's sort-key values, then its id; empty for a cursor that marks an
+    /// end of the list (the start when walking forward, the end when walking backwards).
     #[serde(rename = "k")]
     pub keys: Vec<Value>,
 }
@@ -122,7 +123,7 @@ impl PageRequest {
             None => None,
             Some(raw) => {
                 let c = Cursor::decode(raw)
-                    .filter(|c| c.keys.len() == sort.len() + 1)
+                    .filter(|c| c.keys.is_empty() || c.keys.len() == sort.len() + 1)
                     .ok_or_else(|| ValidationError::bad_request("cursor: not a cursor this server issued"))?;
                 if c.sort != spec {
                     return Err(ValidationError::bad_request(
@@ -137,6 +138,8 @@ impl PageRequest {
             Some(c) => c.before,
             None => mode == Some(ListMode::Before),
         };
+        // An end cursor only carries its direction: the walk starts at that end.
+        let cursor = cursor.filter(|c| !c.keys.is_empty());
         Ok(Self { cursor, limit, before, sort })
     }
 
@@ -193,5 +196,8 @@ mod tests {
         assert_eq!(q.cursor.unwrap().keys, vec![Value::from(5)]);
         let other = PageRequest::parse(Some(&c), None, None, Some(&["x".into()]), &["x"]);
         assert!(other.is_err());
+        let end = p.cursor_at(Vec::new(), true);
+        let q = PageRequest::parse(Some(&end), None, None, None, &[]).unwrap();
+        assert!(q.before && q.cursor.is_none(), "an end cursor starts from the end");
     }
 }

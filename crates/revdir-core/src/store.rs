@@ -6,6 +6,7 @@
 
 use async_trait::async_trait;
 
+use crate::artifacts::{ArtifactDraft, ArtifactView, BlobLocation, ParentRef, Upload, VersionRecord};
 use crate::error::StoreError;
 use crate::ids::ParsedId;
 use crate::orgs::{
@@ -101,6 +102,11 @@ pub trait RevUserStore {
         filter: RevUserFilter,
         page: PageRequest,
     ) -> StoreResult<Page<UserView>>;
+    /// Bulk-creates `count` contacts for benchmarks and demos, in large transactions: contact
+    /// `n` gets display name `User n`, email `user{n}@example.com`, a phone number and the
+    /// external ref `REVU-n`, registered for uniqueness like `create_rev_user` does. Returns
+    /// how many were created.
+    async fn seed_rev_users(&self, scope: &DevOrgScope, count: u64, now: Timestamp) -> StoreResult<u64>;
 }
 
 /// Sys users.
@@ -185,13 +191,70 @@ pub trait TagStore {
     ) -> StoreResult<Page<TagView>>;
 }
 
+/// Artifacts and their versions' bytes (§8.4).
+#[async_trait]
+pub trait ArtifactStore {
+    /// Creates an artifact with a first, not yet uploaded, version.
+    async fn prepare_artifact(&self, scope: &DevOrgScope, draft: ArtifactDraft, now: Timestamp) -> StoreResult<ArtifactView>;
+    /// Adds a new, not yet uploaded, version; the view describes it.
+    async fn prepare_artifact_version(&self, scope: &DevOrgScope, id: &ParsedId, now: Timestamp) -> StoreResult<ArtifactView>;
+    /// Reads an artifact at `version`, or at its latest uploaded (else latest) version.
+    async fn get_artifact(&self, scope: &DevOrgScope, id: &ParsedId, version: Option<i64>) -> StoreResult<ArtifactView>;
+    /// The artifacts an object holds.
+    async fn list_artifacts(&self, scope: &DevOrgScope, parent: &ParentRef) -> StoreResult<Vec<ArtifactView>>;
+    /// Deletes a version for good (the latest when `None`); deleting the only version deletes
+    /// the artifact. Returns the external blob keys to remove once committed.
+    async fn delete_artifact_version(
+        &self,
+        scope: &DevOrgScope,
+        id: &ParsedId,
+        version: Option<i64>,
+    ) -> StoreResult<Vec<String>>;
+    /// Stores a version's uploaded bytes (inline, in the same transaction) or their external
+    /// key. Authorised by an upload ticket, so it takes the dev org instead of a scope.
+    /// Returns the external key the upload replaced, to remove once committed.
+    async fn upload_artifact(
+        &self,
+        dev_org: &str,
+        artifact: i64,
+        version: i64,
+        upload: Upload,
+        now: Timestamp,
+    ) -> StoreResult<Option<String>>;
+    /// A version's bytes (or external key) and media type, for a download ticket.
+    async fn artifact_content(
+        &self,
+        dev_org: &str,
+        artifact: i64,
+        version: i64,
+    ) -> StoreResult<(String, VersionRecord, BlobLocation)>;
+}
+
 /// Everything a revdir server needs from storage.
 pub trait Store:
-    DevOrgStore + DevUserStore + RevUserStore + SysUserStore + AccountStore + RevOrgStore + TagStore + Send + Sync
+    DevOrgStore
+    + DevUserStore
+    + RevUserStore
+    + SysUserStore
+    + AccountStore
+    + RevOrgStore
+    + TagStore
+    + ArtifactStore
+    + Send
+    + Sync
 {
 }
 
 impl<T> Store for T where
-    T: DevOrgStore + DevUserStore + RevUserStore + SysUserStore + AccountStore + RevOrgStore + TagStore + Send + Sync
+    T: DevOrgStore
+        + DevUserStore
+        + RevUserStore
+        + SysUserStore
+        + AccountStore
+        + RevOrgStore
+        + TagStore
+        + ArtifactStore
+        + Send
+        + Sync
 {
 }

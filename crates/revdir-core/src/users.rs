@@ -5,6 +5,7 @@
 use revdir_api::common::{DateTimeFilter, OrgSummary, OrgType, UserState, UserSummary, UserType};
 use revdir_api::{dev_users, rev_users, sys_users};
 
+use crate::artifacts::{parse_artifact_ids, ArtifactSummaryData};
 use crate::error::ValidationError;
 use crate::ids::{display_id, don, parse_any_id, parse_id, ObjectKind, ParsedId};
 use crate::scope::UserRef;
@@ -132,6 +133,10 @@ pub struct UserRecord {
     pub is_verified: bool,
     /// Rev users: workspace local id.
     pub rev_org: Option<String>,
+    /// The artifact used as picture.
+    pub display_picture: Option<i64>,
+    /// Rev users: attached artifacts, in order.
+    pub artifacts: Vec<i64>,
     /// Creator, when not created by the platform itself.
     pub created_by: Option<UserRef>,
     /// Creation time.
@@ -155,6 +160,10 @@ pub struct UserView {
     pub rev_org: Option<OrgSummaryData>,
     /// Rev users: applied tags in order.
     pub tags: Vec<TagLinkData>,
+    /// The picture's summary.
+    pub display_picture: Option<ArtifactSummaryData>,
+    /// Rev users: attached artifacts' summaries, in order.
+    pub artifacts: Vec<ArtifactSummaryData>,
 }
 
 fn non_empty(v: &[String]) -> Option<Vec<String>> {
@@ -173,13 +182,13 @@ impl UserView {
             modified_by: self.modified_by.as_ref().map(|u| u.render(org)),
             modified_date: Some(r.modified_date.to_rfc3339()),
             display_name: r.display_name.clone(),
-            display_picture: None,
+            display_picture: self.display_picture.as_ref().map(|a| a.render(org)),
             email: r.email.clone(),
             full_name: r.full_name.clone(),
             phone_numbers: non_empty(&r.phone_numbers),
             primary_identity: None,
             state: Some(r.state),
-            artifacts: None,
+            artifacts: (!self.artifacts.is_empty()).then(|| self.artifacts.iter().map(|a| a.render(org)).collect()),
             custom_fields: None,
             custom_schema_fragments: None,
             description: r.description.clone(),
@@ -204,7 +213,7 @@ impl UserView {
             modified_by: self.modified_by.as_ref().map(|u| u.render(org)),
             modified_date: Some(r.modified_date.to_rfc3339()),
             display_name: r.display_name.clone(),
-            display_picture: None,
+            display_picture: self.display_picture.as_ref().map(|a| a.render(org)),
             email: r.email.clone(),
             full_name: r.full_name.clone(),
             phone_numbers: non_empty(&r.phone_numbers),
@@ -224,7 +233,7 @@ impl UserView {
             modified_by: self.modified_by.as_ref().map(|u| u.render(org)),
             modified_date: Some(r.modified_date.to_rfc3339()),
             display_name: r.display_name.clone(),
-            display_picture: None,
+            display_picture: self.display_picture.as_ref().map(|a| a.render(org)),
             email: r.email.clone(),
             full_name: r.full_name.clone(),
             phone_numbers: non_empty(&r.phone_numbers),
@@ -254,6 +263,10 @@ pub struct RevUserDraft {
     pub account: Option<ParsedId>,
     /// Tags.
     pub tags: Vec<TagAssignment>,
+    /// Picture.
+    pub display_picture: Option<ParsedId>,
+    /// Attached artifacts.
+    pub artifacts: Vec<ParsedId>,
 }
 
 /// Changes to a rev user: `None` leaves a field as it is (§5.1).
@@ -273,6 +286,10 @@ pub struct RevUserPatch {
     pub external_refs: Option<Vec<String>>,
     /// Replaces the tags.
     pub tags: Option<Vec<TagAssignment>>,
+    /// Picture: `Some(None)` clears it.
+    pub display_picture: Option<Option<ParsedId>>,
+    /// Replaces the attached artifacts.
+    pub artifacts: Option<Vec<ParsedId>>,
 }
 
 fn reject_unsupported(present: &[(&str, bool)]) -> Result<(), ValidationError> {
@@ -295,8 +312,6 @@ impl TryFrom<&rev_users::RevUsersCreateRequest> for RevUserDraft {
     type Error = ValidationError;
     fn try_from(r: &rev_users::RevUsersCreateRequest) -> Result<Self, Self::Error> {
         reject_unsupported(&[
-            ("display_picture", r.display_picture.is_some()),
-            ("artifacts", r.artifacts.is_some()),
             ("custom_fields", r.custom_fields.is_some()),
             ("custom_schema_fragments", r.custom_schema_fragments.is_some()),
             ("custom_schema_spec", r.custom_schema_spec.is_some()),
@@ -311,6 +326,12 @@ impl TryFrom<&rev_users::RevUsersCreateRequest> for RevUserDraft {
             rev_org: r.rev_org.as_deref().map(|id| parse_id("rev_org", id, ObjectKind::RevOrg)).transpose()?,
             account: r.account.as_deref().map(|id| parse_id("account", id, ObjectKind::Account)).transpose()?,
             tags: parse_assignments(r.tags.as_deref().unwrap_or_default())?,
+            display_picture: r
+                .display_picture
+                .as_deref()
+                .map(|id| parse_id("display_picture", id, ObjectKind::Artifact))
+                .transpose()?,
+            artifacts: parse_artifact_ids("artifacts", r.artifacts.as_deref().unwrap_or_default())?,
         })
     }
 }
@@ -319,8 +340,6 @@ impl TryFrom<&rev_users::RevUsersUpdateRequest> for RevUserPatch {
     type Error = ValidationError;
     fn try_from(r: &rev_users::RevUsersUpdateRequest) -> Result<Self, Self::Error> {
         reject_unsupported(&[
-            ("display_picture", r.display_picture.is_some()),
-            ("artifacts", r.artifacts.is_some()),
             ("custom_fields", r.custom_fields.is_some()),
             ("custom_schema_fragments", r.custom_schema_fragments.is_some()),
             ("custom_schema_spec", r.custom_schema_spec.is_some()),
@@ -333,8 +352,16 @@ impl TryFrom<&rev_users::RevUsersUpdateRequest> for RevUserPatch {
             external_ref: r.external_ref.as_deref().map(|e| values::non_blank("external_ref", e)).transpose()?,
             external_refs: r.external_refs.as_deref().map(|e| values::external_refs("external_refs", e)).transpose()?,
             tags: r.tags.as_deref().map(parse_assignments).transpose()?,
+            display_picture: parse_picture(r.display_picture.as_ref())?,
+            artifacts: r.artifacts.as_ref().map(|a| parse_artifact_ids("artifacts", &a.set)).transpose()?,
         })
     }
+}
+
+/// Parses a nullable `display_picture`: absent, `null` (clear) or an artifact id (§0.5).
+fn parse_picture(v: Option<&Option<String>>) -> Result<Option<Option<ParsedId>>, ValidationError> {
+    v.map(|p| p.as_deref().map(|id| parse_id("display_picture", id, ObjectKind::Artifact)).transpose())
+        .transpose()
 }
 
 /// Changes to a sys user (§5.2).
@@ -344,15 +371,17 @@ pub struct SysUserPatch {
     pub display_name: Option<String>,
     /// Full name; `Some(None)` clears it.
     pub full_name: Option<Option<String>>,
+    /// Picture: `Some(None)` clears it.
+    pub display_picture: Option<Option<ParsedId>>,
 }
 
 impl TryFrom<&sys_users::SysUsersUpdateRequest> for SysUserPatch {
     type Error = ValidationError;
     fn try_from(r: &sys_users::SysUsersUpdateRequest) -> Result<Self, Self::Error> {
-        reject_unsupported(&[("display_picture", r.display_picture.is_some())])?;
         Ok(Self {
             display_name: r.display_name.as_deref().map(|n| values::non_blank("display_name", n)).transpose()?,
             full_name: optional_text("full_name", r.full_name.as_deref())?,
+            display_picture: parse_picture(r.display_picture.as_ref())?,
         })
     }
 }

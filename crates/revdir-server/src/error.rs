@@ -30,6 +30,12 @@ pub enum ApiError {
     /// 409 `conflict`.
     #[error("{0}")]
     Conflict(String),
+    /// 429 `too_many_requests`: the caller's rate-limit window is exhausted (§8.6).
+    #[error("rate limit exceeded; retry after {retry_after} s")]
+    TooManyRequests {
+        /// Seconds until the window resets; also sent as `Retry-After`.
+        retry_after: i64,
+    },
     /// 503 `service_unavailable`.
     #[error("{0}")]
     Unavailable(String),
@@ -81,6 +87,11 @@ impl IntoResponse for ApiError {
                     .into_response()
             }
             Self::Conflict(m) => body(ErrorKind::Conflict, m, None),
+            Self::TooManyRequests { retry_after } => body(
+                ErrorKind::TooManyRequests { retry_after: Some(retry_after) },
+                "Rate limit exceeded",
+                None,
+            ),
             Self::Unavailable(m) => {
                 tracing::warn!(reason = %m, "answering 503");
                 body(ErrorKind::ServiceUnavailable, "Service temporarily unavailable", Some(m))
@@ -135,6 +146,14 @@ mod tests {
             let (s, body) = render(e).await;
             assert_eq!((s, body["type"].as_str()), (status, Some(kind)));
         }
+        let response = ApiError::TooManyRequests { retry_after: 17 }.into_response();
+        assert_eq!(response.headers()["retry-after"], "17");
+        let (s, body) = render(ApiError::TooManyRequests { retry_after: 17 }).await;
+        assert_eq!(s, 429);
+        assert_eq!(
+            body,
+            serde_json::json!({"type": "too_many_requests", "message": "Rate limit exceeded", "retry_after": 17})
+        );
         let (s, body) = render(ApiError::RouteNotFound).await;
         assert_eq!(s, 404);
         assert_eq!(body, serde_json::json!({"message": "route not found"}));

@@ -4,13 +4,16 @@
 //! every operation; [`error::ApiError`] is the one error type; [`extract`] decodes requests
 //! and authenticates them.
 
+pub mod artifacts;
 pub mod error;
 pub mod extract;
 pub mod middleware;
+pub mod rate_limit;
 pub mod routes;
 pub mod startup;
 pub mod state;
 pub mod telemetry;
+pub mod tls;
 pub mod tokens;
 
 pub use startup::{Application, ServerConfig};

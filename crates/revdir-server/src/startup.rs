@@ -2,6 +2,7 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -17,8 +18,10 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
 use tower_http::trace::TraceLayer;
 
+use crate::artifacts::{Artifacts, ArtifactsConfig, BlobBackend};
 use crate::error::ApiError;
 use crate::middleware::{api_version, panic_response, route_not_found};
+use crate::rate_limit::{InProcessLimiter, RateLimit, RateLimiter, RedisLimiter, DEFAULT_REDIS_PREFIX};
 use crate::routes::api_router;
 use crate::state::AppState;
 use crate::tokens::{TokenKeys, DEFAULT_PAT_DAYS};
@@ -35,6 +38,49 @@ pub struct ServerConfig {
     pub listen: String,
     /// Storage tuning.
     pub store: StoreOptions,
+    /// Per-actor rate limit (§8.6); `None` (the default) turns it off.
+    pub rate_limit: Option<RateLimitConfig>,
+    /// Redis URL: when set, rate-limit counters live there and are shared by every node.
+    pub redis: Option<SecretString>,
+    /// Serve HTTPS with the local CA's certificate, made in this directory when missing
+    /// (see [`crate::tls`]); `None` serves plain HTTP.
+    pub tls: Option<PathBuf>,
+    /// Where artifact bytes live, upload limits and the public base URL.
+    pub artifacts: ArtifactsConfig,
+}
+
+impl ServerConfig {
+    /// A configuration with everything optional off: no rate limit, no Redis, plain HTTP.
+    pub fn new(db: DatabaseUrl, listen: impl Into<String>) -> Self {
+        Self {
+            db,
+            listen: listen.into(),
+            store: StoreOptions::default(),
+            rate_limit: None,
+            redis: None,
+            tls: None,
+            artifacts: ArtifactsConfig::default(),
+        }
+    }
+}
+
+/// A fixed-window rate limit per authenticated actor.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RateLimitConfig {
+    /// Requests allowed per window.
+    pub limit: u64,
+    /// Window length in seconds (DevRev's is 300).
+    pub window_secs: u64,
+    /// Prefix of the Redis keys (default [`DEFAULT_REDIS_PREFIX`]); nodes that share a limit
+    /// share the prefix.
+    pub redis_prefix: String,
+}
+
+impl RateLimitConfig {
+    /// `limit` requests per `window_secs`, with the default Redis prefix.
+    pub fn new(limit: u64, window_secs: u64) -> Self {
+        Self { limit, window_secs, redis_prefix: DEFAULT_REDIS_PREFIX.to_owned() }
+    }
 }
 
 /// What a first start on an empty store created.
@@ -50,6 +96,7 @@ pub struct Bootstrap {
 pub struct Application {
     listener: TcpListener,
     router: Router,
+    tls: Option<Arc<tokio_rustls::rustls::ServerConfig>>,
     /// Set when this start bootstrapped an empty store.
     pub bootstrap: Option<Bootstrap>,
 }
@@ -61,7 +108,20 @@ pub struct Application {
 pub async fn open(config: &ServerConfig) -> anyhow::Result<AppState> {
     let store: Arc<dyn Store> = revdir_store::connect(&config.db, config.store).await?;
     let keys = TokenKeys::load(store.as_ref()).await?;
-    Ok(AppState { store, keys })
+    let rate_limit = match &config.rate_limit {
+        None => None,
+        Some(rl) => {
+            let limiter: Arc<dyn RateLimiter> = match &config.redis {
+                Some(url) => Arc::new(RedisLimiter::connect(url, rl.redis_prefix.clone()).await?),
+                None => Arc::new(InProcessLimiter::new()),
+            };
+            let window_secs = i64::try_from(rl.window_secs.max(1)).unwrap_or(i64::MAX);
+            Some(RateLimit { limit: rl.limit, window_secs, limiter })
+        }
+    };
+    let blobs = BlobBackend::from_config(config.artifacts.blob_store.as_deref())?;
+    let artifacts = Artifacts::new(&config.artifacts, blobs, keys.expose_key(), config.tls.is_some());
+    Ok(AppState { store, keys, rate_limit, artifacts })
 }
 
 /// Creates the default dev org when the store has none; returns its admin token then.
@@ -101,6 +161,7 @@ pub async fn admin_token(app: &AppState, new_org: bool) -> anyhow::Result<Secret
 /// The complete router with every layer.
 pub fn router(state: AppState) -> Router {
     api_router()
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), crate::rate_limit::rate_limit))
         .fallback(route_not_found)
         .method_not_allowed_fallback(route_not_found)
         .layer(axum::middleware::from_fn(api_version))
@@ -126,9 +187,26 @@ impl Application {
     /// When the store cannot be opened or the address cannot be bound.
     pub async fn build(config: &ServerConfig) -> anyhow::Result<Self> {
         let state = open(config).await?;
+        let tls = match &config.tls {
+            Some(data_dir) => {
+                let paths = crate::tls::TlsPaths::new(data_dir);
+                crate::tls::ensure_certificates(&paths)?;
+                Some(crate::tls::server_config(&paths)?)
+            }
+            None => None,
+        };
         let bootstrap = bootstrap(&state).await?;
         let listener = TcpListener::bind(&config.listen).await?;
-        Ok(Self { listener, router: router(state), bootstrap })
+        Ok(Self { listener, router: router(state), tls, bootstrap })
+    }
+
+    /// `https` when serving TLS, else `http`.
+    pub fn scheme(&self) -> &'static str {
+        if self.tls.is_some() {
+            "https"
+        } else {
+            "http"
+        }
     }
 
     /// The bound address (with the real port when 0 was asked for).
@@ -144,7 +222,13 @@ impl Application {
     /// # Errors
     /// When serving fails.
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
-        axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown).await?;
+        match self.tls {
+            Some(config) => {
+                let listener = crate::tls::TlsListener::new(self.listener, config)?;
+                axum::serve(listener, self.router).with_graceful_shutdown(shutdown).await?;
+            }
+            None => axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown).await?,
+        }
         Ok(())
     }
 }

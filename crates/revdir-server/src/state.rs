@@ -5,6 +5,8 @@ use std::sync::Arc;
 use revdir_core::store::Store;
 use revdir_core::time::Timestamp;
 
+use crate::artifacts::Artifacts;
+use crate::rate_limit::RateLimit;
 use crate::tokens::TokenKeys;
 
 /// Shared handles: the store and the token keys.
@@ -14,6 +16,10 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     /// Signs and verifies tokens.
     pub keys: TokenKeys,
+    /// Artifact blobs, tickets and URLs.
+    pub artifacts: Artifacts,
+    /// Per-actor rate limit (§8.6); `None` when off.
+    pub rate_limit: Option<RateLimit>,
 }
 
 impl AppState {

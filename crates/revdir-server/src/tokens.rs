@@ -67,6 +67,11 @@ impl TokenKeys {
         Ok(Self { secret: SecretSlice::from(key) })
     }
 
+    /// The raw signing key, for deriving other keys (artifact tickets) from it.
+    pub(crate) fn expose_key(&self) -> &[u8] {
+        self.secret.expose_secret()
+    }
+
     /// Mints a personal access token for `subject` in `org`, records it and returns it.
     ///
     /// # Errors

@@ -6,6 +6,9 @@
 use std::collections::{HashMap, HashSet};
 
 use async_trait::async_trait;
+use revdir_core::artifacts::{
+    ArtifactDraft, ArtifactRecord, ArtifactSummaryData, ArtifactView, BlobLocation, ParentRef, Upload, VersionRecord,
+};
 use revdir_core::error::{StoreError, ValidationError};
 use revdir_core::ids::{display_id, don, ObjectKind, ParsedId};
 use revdir_core::orgs::{
@@ -15,7 +18,7 @@ use revdir_core::orgs::{
 use revdir_core::pagination::{Page, PageRequest};
 use revdir_core::scope::{DevOrgScope, UserRef};
 use revdir_core::store::{
-    AccountStore, DevOrgStore, DevUserStore, NewDevOrg, RevOrgStore, RevUserStore, StoreResult,
+    AccountStore, ArtifactStore, DevOrgStore, DevUserStore, NewDevOrg, RevOrgStore, RevUserStore, StoreResult,
     SysUserStore, TagStore, TokenRecord,
 };
 use revdir_core::tags::{check_value, TagAssignment, TagDraft, TagFilterEntry, TagLinkData, TagPatch, TagRecord, TagView};
@@ -141,6 +144,11 @@ fn user_ref(kind: Option<String>, id: Option<i64>) -> Option<UserRef> {
 
 fn json_list(s: &str) -> Vec<String> {
     serde_json::from_str(s).unwrap_or_default()
+}
+
+/// Numeric ids as a JSON array of strings, the form JSON columns of ids use.
+fn id_json(v: &[i64]) -> String {
+    to_json(&v.iter().map(i64::to_string).collect::<Vec<_>>())
 }
 
 fn to_json(v: &[String]) -> String {
@@ -278,28 +286,48 @@ async fn list_page<V>(
     let forward = !page.before;
     let first = items.first().map(|v| keys_of(v, &keys_cols));
     let last = items.last().map(|v| keys_of(v, &keys_cols));
-    let cursor_keys = page.cursor.as_ref().map(|c| c.keys.clone());
     let (mut next, mut prev) = (None, None);
     if forward {
         if more {
-            next = last.clone().map(|k| page.cursor_at(k, false));
+            next = last.map(|k| page.cursor_at(k, false));
         }
-        if let Some(anchor) = first.clone().or(cursor_keys.clone()).filter(|_| page.cursor.is_some()) {
-            if exists_beyond(conn, base, &keys_cols, &anchor, false).await? {
-                prev = Some(page.cursor_at(anchor, true));
-            }
+        if page.cursor.is_some() {
+            prev = cursor_back(conn, base, &keys_cols, page, first, false).await?;
         }
     } else {
         if more {
-            prev = first.clone().map(|k| page.cursor_at(k, true));
+            prev = first.map(|k| page.cursor_at(k, true));
         }
-        if let Some(anchor) = last.clone().or(cursor_keys).filter(|_| page.cursor.is_some()) {
-            if exists_beyond(conn, base, &keys_cols, &anchor, true).await? {
-                next = Some(page.cursor_at(anchor, false));
-            }
+        if page.cursor.is_some() {
+            next = cursor_back(conn, base, &keys_cols, page, last, true).await?;
         }
     }
     Ok(Page { items, next_cursor: next, prev_cursor: prev })
+}
+
+/// The cursor leading back the way a page came (`forward` is that way's direction), when
+/// rows lie there. It is anchored at the page's edge row; an empty page (every row past
+/// the request's cursor was deleted) gets an end cursor instead, so walking back still
+/// includes the row that cursor pointed at.
+async fn cursor_back(
+    conn: &mut Conn,
+    base: &Sql,
+    keys_cols: &[(&SortCol, bool)],
+    page: &PageRequest,
+    edge: Option<Vec<Value>>,
+    forward: bool,
+) -> StoreResult<Option<String>> {
+    match edge {
+        Some(anchor) => Ok(exists_beyond(conn, base, keys_cols, &anchor, forward)
+            .await?
+            .then(|| page.cursor_at(anchor, !forward))),
+        None => {
+            let mut sql = base.clone();
+            sql.push(" LIMIT 1");
+            let row: Option<(String,)> = sql.query_as().fetch_optional(&mut *conn).await.map_err(db_err)?;
+            Ok(row.map(|_| page.cursor_at(Vec::new(), !forward)))
+        }
+    }
 }
 
 /// Loads the views of a family for a list of ids, in that order.
@@ -693,7 +721,8 @@ async fn claim_refs(
 
 const USER_COLS: &str = "u.kind, u.id, u.display_name, u.full_name, u.email, u.phone_numbers, u.state, \
     u.description, u.external_ref, u.external_refs, u.is_verified, u.rev_org_id, u.created_by_kind, \
-    u.created_by_id, u.created_date, u.modified_by_kind, u.modified_by_id, u.modified_date";
+    u.created_by_id, u.created_date, u.modified_by_kind, u.modified_by_id, u.modified_date, u.display_picture_id, \
+    u.artifact_ids";
 
 #[derive(sqlx::FromRow)]
 struct UserRow {
@@ -715,6 +744,8 @@ struct UserRow {
     modified_by_kind: Option<String>,
     modified_by_id: Option<i64>,
     modified_date: i64,
+    display_picture_id: Option<i64>,
+    artifact_ids: String,
 }
 
 impl UserRow {
@@ -731,6 +762,8 @@ impl UserRow {
             external_refs: json_list(&self.external_refs),
             is_verified: self.is_verified,
             rev_org: self.rev_org_id,
+            display_picture: self.display_picture_id,
+            artifacts: json_list(&self.artifact_ids).iter().filter_map(|s| s.parse().ok()).collect(),
             created_by: user_ref(self.created_by_kind, self.created_by_id),
             created_date: Timestamp::from_millis(self.created_date),
             modified_by: user_ref(self.modified_by_kind, self.modified_by_id),
@@ -769,9 +802,14 @@ async fn hydrate_users(conn: &mut Conn, org: &str, records: Vec<UserRecord>) -> 
     let rev_ids: Vec<String> =
         records.iter().filter(|r| r.user.kind == ObjectKind::RevUser).map(|r| r.user.id.to_string()).collect();
     let mut links = tag_links(conn, org, code(ObjectKind::RevUser), &rev_ids).await?;
+    let artifact_ids: Vec<i64> =
+        records.iter().flat_map(|r| r.display_picture.iter().chain(r.artifacts.iter()).copied()).collect();
+    let files = artifact_summaries(conn, org, &artifact_ids).await?;
     Ok(records
         .into_iter()
         .map(|record| UserView {
+            display_picture: record.display_picture.and_then(|a| files.get(&a).cloned()),
+            artifacts: record.artifacts.iter().filter_map(|a| files.get(a).cloned()).collect(),
             created_by: record.created_by.and_then(|r| summaries.get(&r).cloned()),
             modified_by: record.modified_by.and_then(|r| summaries.get(&r).cloned()),
             rev_org: record.rev_org.as_ref().map(|id| OrgSummaryData {
@@ -814,8 +852,8 @@ async fn insert_user(conn: &mut Conn, org: &str, r: &UserRecord) -> StoreResult<
     sqlx::query::<Db>(
         "INSERT INTO users (dev_org_id, kind, id, display_name, full_name, email, email_lower, phone_numbers, state, \
          description, external_ref, external_refs, is_verified, rev_org_id, created_by_kind, created_by_id, \
-         created_date, modified_by_kind, modified_by_id, modified_date) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)",
+         created_date, modified_by_kind, modified_by_id, modified_date, display_picture_id, artifact_ids) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)",
     )
     .bind(org)
     .bind(code(r.user.kind))
@@ -837,6 +875,8 @@ async fn insert_user(conn: &mut Conn, org: &str, r: &UserRecord) -> StoreResult<
     .bind(r.modified_by.map(|u| code(u.kind)))
     .bind(r.modified_by.map(|u| u.id))
     .bind(r.modified_date.millis())
+    .bind(r.display_picture)
+    .bind(id_json(&r.artifacts))
     .execute(&mut *conn)
     .await
     .map_err(db_err)?;
@@ -847,8 +887,8 @@ async fn save_user(conn: &mut Conn, org: &str, r: &UserRecord) -> StoreResult<()
     sqlx::query::<Db>(
         "UPDATE users SET display_name = $4, full_name = $5, email = $6, email_lower = $7, phone_numbers = $8, \
          state = $9, description = $10, external_ref = $11, external_refs = $12, is_verified = $13, rev_org_id = $14, \
-         modified_by_kind = $15, modified_by_id = $16, modified_date = $17 \
-         WHERE dev_org_id = $1 AND kind = $2 AND id = $3",
+         modified_by_kind = $15, modified_by_id = $16, modified_date = $17, display_picture_id = $18, \
+         artifact_ids = $19 WHERE dev_org_id = $1 AND kind = $2 AND id = $3",
     )
     .bind(org)
     .bind(code(r.user.kind))
@@ -867,6 +907,8 @@ async fn save_user(conn: &mut Conn, org: &str, r: &UserRecord) -> StoreResult<()
     .bind(r.modified_by.map(|u| code(u.kind)))
     .bind(r.modified_by.map(|u| u.id))
     .bind(r.modified_date.millis())
+    .bind(r.display_picture)
+    .bind(id_json(&r.artifacts))
     .execute(&mut *conn)
     .await
     .map_err(db_err)?;
@@ -965,6 +1007,8 @@ async fn create_org_rows(conn: &mut Conn, display_name: Option<String>, now: Tim
         external_refs: Vec::new(),
         is_verified: true,
         rev_org: None,
+        display_picture: None,
+        artifacts: Vec::new(),
         created_by: None,
         created_date: now,
         modified_by: None,
@@ -1170,6 +1214,10 @@ impl Backend {
             (None, None) => None,
         };
         let id = next_id(&mut tx, org, code(ObjectKind::RevUser)).await?;
+        let holder = ParentRef { kind: ObjectKind::RevUser, id: id.to_string() };
+        let picture = d.display_picture.as_ref().map(|p| resolve_artifact(org, "display_picture", p)).transpose()?;
+        let attached = d.artifacts.iter().map(|a| resolve_artifact(org, "artifacts", a)).collect::<StoreResult<Vec<_>>>()?;
+        hold_artifacts(&mut tx, org, &holder, &[], picture, &attached).await?;
         // §7: the display id stands in for a missing external_ref.
         let external_ref = d.external_ref.clone().or_else(|| display_id(ObjectKind::RevUser, id));
         let external_refs = d.external_refs.clone().unwrap_or_else(|| external_ref.iter().cloned().collect());
@@ -1185,6 +1233,8 @@ impl Backend {
             external_refs,
             is_verified: true,
             rev_org,
+            display_picture: picture,
+            artifacts: attached,
             created_by: Some(scope.actor),
             created_date: now,
             modified_by: Some(scope.actor),
@@ -1245,6 +1295,22 @@ impl Backend {
         if let Some(v) = &p.external_refs {
             r.external_refs = v.clone();
         }
+        if p.display_picture.is_some() || p.artifacts.is_some() {
+            let picture = match &p.display_picture {
+                None => r.display_picture,
+                Some(None) => None,
+                Some(Some(id)) => Some(resolve_artifact(org, "display_picture", id)?),
+            };
+            let attached = match &p.artifacts {
+                None => r.artifacts.clone(),
+                Some(ids) => ids.iter().map(|a| resolve_artifact(org, "artifacts", a)).collect::<StoreResult<Vec<_>>>()?,
+            };
+            let holder = ParentRef { kind: ObjectKind::RevUser, id: n.to_string() };
+            let before: Vec<i64> = r.display_picture.iter().chain(r.artifacts.iter()).copied().collect();
+            hold_artifacts(&mut tx, org, &holder, &before, picture, &attached).await?;
+            r.display_picture = picture;
+            r.artifacts = attached;
+        }
         r.modified_by = Some(scope.actor);
         r.modified_date = after(r.modified_date, now);
         let sid = n.to_string();
@@ -1280,6 +1346,7 @@ impl Backend {
         let sid = n.to_string();
         claim_refs(&mut tx, org, ObjectKind::RevUser, &sid, &[], "external_ref").await?;
         delete_tag_links(&mut tx, org, code(ObjectKind::RevUser), &sid).await?;
+        release_artifacts(&mut tx, org, &ParentRef { kind: ObjectKind::RevUser, id: sid.clone() }).await?;
         tx.commit().await.map_err(db_err)?;
         Ok(())
     }
@@ -1302,6 +1369,13 @@ impl Backend {
         }
         if let Some(v) = &p.full_name {
             r.full_name = v.clone();
+        }
+        if let Some(picture) = &p.display_picture {
+            let picture = picture.as_ref().map(|id| resolve_artifact(org, "display_picture", id)).transpose()?;
+            let holder = ParentRef { kind: ObjectKind::SysUser, id: n.to_string() };
+            let before: Vec<i64> = r.display_picture.into_iter().collect();
+            hold_artifacts(&mut tx, org, &holder, &before, picture, &[]).await?;
+            r.display_picture = picture;
         }
         r.modified_by = Some(scope.actor);
         r.modified_date = after(r.modified_date, now);
@@ -1397,6 +1471,134 @@ impl RevUserStore for Backend {
             user_keys,
         )
         .await
+    }
+
+    async fn seed_rev_users(&self, scope: &DevOrgScope, count: u64, now: Timestamp) -> StoreResult<u64> {
+        let mut done = 0u64;
+        while done < count {
+            let n = (count - done).min(SEED_BATCH);
+            retrying!(self.seed_batch_once(scope, n, now))?;
+            done += n;
+        }
+        Ok(done)
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Bulk seeding (benchmarks and demos)
+
+/// Contacts created per transaction by `seed_rev_users`.
+const SEED_BATCH: u64 = 10_000;
+/// Rows per multi-row `INSERT` statement while seeding (6 bound values a row stays well
+/// under both engines' limits on bound values).
+const SEED_ROWS_PER_STATEMENT: u64 = 500;
+
+/// `INSERT INTO users` for `rows` seeded contacts: `$1`..`$7` are shared, then six values a row.
+fn seed_users_sql(rows: u64) -> String {
+    let mut text = String::from(
+        "INSERT INTO users (dev_org_id, kind, id, display_name, email, email_lower, phone_numbers, state, \
+         external_ref, external_refs, is_verified, created_by_kind, created_by_id, created_date, \
+         modified_by_kind, modified_by_id, modified_date) VALUES ",
+    );
+    for r in 0..rows {
+        let b = 8 + r * 6;
+        if r > 0 {
+            text.push_str(", ");
+        }
+        text.push_str(&format!(
+            "($1, $2, ${b}, ${}, ${e}, ${e}, ${}, $3, ${x}, ${}, $4, $5, $6, $7, $5, $6, $7)",
+            b + 1,
+            b + 3,
+            b + 5,
+            e = b + 2,
+            x = b + 4,
+        ));
+    }
+    text
+}
+
+/// `INSERT INTO external_refs` for `rows` values: `$1`, `$2` shared, then value and object id.
+fn seed_refs_sql(rows: u64) -> String {
+    let mut text = String::from("INSERT INTO external_refs (dev_org_id, namespace, value, object_id) VALUES ");
+    for r in 0..rows {
+        let b = 3 + r * 2;
+        if r > 0 {
+            text.push_str(", ");
+        }
+        text.push_str(&format!("($1, $2, ${b}, ${})", b + 1));
+    }
+    text
+}
+
+/// A seeded contact's phone number: a valid North American number derived from `id`.
+fn seed_phone(id: i64) -> String {
+    format!("+1415555{:04}", id.rem_euclid(10_000))
+}
+
+impl Backend {
+    /// Seeds `count` contacts in one transaction, taking their ids with one counter bump.
+    async fn seed_batch_once(&self, scope: &DevOrgScope, count: u64, now: Timestamp) -> StoreResult<()> {
+        let org = scope.dev_org.as_str();
+        let kind = code(ObjectKind::RevUser);
+        let count_i = i64::try_from(count).map_err(|e| StoreError::Internal(anyhow::Error::new(e)))?;
+        let mut tx: Tx = self.begin_write().await.map_err(db_err)?;
+        let last = sqlx::query_scalar::<Db, i64>(
+            "INSERT INTO id_counters (dev_org_id, kind, value) VALUES ($1, $2, $3) \
+             ON CONFLICT (dev_org_id, kind) DO UPDATE SET value = id_counters.value + $3 RETURNING value",
+        )
+        .bind(org)
+        .bind(kind)
+        .bind(count_i)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        let first = last - count_i + 1;
+        let full_users = seed_users_sql(SEED_ROWS_PER_STATEMENT);
+        let full_refs = seed_refs_sql(SEED_ROWS_PER_STATEMENT);
+        let mut start = first;
+        while start <= last {
+            let rows = (last - start + 1).min(SEED_ROWS_PER_STATEMENT as i64);
+            let partial;
+            let (users_sql, refs_sql) = if rows == SEED_ROWS_PER_STATEMENT as i64 {
+                (full_users.as_str(), full_refs.as_str())
+            } else {
+                partial = (seed_users_sql(rows as u64), seed_refs_sql(rows as u64));
+                (partial.0.as_str(), partial.1.as_str())
+            };
+            let mut q = sqlx::query::<Db>(users_sql)
+                .bind(org)
+                .bind(kind)
+                .bind(state_name(revdir_core::api::common::UserState::Active))
+                .bind(true)
+                .bind(code(scope.actor.kind))
+                .bind(scope.actor.id)
+                .bind(now.millis());
+            for id in start..start + rows {
+                let external_ref = format!("REVU-{id}");
+                q = q
+                    .bind(id)
+                    .bind(format!("User {id}"))
+                    .bind(format!("user{id}@example.com"))
+                    .bind(to_json(&[seed_phone(id)]))
+                    .bind(to_json(std::slice::from_ref(&external_ref)))
+                    .bind(external_ref);
+            }
+            q.execute(&mut *tx).await.map_err(db_err)?;
+            let mut q = sqlx::query::<Db>(refs_sql).bind(org).bind(kind);
+            for id in start..start + rows {
+                q = q.bind(format!("REVU-{id}")).bind(id.to_string());
+            }
+            q.execute(&mut *tx).await.map_err(|e| match db_err(e) {
+                StoreError::Conflict(_) => StoreError::Conflict(format!(
+                    "external_ref: one of REVU-{start}..REVU-{} is already used by another contact",
+                    start + rows - 1
+                )),
+                other => other,
+            })?;
+            start += rows;
+        }
+        tx.commit().await.map_err(db_err)?;
+        Ok(())
     }
 }
 
@@ -2349,5 +2551,596 @@ impl RevOrgStore for Backend {
         filter_tags(&mut sql, "r", code(ObjectKind::RevOrg), f.tags.as_ref());
         let mut tx: Tx = self.begin_read().await.map_err(db_err)?;
         list_page(&mut tx, &sql, REV_ORG_SORT, &REV_ORG_ID, &page, LoadRevOrgs { org }, rev_org_keys).await
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Artifacts (§8.4)
+
+fn resolve_artifact(org: &str, field: &str, id: &ParsedId) -> StoreResult<i64> {
+    id.number_in(org).ok_or_else(|| reference_missing(field, ObjectKind::Artifact, id))
+}
+
+/// Makes `holder` hold exactly `picture` and `attached`: each must exist and be free or already
+/// the holder's (else 400 `artifact_already_attached_to_a_parent`); artifacts in `before` that
+/// are no longer used are released. Rows are locked, so two racing attaches cannot both win.
+async fn hold_artifacts(
+    conn: &mut Conn,
+    org: &str,
+    holder: &ParentRef,
+    before: &[i64],
+    picture: Option<i64>,
+    attached: &[i64],
+) -> StoreResult<()> {
+    let wanted: Vec<(&str, i64)> =
+        picture.map(|p| ("display_picture", p)).into_iter().chain(attached.iter().map(|a| ("artifacts", *a))).collect();
+    for (field, id) in &wanted {
+        let row: Option<(Option<String>, Option<String>)> = sqlx::query_as::<Db, (Option<String>, Option<String>)>(
+            &format!("SELECT parent_kind, parent_id FROM artifacts WHERE dev_org_id = $1 AND id = $2{FOR_UPDATE}"),
+        )
+        .bind(org)
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(db_err)?;
+        let Some((kind, parent)) = row else {
+            let shown = display_id(ObjectKind::Artifact, id).unwrap_or_default();
+            return Err(StoreError::Invalid(ValidationError::not_permitted(
+                field,
+                format!("artifact {shown} does not exist"),
+            )));
+        };
+        match (kind.as_deref().and_then(ObjectKind::from_don_type), parent) {
+            (Some(k), Some(p)) if k == holder.kind && p == holder.id => {}
+            (Some(k), Some(p)) => {
+                let existing = ParentRef { kind: k, id: p };
+                return Err(StoreError::Invalid(ValidationError::artifact_attached(
+                    field,
+                    existing.don(org),
+                    existing == *holder,
+                )));
+            }
+            _ => {
+                sqlx::query::<Db>("UPDATE artifacts SET parent_kind = $3, parent_id = $4 WHERE dev_org_id = $1 AND id = $2")
+                    .bind(org)
+                    .bind(id)
+                    .bind(code(holder.kind))
+                    .bind(&holder.id)
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(db_err)?;
+            }
+        }
+    }
+    for old in before {
+        if !wanted.iter().any(|(_, w)| w == old) {
+            sqlx::query::<Db>(
+                "UPDATE artifacts SET parent_kind = NULL, parent_id = NULL WHERE dev_org_id = $1 AND id = $2 \
+                 AND parent_kind = $3 AND parent_id = $4",
+            )
+            .bind(org)
+            .bind(old)
+            .bind(code(holder.kind))
+            .bind(&holder.id)
+            .execute(&mut *conn)
+            .await
+            .map_err(db_err)?;
+        }
+    }
+    Ok(())
+}
+
+/// Releases every artifact `holder` holds (it is being deleted).
+async fn release_artifacts(conn: &mut Conn, org: &str, holder: &ParentRef) -> StoreResult<()> {
+    sqlx::query::<Db>(
+        "UPDATE artifacts SET parent_kind = NULL, parent_id = NULL WHERE dev_org_id = $1 AND parent_kind = $2 \
+         AND parent_id = $3",
+    )
+    .bind(org)
+    .bind(code(holder.kind))
+    .bind(&holder.id)
+    .execute(&mut *conn)
+    .await
+    .map_err(db_err)?;
+    Ok(())
+}
+
+#[derive(sqlx::FromRow)]
+struct ArtifactSummaryRow {
+    id: i64,
+    file_name: String,
+    file_type: Option<String>,
+    size: Option<i64>,
+    content_type: Option<String>,
+}
+
+async fn artifact_summaries(conn: &mut Conn, org: &str, ids: &[i64]) -> StoreResult<HashMap<i64, ArtifactSummaryData>> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let mut sql = Sql::new("");
+    let o = sql.text_arg(org);
+    let ps = sql.int_list(ids);
+    sql.push(&format!(
+        "SELECT a.id, a.file_name, a.file_type, v.size, v.content_type FROM artifacts a LEFT JOIN artifact_versions v \
+         ON v.dev_org_id = a.dev_org_id AND v.artifact_id = a.id AND v.version = a.current_version \
+         WHERE a.dev_org_id = {o} AND a.id IN ({ps})"
+    ));
+    let rows: Vec<ArtifactSummaryRow> = sql.query_as().fetch_all(&mut *conn).await.map_err(db_err)?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            (
+                r.id,
+                ArtifactSummaryData {
+                    id: r.id,
+                    file_name: r.file_name,
+                    file_type: r.content_type.or(r.file_type),
+                    size: r.size,
+                },
+            )
+        })
+        .collect())
+}
+
+const ARTIFACT_COLS: &str = "a.id, a.file_name, a.file_type, a.configuration_set, a.parent_kind, a.parent_id, \
+    a.latest_version, a.current_version, a.created_by_kind, a.created_by_id, a.created_date, a.modified_by_kind, \
+    a.modified_by_id, a.modified_date";
+
+#[derive(sqlx::FromRow)]
+struct ArtifactRow {
+    id: i64,
+    file_name: String,
+    file_type: Option<String>,
+    configuration_set: Option<String>,
+    parent_kind: Option<String>,
+    parent_id: Option<String>,
+    latest_version: i64,
+    current_version: Option<i64>,
+    created_by_kind: Option<String>,
+    created_by_id: Option<i64>,
+    created_date: i64,
+    modified_by_kind: Option<String>,
+    modified_by_id: Option<i64>,
+    modified_date: i64,
+}
+
+impl ArtifactRow {
+    /// The record, and the version to show when none is asked for.
+    fn split(self) -> (ArtifactRecord, i64) {
+        let parent = match (self.parent_kind.as_deref().and_then(ObjectKind::from_don_type), self.parent_id) {
+            (Some(kind), Some(id)) => Some(ParentRef { kind, id }),
+            _ => None,
+        };
+        (
+            ArtifactRecord {
+                id: self.id,
+                file_name: self.file_name,
+                file_type: self.file_type,
+                configuration_set: self.configuration_set,
+                parent,
+                created_by: user_ref(self.created_by_kind, self.created_by_id),
+                created_date: Timestamp::from_millis(self.created_date),
+                modified_by: user_ref(self.modified_by_kind, self.modified_by_id),
+                modified_date: Timestamp::from_millis(self.modified_date),
+            },
+            self.current_version.unwrap_or(self.latest_version),
+        )
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct VersionRow {
+    version: i64,
+    size: Option<i64>,
+    content_type: Option<String>,
+    uploaded: bool,
+    blob_key: Option<String>,
+    created_date: i64,
+    modified_by_kind: Option<String>,
+    modified_by_id: Option<i64>,
+}
+
+impl VersionRow {
+    fn record(&self) -> VersionRecord {
+        VersionRecord {
+            version: self.version,
+            size: self.size,
+            content_type: self.content_type.clone(),
+            uploaded: self.uploaded,
+            created_date: Timestamp::from_millis(self.created_date),
+            modified_by: user_ref(self.modified_by_kind.clone(), self.modified_by_id),
+        }
+    }
+}
+
+async fn fetch_version(conn: &mut Conn, org: &str, artifact: i64, version: i64) -> StoreResult<Option<VersionRow>> {
+    sqlx::query_as::<Db, VersionRow>(
+        "SELECT version, size, content_type, uploaded, blob_key, created_date, modified_by_kind, modified_by_id \
+         FROM artifact_versions WHERE dev_org_id = $1 AND artifact_id = $2 AND version = $3",
+    )
+    .bind(org)
+    .bind(artifact)
+    .bind(version)
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(db_err)
+}
+
+/// Loads artifacts with the version to show (`version`, else each one's default).
+async fn load_artifacts(
+    conn: &mut Conn,
+    org: &str,
+    where_sql: Sql,
+    version: Option<i64>,
+) -> StoreResult<Vec<ArtifactView>> {
+    let rows: Vec<ArtifactRow> = where_sql.query_as().fetch_all(&mut *conn).await.map_err(db_err)?;
+    let mut out = Vec::with_capacity(rows.len());
+    let mut pending = Vec::new();
+    for row in rows {
+        let (record, default_version) = row.split();
+        let wanted = version.unwrap_or(default_version);
+        let Some(v) = fetch_version(conn, org, record.id, wanted).await? else {
+            if version.is_some() {
+                return Err(StoreError::not_found("artifact version", &wanted.to_string()));
+            }
+            continue;
+        };
+        pending.push((record, v.record()));
+    }
+    let refs: Vec<UserRef> =
+        pending.iter().flat_map(|(r, v)| [r.created_by, r.modified_by, v.modified_by]).flatten().collect();
+    let summaries = user_summaries(conn, org, refs).await?;
+    for (record, version) in pending {
+        out.push(ArtifactView {
+            created_by: record.created_by.and_then(|u| summaries.get(&u).cloned()),
+            modified_by: record.modified_by.and_then(|u| summaries.get(&u).cloned()),
+            version_by: version.modified_by.and_then(|u| summaries.get(&u).cloned()),
+            record,
+            version,
+        });
+    }
+    Ok(out)
+}
+
+async fn artifact_view(conn: &mut Conn, org: &str, id: i64, version: Option<i64>) -> StoreResult<Option<ArtifactView>> {
+    let mut sql = Sql::new("");
+    let o = sql.text_arg(org);
+    let i = sql.int_arg(id);
+    sql.push(&format!("SELECT {ARTIFACT_COLS} FROM artifacts a WHERE a.dev_org_id = {o} AND a.id = {i}"));
+    Ok(load_artifacts(conn, org, sql, version).await?.into_iter().next())
+}
+
+async fn insert_version(conn: &mut Conn, org: &str, artifact: i64, version: i64, actor: UserRef, now: Timestamp) -> StoreResult<()> {
+    sqlx::query::<Db>(
+        "INSERT INTO artifact_versions (dev_org_id, artifact_id, version, uploaded, created_date, modified_by_kind, \
+         modified_by_id) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(org)
+    .bind(artifact)
+    .bind(version)
+    .bind(false)
+    .bind(now.millis())
+    .bind(code(actor.kind))
+    .bind(actor.id)
+    .execute(&mut *conn)
+    .await
+    .map_err(db_err)?;
+    Ok(())
+}
+
+impl Backend {
+    async fn prepare_artifact_once(&self, scope: &DevOrgScope, d: &ArtifactDraft, now: Timestamp) -> StoreResult<ArtifactView> {
+        let org = scope.dev_org.as_str();
+        let mut tx: Tx = self.begin_write().await.map_err(db_err)?;
+        let id = next_id(&mut tx, org, code(ObjectKind::Artifact)).await?;
+        sqlx::query::<Db>(
+            "INSERT INTO artifacts (dev_org_id, id, file_name, file_type, configuration_set, latest_version, \
+             created_by_kind, created_by_id, created_date, modified_by_kind, modified_by_id, modified_date) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $7, $8, $9)",
+        )
+        .bind(org)
+        .bind(id)
+        .bind(&d.file_name)
+        .bind(&d.file_type)
+        .bind(&d.configuration_set)
+        .bind(1_i64)
+        .bind(code(scope.actor.kind))
+        .bind(scope.actor.id)
+        .bind(now.millis())
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        insert_version(&mut tx, org, id, 1, scope.actor, now).await?;
+        let view = artifact_view(&mut tx, org, id, Some(1)).await?.ok_or_else(|| not_found_user(id))?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(view)
+    }
+
+    async fn prepare_version_once(&self, scope: &DevOrgScope, id: &ParsedId, now: Timestamp) -> StoreResult<ArtifactView> {
+        let org = scope.dev_org.as_str();
+        let n = id.number_in(org).ok_or_else(|| not_found(ObjectKind::Artifact, id))?;
+        let mut tx: Tx = self.begin_write().await.map_err(db_err)?;
+        let latest: Option<(i64,)> = sqlx::query_as::<Db, (i64,)>(&format!(
+            "SELECT latest_version FROM artifacts WHERE dev_org_id = $1 AND id = $2{FOR_UPDATE}"
+        ))
+        .bind(org)
+        .bind(n)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        let (latest,) = latest.ok_or_else(|| not_found(ObjectKind::Artifact, id))?;
+        let version = latest + 1;
+        insert_version(&mut tx, org, n, version, scope.actor, now).await?;
+        sqlx::query::<Db>(
+            "UPDATE artifacts SET latest_version = $3, modified_by_kind = $4, modified_by_id = $5, modified_date = $6 \
+             WHERE dev_org_id = $1 AND id = $2",
+        )
+        .bind(org)
+        .bind(n)
+        .bind(version)
+        .bind(code(scope.actor.kind))
+        .bind(scope.actor.id)
+        .bind(now.millis())
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        let view = artifact_view(&mut tx, org, n, Some(version)).await?.ok_or_else(|| not_found_user(n))?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(view)
+    }
+
+    async fn delete_version_once(&self, scope: &DevOrgScope, id: &ParsedId, version: Option<i64>) -> StoreResult<Vec<String>> {
+        let org = scope.dev_org.as_str();
+        // versions.delete declares no 404: an unknown artifact or version is a 400.
+        let unknown = || {
+            StoreError::Invalid(ValidationError::not_permitted(
+                if version.is_some() { "version" } else { "id" },
+                "no such artifact version",
+            ))
+        };
+        let n = id.number_in(org).ok_or_else(unknown)?;
+        let mut tx: Tx = self.begin_write().await.map_err(db_err)?;
+        let row: Option<ArtifactRow> = sqlx::query_as::<Db, ArtifactRow>(&format!(
+            "SELECT {ARTIFACT_COLS} FROM artifacts a WHERE a.dev_org_id = $1 AND a.id = $2{FOR_UPDATE}"
+        ))
+        .bind(org)
+        .bind(n)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        let row = row.ok_or_else(unknown)?;
+        let target = version.unwrap_or(row.latest_version);
+        let victim = fetch_version(&mut tx, org, n, target).await?.ok_or_else(unknown)?;
+        let mut external: Vec<String> = victim.blob_key.clone().into_iter().collect();
+        let remaining: Vec<(i64, bool)> = sqlx::query_as::<Db, (i64, bool)>(
+            "SELECT version, uploaded FROM artifact_versions WHERE dev_org_id = $1 AND artifact_id = $2 AND version <> $3 \
+             ORDER BY version",
+        )
+        .bind(org)
+        .bind(n)
+        .bind(target)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        for sql in [
+            "DELETE FROM artifact_blobs WHERE dev_org_id = $1 AND artifact_id = $2 AND version = $3",
+            "DELETE FROM artifact_versions WHERE dev_org_id = $1 AND artifact_id = $2 AND version = $3",
+        ] {
+            sqlx::query::<Db>(sql).bind(org).bind(n).bind(target).execute(&mut *tx).await.map_err(db_err)?;
+        }
+        if remaining.is_empty() {
+            // The last version went, and the artifact with it: its holder lets go of it.
+            let keys: Vec<(Option<String>,)> = sqlx::query_as::<Db, (Option<String>,)>(
+                "SELECT blob_key FROM artifact_versions WHERE dev_org_id = $1 AND artifact_id = $2",
+            )
+            .bind(org)
+            .bind(n)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(db_err)?;
+            external.extend(keys.into_iter().filter_map(|(k,)| k));
+            sqlx::query::<Db>("DELETE FROM artifacts WHERE dev_org_id = $1 AND id = $2")
+                .bind(org)
+                .bind(n)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+            detach_everywhere(&mut tx, org, n).await?;
+        } else {
+            let latest = remaining.iter().map(|(v, _)| *v).max().unwrap_or(1);
+            let current = remaining.iter().filter(|(_, up)| *up).map(|(v, _)| *v).max();
+            sqlx::query::<Db>(
+                "UPDATE artifacts SET latest_version = $3, current_version = $4 WHERE dev_org_id = $1 AND id = $2",
+            )
+            .bind(org)
+            .bind(n)
+            .bind(latest)
+            .bind(current)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        }
+        tx.commit().await.map_err(db_err)?;
+        Ok(external)
+    }
+
+    async fn upload_once(&self, org: &str, artifact: i64, version: i64, up: &Upload, now: Timestamp) -> StoreResult<Option<String>> {
+        let mut tx: Tx = self.begin_write().await.map_err(db_err)?;
+        let current: Option<(Option<i64>,)> = sqlx::query_as::<Db, (Option<i64>,)>(&format!(
+            "SELECT current_version FROM artifacts WHERE dev_org_id = $1 AND id = $2{FOR_UPDATE}"
+        ))
+        .bind(org)
+        .bind(artifact)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        let gone = || StoreError::not_found("artifact", &display_id(ObjectKind::Artifact, artifact).unwrap_or_default());
+        let (current,) = current.ok_or_else(gone)?;
+        let previous = fetch_version(&mut tx, org, artifact, version).await?.ok_or_else(gone)?;
+        sqlx::query::<Db>("DELETE FROM artifact_blobs WHERE dev_org_id = $1 AND artifact_id = $2 AND version = $3")
+            .bind(org)
+            .bind(artifact)
+            .bind(version)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        let key = match &up.location {
+            BlobLocation::Inline(bytes) => {
+                sqlx::query::<Db>(
+                    "INSERT INTO artifact_blobs (dev_org_id, artifact_id, version, bytes) VALUES ($1, $2, $3, $4)",
+                )
+                .bind(org)
+                .bind(artifact)
+                .bind(version)
+                .bind(bytes.as_slice())
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+                None
+            }
+            BlobLocation::External(key) => Some(key.clone()),
+        };
+        sqlx::query::<Db>(
+            "UPDATE artifact_versions SET size = $4, content_type = $5, uploaded = $6, blob_key = $7 \
+             WHERE dev_org_id = $1 AND artifact_id = $2 AND version = $3",
+        )
+        .bind(org)
+        .bind(artifact)
+        .bind(version)
+        .bind(up.size)
+        .bind(&up.content_type)
+        .bind(true)
+        .bind(&key)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        let newest = current.map_or(version, |c| c.max(version));
+        sqlx::query::<Db>("UPDATE artifacts SET current_version = $3, modified_date = $4 WHERE dev_org_id = $1 AND id = $2")
+            .bind(org)
+            .bind(artifact)
+            .bind(newest)
+            .bind(now.millis())
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(previous.blob_key.filter(|old| Some(old) != key.as_ref()))
+    }
+}
+
+/// Removes a deleted artifact from every user's picture and attachment list.
+async fn detach_everywhere(conn: &mut Conn, org: &str, artifact: i64) -> StoreResult<()> {
+    sqlx::query::<Db>("UPDATE users SET display_picture_id = NULL WHERE dev_org_id = $1 AND display_picture_id = $2")
+        .bind(org)
+        .bind(artifact)
+        .execute(&mut *conn)
+        .await
+        .map_err(db_err)?;
+    let needle = format!("%\"{artifact}\"%");
+    let holders: Vec<(String, i64, String)> = sqlx::query_as::<Db, (String, i64, String)>(
+        "SELECT kind, id, artifact_ids FROM users WHERE dev_org_id = $1 AND artifact_ids LIKE $2",
+    )
+    .bind(org)
+    .bind(&needle)
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(db_err)?;
+    for (kind, id, ids) in holders {
+        let kept: Vec<String> = json_list(&ids).into_iter().filter(|a| *a != artifact.to_string()).collect();
+        sqlx::query::<Db>("UPDATE users SET artifact_ids = $4 WHERE dev_org_id = $1 AND kind = $2 AND id = $3")
+            .bind(org)
+            .bind(kind)
+            .bind(id)
+            .bind(to_json(&kept))
+            .execute(&mut *conn)
+            .await
+            .map_err(db_err)?;
+    }
+    Ok(())
+}
+
+#[async_trait]
+impl ArtifactStore for Backend {
+    async fn prepare_artifact(&self, scope: &DevOrgScope, draft: ArtifactDraft, now: Timestamp) -> StoreResult<ArtifactView> {
+        retrying!(self.prepare_artifact_once(scope, &draft, now))
+    }
+
+    async fn prepare_artifact_version(&self, scope: &DevOrgScope, id: &ParsedId, now: Timestamp) -> StoreResult<ArtifactView> {
+        retrying!(self.prepare_version_once(scope, id, now))
+    }
+
+    async fn get_artifact(&self, scope: &DevOrgScope, id: &ParsedId, version: Option<i64>) -> StoreResult<ArtifactView> {
+        let n = id.number_in(&scope.dev_org).ok_or_else(|| not_found(ObjectKind::Artifact, id))?;
+        let mut tx: Tx = self.begin_read().await.map_err(db_err)?;
+        artifact_view(&mut tx, &scope.dev_org, n, version).await?.ok_or_else(|| not_found(ObjectKind::Artifact, id))
+    }
+
+    async fn list_artifacts(&self, scope: &DevOrgScope, parent: &ParentRef) -> StoreResult<Vec<ArtifactView>> {
+        let mut sql = Sql::new("");
+        let o = sql.text_arg(&scope.dev_org);
+        let k = sql.text_arg(code(parent.kind));
+        let i = sql.text_arg(&parent.id);
+        sql.push(&format!(
+            "SELECT {ARTIFACT_COLS} FROM artifacts a WHERE a.dev_org_id = {o} AND a.parent_kind = {k} \
+             AND a.parent_id = {i} ORDER BY a.id"
+        ));
+        let mut tx: Tx = self.begin_read().await.map_err(db_err)?;
+        load_artifacts(&mut tx, &scope.dev_org, sql, None).await
+    }
+
+    async fn delete_artifact_version(
+        &self,
+        scope: &DevOrgScope,
+        id: &ParsedId,
+        version: Option<i64>,
+    ) -> StoreResult<Vec<String>> {
+        retrying!(self.delete_version_once(scope, id, version))
+    }
+
+    async fn upload_artifact(
+        &self,
+        dev_org: &str,
+        artifact: i64,
+        version: i64,
+        upload: Upload,
+        now: Timestamp,
+    ) -> StoreResult<Option<String>> {
+        retrying!(self.upload_once(dev_org, artifact, version, &upload, now))
+    }
+
+    async fn artifact_content(
+        &self,
+        dev_org: &str,
+        artifact: i64,
+        version: i64,
+    ) -> StoreResult<(String, VersionRecord, BlobLocation)> {
+        let gone = || StoreError::not_found("artifact", &display_id(ObjectKind::Artifact, artifact).unwrap_or_default());
+        let mut tx: Tx = self.begin_read().await.map_err(db_err)?;
+        let name: Option<(String,)> =
+            sqlx::query_as::<Db, (String,)>("SELECT file_name FROM artifacts WHERE dev_org_id = $1 AND id = $2")
+                .bind(dev_org)
+                .bind(artifact)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db_err)?;
+        let (name,) = name.ok_or_else(gone)?;
+        let v = fetch_version(&mut tx, dev_org, artifact, version).await?.filter(|v| v.uploaded).ok_or_else(gone)?;
+        let location = match &v.blob_key {
+            Some(key) => BlobLocation::External(key.clone()),
+            None => {
+                let bytes: Option<(Vec<u8>,)> = sqlx::query_as::<Db, (Vec<u8>,)>(
+                    "SELECT bytes FROM artifact_blobs WHERE dev_org_id = $1 AND artifact_id = $2 AND version = $3",
+                )
+                .bind(dev_org)
+                .bind(artifact)
+                .bind(version)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db_err)?;
+                BlobLocation::Inline(bytes.ok_or_else(gone)?.0)
+            }
+        };
+        Ok((name, v.record(), location))
     }
 }

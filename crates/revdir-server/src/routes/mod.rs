@@ -1,6 +1,7 @@
 //! Every route of the API, one module per family, merged by [`api_router`].
 
 mod accounts;
+mod artifacts;
 mod dev_orgs;
 mod rev_orgs;
 mod rev_users;
@@ -20,4 +21,5 @@ pub fn api_router() -> Router<AppState> {
         .merge(accounts::router())
         .merge(rev_orgs::router())
         .merge(tags::router())
+        .merge(artifacts::router())
 }

@@ -87,9 +87,8 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
         }
     };
     let config = ServerConfig {
-        db: DatabaseUrl::new(db),
-        listen: "127.0.0.1:0".to_owned(),
         store: StoreOptions { max_connections: 8, ..StoreOptions::default() },
+        ..ServerConfig::new(DatabaseUrl::new(db), "127.0.0.1:0")
     };
     let app = Application::build(&config).await.expect("server builds");
     let token = app.bootstrap.as_ref().expect("a fresh store bootstraps").admin_token.expose_secret().to_owned();

@@ -9,7 +9,9 @@
 mod auth;
 mod client;
 mod helpers;
+mod lists;
 mod orgs;
+mod rate_limits;
 mod rev_users_crud;
 mod rev_users_update;
 mod spec;

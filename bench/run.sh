@@ -1,0 +1,521 @@
+#!/usr/bin/env bash
+# revdir benchmark (issue 7): POST /rev-users.update on revdir (SQLite, PostgreSQL) against a
+# storage-free axum ceiling, plus start-up time, RSS, 10^3 vs 10^6 contacts, list by email,
+# and pgbench for the PostgreSQL target. See README.md, "Benchmarks".
+#
+#   bench/run.sh            full run (~12 minutes on a 2-core machine, after the build)
+#   QUICK=1 bench/run.sh    smoke run (~2 minutes)
+#
+# Settings (environment):
+#   ROUNDS=3        rounds; the targets run interleaved inside each round
+#   DURATION=10     seconds per measured wrk/pgbench run
+#   WARMUP=3        seconds of warm-up before each measured server
+#   USERS=10000     contacts stored for the main comparison
+#   SEED_SMALL=1000 SEED_BIG=1000000   contacts stored for the scale comparison
+#   TARGETS="sqlite pg ceiling"        add sqlite-relaxed (synchronous=NORMAL, not durable)
+#                                      for information
+#   PG_URL=postgres://postgres@127.0.0.1:5432/test   a fresh schema is made and dropped there
+#   SERVER_CPU=0 CLIENT_CPU=1          CPUs the server and the load generator are pinned to
+#   SKIP_BUILD=1    use the binaries already in target/release
+#   RESULTS=bench/results/<date>.md    where the report is saved
+#
+# Needs: cargo, wrk (Debian package `wrk`; installed with apt-get when missing and root),
+# taskset (util-linux), curl; psql and pgbench (Debian package postgresql-client) and a
+# reachable PostgreSQL for the PostgreSQL targets, which are skipped otherwise.
+# Every server listens on 127.0.0.1 only, and every load run is bounded in time.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BENCH=$ROOT/bench
+QUICK=${QUICK:-0}
+if [[ $QUICK == 1 ]]; then
+  ROUNDS=${ROUNDS:-1}
+  DURATION=${DURATION:-3}
+  WARMUP=${WARMUP:-1}
+  SEED_BIG=${SEED_BIG:-100000}
+else
+  ROUNDS=${ROUNDS:-3}
+  DURATION=${DURATION:-10}
+  WARMUP=${WARMUP:-3}
+  SEED_BIG=${SEED_BIG:-1000000}
+fi
+USERS=${USERS:-10000}
+SEED_SMALL=${SEED_SMALL:-1000}
+TARGETS=${TARGETS:-"sqlite pg ceiling"}
+PG_URL=${PG_URL:-${REVDIR_TEST_PG:-postgres://postgres@127.0.0.1:5432/test}}
+SERVER_CPU=${SERVER_CPU:-0}
+CLIENT_CPU=${CLIENT_CPU:-1}
+STAMP=$(date -u +%Y-%m-%d)
+if [[ $QUICK == 1 ]]; then STAMP=$STAMP-quick; fi
+RESULTS=${RESULTS:-$BENCH/results/$STAMP.md}
+TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
+BIN=$TARGET_DIR/release
+
+log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+# ----------------------------------------------------------------------------------------
+# Tools
+
+need_apt() { # need_apt COMMAND PACKAGE
+  command -v "$1" >/dev/null 2>&1 && return 0
+  local sudo=()
+  if [[ $(id -u) != 0 ]]; then
+    command -v sudo >/dev/null 2>&1 || return 1
+    sudo=(sudo -n)
+  fi
+  command -v apt-get >/dev/null 2>&1 || return 1
+  log "installing $2 (apt-get)"
+  "${sudo[@]}" apt-get install -y "$2" >&2 || { "${sudo[@]}" apt-get update >&2 && "${sudo[@]}" apt-get install -y "$2" >&2; } || true
+  command -v "$1" >/dev/null 2>&1
+}
+
+need_apt wrk wrk || die "wrk is missing: install the Debian package wrk"
+command -v taskset >/dev/null 2>&1 || die "taskset is missing: install util-linux"
+command -v curl >/dev/null 2>&1 || need_apt curl curl || die "curl is missing"
+[[ $(nproc) -ge 2 ]] || log "warning: fewer than 2 CPUs; server and wrk will share one"
+
+PG_OK=0
+if [[ " $TARGETS " == *" pg "* ]]; then
+  need_apt psql postgresql-client || true
+  need_apt pgbench postgresql-client || true
+  if command -v psql >/dev/null && command -v pgbench >/dev/null &&
+    timeout 10 psql "$PG_URL" -qAtc 'SELECT 1' >/dev/null 2>&1; then
+    PG_OK=1
+  else
+    log "PostgreSQL at $PG_URL (or psql/pgbench) unavailable: skipping the PostgreSQL targets"
+    TARGETS=${TARGETS//pg/}
+  fi
+fi
+
+if [[ ${SKIP_BUILD:-0} != 1 ]]; then
+  log "building release binaries"
+  (cd "$ROOT" && cargo build --release -p revdir-cli -p revdir-bench-ceiling >&2)
+fi
+for b in revdir ceiling first-2xx; do [[ -x $BIN/$b ]] || die "$BIN/$b is missing"; done
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/revdir-bench.XXXXXX")
+SERVER_PID=
+SCHEMAS=()
+cleanup() {
+  if [[ -n $SERVER_PID ]]; then kill -KILL "$SERVER_PID" 2>/dev/null || true; fi
+  if [[ $PG_OK == 1 ]]; then
+    for s in "${SCHEMAS[@]}"; do
+      timeout 30 psql "$PG_URL" -qAtc "DROP SCHEMA IF EXISTS $s CASCADE" >/dev/null 2>&1 || true
+    done
+  fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# ----------------------------------------------------------------------------------------
+# Helpers
+
+pg_url_for() { # the PG_URL with search_path set to schema $1
+  local sep='?'
+  [[ $PG_URL == *\?* ]] && sep='&'
+  printf '%s%soptions[search_path]=%s' "$PG_URL" "$sep" "$1"
+}
+
+new_schema() { # creates a fresh schema, prints its name
+  local s="revdir_bench_$$_$1"
+  timeout 30 psql "$PG_URL" -qAtc "DROP SCHEMA IF EXISTS $s CASCADE; CREATE SCHEMA $s" >/dev/null
+  SCHEMAS+=("$s")
+  printf '%s' "$s"
+}
+
+drop_schema() {
+  timeout 30 psql "$PG_URL" -qAtc "DROP SCHEMA IF EXISTS $1 CASCADE" >/dev/null 2>&1 || true
+}
+
+seed() { # seed DB N: prints the seeding line of revdir seed on stderr
+  timeout 900 "$BIN/revdir" seed --db "$1" --rev-users "$2" 2>>"$WORK/revdir.log" | sed 's/^/  /' >&2
+}
+
+token_for() { timeout 60 "$BIN/revdir" token create --db "$1" 2>>"$WORK/revdir.log"; }
+
+# start_server NAME CMD...: starts CMD pinned to SERVER_CPU with --listen 127.0.0.1:0 and
+# waits (30 s at most) for its "listening on http://ADDR" line; sets SERVER_PID, SERVER_URL.
+start_server() {
+  local name=$1
+  shift
+  local out=$WORK/$name.out
+  : >"$out"
+  taskset -c "$SERVER_CPU" "$@" --listen 127.0.0.1:0 >"$out" 2>>"$WORK/$name.err" &
+  SERVER_PID=$!
+  local i
+  for ((i = 0; i < 300; i++)); do
+    if grep -q 'listening on http://' "$out"; then
+      SERVER_URL=$(grep -o 'http://[0-9.:]*' "$out" | head -1)
+      return 0
+    fi
+    kill -0 "$SERVER_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  cat "$WORK/$name.err" >&2 || true
+  die "$name did not start"
+}
+
+stop_server() {
+  [[ -n $SERVER_PID ]] || return 0
+  kill -TERM "$SERVER_PID" 2>/dev/null || true
+  local i
+  for ((i = 0; i < 100; i++)); do
+    kill -0 "$SERVER_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -KILL "$SERVER_PID" 2>/dev/null || true
+  wait "$SERVER_PID" 2>/dev/null || true
+  SERVER_PID=
+}
+
+rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
+
+# wrk_run SCRIPT CONNS SECONDS TOKEN USERS [PATH]: one wrk run pinned to CLIENT_CPU; prints
+# the RESULT line of the Lua done(). While it runs, samples the server's VmRSS every 0.25 s
+# and leaves the peak (kB) in $WORK/rss_peak.
+wrk_run() {
+  local script=$1 conns=$2 secs=$3 token=$4 users=$5 path=${6:-/rev-users.update}
+  local out=$WORK/wrk.out
+  TOKEN=$token USERS=$users timeout $((secs + 60)) taskset -c "$CLIENT_CPU" \
+    wrk -t1 -c"$conns" -d"${secs}s" --timeout 10s --latency -s "$BENCH/$script" "$SERVER_URL$path" >"$out" 2>&1 &
+  local wpid=$! peak=0 r i
+  for ((i = 0; i < (secs + 60) * 4; i++)); do
+    kill -0 "$wpid" 2>/dev/null || break
+    r=$(rss_kb "$SERVER_PID")
+    ((r > peak)) && peak=$r
+    sleep 0.25
+  done
+  wait "$wpid" || { cat "$out" >&2; die "wrk failed"; }
+  echo "$peak" >"$WORK/rss_peak"
+  grep '^RESULT' "$out" || { cat "$out" >&2; die "wrk printed no RESULT line"; }
+}
+
+field() { # field NAME LINE
+  sed -n "s/.*\\b$1=\\([^ ]*\\).*/\\1/p" <<<"$2"
+}
+
+median() { # median of the numbers on stdin (one a line; empty lines ignored)
+  grep -v '^$' | sort -g | awk '{a[NR] = $1} END {
+    if (NR == 0) { print "nan"; exit }
+    if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
+}
+
+# ----------------------------------------------------------------------------------------
+# The targets of the main comparison. Each sets up its store, starts its server, and leaves
+# TOKEN set; teardown_target stops it again.
+
+PG_SCHEMA=
+setup_target() { # setup_target TARGET ROUND
+  local t=$1 r=$2
+  case $t in
+    sqlite | sqlite-relaxed)
+      local db=$WORK/$t-r$r.db
+      rm -f "$db" "$db"-*
+      seed "$db" "$USERS"
+      TOKEN=$(token_for "$db")
+      local relaxed=()
+      [[ $t == sqlite-relaxed ]] && relaxed=(--sqlite-relaxed-sync)
+      start_server "$t" env -u REVDIR_SQLITE_RELAXED_SYNC "$BIN/revdir" serve --db "$db" "${relaxed[@]}"
+      ;;
+    pg)
+      PG_SCHEMA=$(new_schema "r$r")
+      local url
+      url=$(pg_url_for "$PG_SCHEMA")
+      seed "$url" "$USERS"
+      TOKEN=$(token_for "$url")
+      start_server pg "$BIN/revdir" serve --db "$url"
+      ;;
+    ceiling)
+      TOKEN=none
+      start_server ceiling "$BIN/ceiling"
+      ;;
+    *) die "unknown target $t" ;;
+  esac
+}
+
+teardown_target() {
+  stop_server
+  if [[ $1 == pg && -n $PG_SCHEMA ]]; then
+    drop_schema "$PG_SCHEMA"
+    PG_SCHEMA=
+  fi
+  rm -f "$WORK"/*.db "$WORK"/*.db-*
+}
+
+# pgbench: a one-row UPDATE of revdir's own `users` table (same columns and indexes),
+# seeded with $USERS contacts by revdir seed, changing the same four fields.
+PGB_SCHEMA=
+PGB_SCRIPT=$WORK/pgbench_update.sql
+setup_pgbench() {
+  PGB_SCHEMA=$(new_schema pgbench)
+  seed "$(pg_url_for "$PGB_SCHEMA")" "$USERS"
+  local org
+  org=$(timeout 30 psql "$PG_URL" -qAtc "SELECT id FROM $PGB_SCHEMA.dev_orgs LIMIT 1")
+  cat >"$PGB_SCRIPT" <<SQL
+\\set n random(1, $USERS)
+\\set r random(0, 999999)
+UPDATE users SET display_name = 'Bench User ' || :n || ' ' || :r, email = 'user' || :n || '.' || :r || '@example.com', email_lower = 'user' || :n || '.' || :r || '@example.com', phone_numbers = '["+14155550100"]', description = 'updated by pgbench ' || :r, modified_date = modified_date + 1 WHERE dev_org_id = '$org' AND kind = 'revu' AND id = :n;
+SQL
+}
+
+# pgbench_run CONNS SECONDS: prints "RESULT rps=… p50_ms=… p99_ms=…" from pgbench's tps line
+# and its per-transaction log.
+pgbench_run() {
+  local conns=$1 secs=$2
+  rm -f "$WORK"/pgblog*
+  PGOPTIONS="-c search_path=$PGB_SCHEMA" timeout $((secs + 60)) taskset -c "$CLIENT_CPU" \
+    pgbench -n -M prepared -c "$conns" -j 1 -T "$secs" -f "$PGB_SCRIPT" \
+    --log --log-prefix="$WORK/pgblog" "$PG_URL" >"$WORK/pgbench.out" 2>&1 ||
+    { cat "$WORK/pgbench.out" >&2; die "pgbench failed"; }
+  local tps p50 p99
+  tps=$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' "$WORK/pgbench.out" | head -1)
+  # log lines: client_id transaction_no time(us) script_no time_epoch time_us
+  read -r p50 p99 < <(cat "$WORK"/pgblog* | awk '{print $3}' | sort -n | awk '{a[NR] = $1} END {
+    printf "%.3f %.3f\n", a[int(NR * 0.50) + 1] / 1000, a[int(NR * 0.99) + 1] / 1000 }')
+  echo "RESULT rps=$tps p50_ms=$p50 p99_ms=$p99 non2xx=0 errors=0"
+}
+
+# ----------------------------------------------------------------------------------------
+# Main comparison: rounds, targets interleaved (the order rotates each round).
+
+RES=$WORK/results.tsv # round target conns rps p50 p99 non2xx errors rss_idle_kb rss_load_kb
+: >"$RES"
+read -r -a TLIST <<<"$TARGETS"
+[[ $PG_OK == 1 ]] && setup_pgbench
+log "settings: rounds=$ROUNDS duration=${DURATION}s warmup=${WARMUP}s users=$USERS targets=${TLIST[*]}$([[ $PG_OK == 1 ]] && echo ' +pgbench')"
+
+for ((r = 1; r <= ROUNDS; r++)); do
+  order=("${TLIST[@]}")
+  [[ $PG_OK == 1 ]] && order+=(pgbench)
+  n=${#order[@]}
+  for ((k = 0; k < n; k++)); do
+    t=${order[$(((k + r - 1) % n))]}
+    if [[ $t == pgbench ]]; then
+      log "round $r: pgbench"
+      pgbench_run 32 "$WARMUP" >/dev/null
+      for c in 32 1; do
+        line=$(pgbench_run "$c" "$DURATION")
+        printf '%s\t%s\t%s\t%s\t%s\t%s\t0\t0\t0\t0\n' "$r" pgbench "$c" "$(field rps "$line")" \
+          "$(field p50_ms "$line")" "$(field p99_ms "$line")" >>"$RES"
+      done
+      continue
+    fi
+    log "round $r: $t"
+    setup_target "$t" "$r"
+    sleep 0.5
+    idle=$(rss_kb "$SERVER_PID")
+    wrk_run update.lua 32 "$WARMUP" "$TOKEN" "$USERS" >/dev/null
+    for c in 32 1; do
+      line=$(wrk_run update.lua "$c" "$DURATION" "$TOKEN" "$USERS")
+      load=$(cat "$WORK/rss_peak")
+      [[ $c == 1 ]] && load=0
+      printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$r" "$t" "$c" "$(field rps "$line")" \
+        "$(field p50_ms "$line")" "$(field p99_ms "$line")" "$(field non2xx "$line")" \
+        "$(field errors "$line")" "$idle" "$load" >>"$RES"
+      log "  -c$c: $line"
+    done
+    teardown_target "$t"
+  done
+done
+[[ $PG_OK == 1 ]] && drop_schema "$PGB_SCHEMA"
+
+# ----------------------------------------------------------------------------------------
+# Start-up: spawn to first 2xx on an empty SQLite store (5 tries).
+
+log "start-up to first 2xx (empty SQLite store)"
+STARTUP=$WORK/startup.txt
+: >"$STARTUP"
+for i in 1 2 3 4 5; do
+  db=$WORK/empty-$i.db
+  line=$("$BIN/first-2xx" --timeout-ms 10000 -- taskset -c "$SERVER_CPU" \
+    env -u REVDIR_SQLITE_RELAXED_SYNC "$BIN/revdir" serve --db "$db" --listen 127.0.0.1:0)
+  echo "$line" >>"$STARTUP"
+  log "  $line"
+  rm -f "$db" "$db"-*
+done
+START_MS=$(sed -n 's/.*first_2xx_ms=\([0-9.]*\).*/\1/p' "$STARTUP" | median)
+LISTEN_MS=$(sed -n 's/.*listening_ms=\([0-9.]*\).*/\1/p' "$STARTUP" | median)
+# Idle RSS of a just-started server on an empty store.
+db=$WORK/empty-rss.db
+start_server empty "$BIN/revdir" serve --db "$db"
+sleep 1
+EMPTY_RSS=$(rss_kb "$SERVER_PID")
+stop_server
+rm -f "$db" "$db"-*
+
+# ----------------------------------------------------------------------------------------
+# Scale: update and list-by-email with SEED_SMALL vs SEED_BIG contacts stored (SQLite).
+
+SCALE=$WORK/scale.tsv # contacts op conns rps p50 p99 non2xx errors
+: >"$SCALE"
+SEEDLOG=$WORK/seed.txt
+: >"$SEEDLOG"
+for size in "$SEED_SMALL" "$SEED_BIG"; do
+  db=$WORK/scale-$size.db
+  log "scale: seeding $size contacts"
+  t0=$(date +%s.%N)
+  timeout 900 "$BIN/revdir" seed --db "$db" --rev-users "$size" 2>>"$WORK/revdir.log" >>"$SEEDLOG"
+  t1=$(date +%s.%N)
+  tail -1 "$SEEDLOG" | sed 's/^/  /' >&2
+  printf 'seed %s %.2f\n' "$size" "$(echo "$t1 - $t0" | bc -l 2>/dev/null || awk "BEGIN{print $t1 - $t0}")" >>"$WORK/seedtimes"
+  TOKEN=$(token_for "$db")
+  start_server scale "$BIN/revdir" serve --db "$db"
+  for op in update list; do
+    script=update.lua path=/rev-users.update
+    [[ $op == list ]] && script=list_by_email.lua path=/rev-users.list
+    wrk_run "$script" 32 "$WARMUP" "$TOKEN" "$size" "$path" >/dev/null
+    for c in 1 32; do
+      line=$(wrk_run "$script" "$c" "$DURATION" "$TOKEN" "$size" "$path")
+      printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$size" "$op" "$c" "$(field rps "$line")" \
+        "$(field p50_ms "$line")" "$(field p99_ms "$line")" "$(field non2xx "$line")" \
+        "$(field errors "$line")" >>"$SCALE"
+      log "  $size $op -c$c: $line"
+    done
+  done
+  stop_server
+  DBSIZE=$(du -m "$db" | awk '{print $1}')
+  echo "dbsize $size $DBSIZE" >>"$WORK/seedtimes"
+  rm -f "$db" "$db"-*
+done
+
+# ----------------------------------------------------------------------------------------
+# Report
+
+get() { # get TARGET CONNS COLUMN(4=rps 5=p50 6=p99 7=non2xx 8=errors 9=idle 10=load) ROUND|all
+  awk -F'\t' -v t="$1" -v c="$2" -v col="$3" -v r="$4" \
+    '$2 == t && $3 == c && (r == "all" || $1 == r) {print $col}' "$RES"
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 == 0) print "nan"; else printf "%.3f", a / b }'; }
+delta() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%+.3f", a - b }'; }
+mb() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
+fmt() { awk -v x="$1" 'BEGIN { if (x == "nan" || x == "") print "–"; else if (x + 0 >= 100) printf "%.0f", x; else printf "%.2f", x }'; }
+verdict() { if awk -v ok="$1" 'BEGIN { exit !(ok + 0) }'; then echo met; else echo "**missed**"; fi; }
+
+REPORT=$WORK/report.md
+{
+  echo "# revdir benchmark, $(date -u '+%Y-%m-%d %H:%M UTC')"
+  echo
+  echo "- machine: $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1), $(uname -sr)"
+  echo "- server pinned to CPU $SERVER_CPU, load generator to CPU $CLIENT_CPU; PostgreSQL itself unpinned"
+  echo "- rounds=$ROUNDS, ${DURATION}s per measured run after ${WARMUP}s of warm-up, $USERS contacts, QUICK=$QUICK"
+  echo "- \`POST /rev-users.update\` of a random contact, changing display_name, email, phone_numbers, description (\`bench/update.lua\`)"
+  echo "- revdir $(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo '?'), release build, default settings (SQLite: WAL, synchronous=FULL)"
+  echo
+  echo "## Per round"
+  echo
+  echo "| round | target | c32 req/s | c32 p50 ms | c32 p99 ms | c32 × ceiling | c1 req/s | c1 p50 ms | c1 p99 ms | c1 p50 − ceiling's | RSS idle / c32 MB | non-2xx, errors |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
+  for ((r = 1; r <= ROUNDS; r++)); do
+    crps=$(get ceiling 32 4 "$r")
+    cp50=$(get ceiling 1 5 "$r")
+    for t in "${TLIST[@]}" $([[ $PG_OK == 1 ]] && echo pgbench); do
+      rps32=$(get "$t" 32 4 "$r")
+      [[ -n $rps32 ]] || continue
+      rss="$(mb "$(get "$t" 32 9 "$r")") / $(mb "$(get "$t" 32 10 "$r")")"
+      [[ $t == pgbench ]] && rss="–"
+      echo "| $r | $t | $(fmt "$rps32") | $(get "$t" 32 5 "$r") | $(get "$t" 32 6 "$r") | $(ratio "$rps32" "${crps:-0}") | $(fmt "$(get "$t" 1 4 "$r")") | $(get "$t" 1 5 "$r") | $(get "$t" 1 6 "$r") | $(delta "$(get "$t" 1 5 "$r")" "${cp50:-0}") | $rss | $(($(get "$t" 32 7 "$r") + $(get "$t" 1 7 "$r"))), $(($(get "$t" 32 8 "$r") + $(get "$t" 1 8 "$r"))) |"
+    done
+  done
+  echo
+  echo "## Medians across rounds"
+  echo
+  echo "Ratios and differences are taken within each round, then their median is shown."
+  echo
+  echo "| target | c32 req/s | c32 p50 ms | c32 p99 ms | c32 × ceiling | c1 req/s | c1 p50 ms | c1 p99 ms | c1 p50 − ceiling's (ms) | RSS idle MB | RSS peak under c32 MB |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|"
+  declare -gA MED
+  for t in "${TLIST[@]}" $([[ $PG_OK == 1 ]] && echo pgbench); do
+    ratios=() deltas=()
+    for ((r = 1; r <= ROUNDS; r++)); do
+      ratios+=("$(ratio "$(get "$t" 32 4 "$r")" "$(get ceiling 32 4 "$r")")")
+      deltas+=("$(delta "$(get "$t" 1 5 "$r")" "$(get ceiling 1 5 "$r")")")
+    done
+    MED[$t.ratio]=$(printf '%s\n' "${ratios[@]}" | grep -v nan | median)
+    MED[$t.delta]=$(printf '%s\n' "${deltas[@]}" | median)
+    MED[$t.rps32]=$(get "$t" 32 4 all | median)
+    MED[$t.p99]=$(get "$t" 32 6 all | median)
+    MED[$t.rps1]=$(get "$t" 1 4 all | median)
+    MED[$t.p50c1]=$(get "$t" 1 5 all | median)
+    MED[$t.idle]=$(get "$t" 32 9 all | median)
+    MED[$t.load]=$(get "$t" 32 10 all | median)
+    rss_i=$(mb "${MED[$t.idle]}") rss_l=$(mb "${MED[$t.load]}")
+    [[ $t == pgbench ]] && rss_i="–" rss_l="–"
+    echo "| $t | $(fmt "${MED[$t.rps32]}") | $(get "$t" 32 5 all | median) | ${MED[$t.p99]} | ${MED[$t.ratio]} | $(fmt "${MED[$t.rps1]}") | ${MED[$t.p50c1]} | $(get "$t" 1 6 all | median) | ${MED[$t.delta]} | $rss_i | $rss_l |"
+  done
+  if [[ $PG_OK == 1 ]]; then
+    pr32=() pr1=()
+    for ((r = 1; r <= ROUNDS; r++)); do
+      pr32+=("$(ratio "$(get pg 32 4 "$r")" "$(get pgbench 32 4 "$r")")")
+      pr1+=("$(ratio "$(get pg 1 4 "$r")" "$(get pgbench 1 4 "$r")")")
+    done
+    MED[pg.pgb32]=$(printf '%s\n' "${pr32[@]}" | grep -v nan | median)
+    MED[pg.pgb1]=$(printf '%s\n' "${pr1[@]}" | grep -v nan | median)
+    echo
+    echo "revdir on PostgreSQL ÷ pgbench (one-row UPDATE of the same \`users\` table, \`-M prepared -j1\`, same client count), median of per-round ratios: -c32 **${MED[pg.pgb32]}**, -c1 **${MED[pg.pgb1]}**."
+  fi
+  echo
+  echo "## Start-up and memory"
+  echo
+  echo "- spawn → first 2xx (\`GET /dev-users.self\`), empty SQLite store, median of 5: **$START_MS ms** (spawn → \"listening\" line: $LISTEN_MS ms)"
+  echo "- RSS just after start on an empty store: $(mb "$EMPTY_RSS") MB"
+  echo
+  echo "## Scale: $SEED_SMALL vs $SEED_BIG contacts stored (SQLite)"
+  echo
+  echo "Seeding with \`revdir seed\`: $(awk '/^seed/ {printf "%s contacts in %s s; ", $2, $3}' "$WORK/seedtimes")database file $(awk '/^dbsize/ {printf "%s MB at %s; ", $3, $2}' "$WORK/seedtimes")"
+  echo
+  echo "| operation | contacts | c1 req/s | c1 p50 ms | c1 p99 ms | c32 req/s | c32 p50 ms | c32 p99 ms | non-2xx |"
+  echo "|---|---|---|---|---|---|---|---|---|"
+  sget() { awk -F'\t' -v s="$1" -v o="$2" -v c="$3" -v col="$4" '$1 == s && $2 == o && $3 == c {print $col}' "$SCALE"; }
+  for op in update list; do
+    for size in "$SEED_SMALL" "$SEED_BIG"; do
+      echo "| $op | $size | $(fmt "$(sget "$size" $op 1 4)") | $(sget "$size" $op 1 5) | $(sget "$size" $op 1 6) | $(fmt "$(sget "$size" $op 32 4)") | $(sget "$size" $op 32 5) | $(sget "$size" $op 32 6) | $(($(sget "$size" $op 1 7) + $(sget "$size" $op 32 7))) |"
+    done
+    MED[$op.p50growth]=$(ratio "$(sget "$SEED_BIG" $op 1 5)" "$(sget "$SEED_SMALL" $op 1 5)")
+    MED[$op.rpsgrowth]=$(ratio "$(sget "$SEED_SMALL" $op 32 4)" "$(sget "$SEED_BIG" $op 32 4)")
+  done
+  echo
+  echo "Cost growth from $SEED_SMALL to $SEED_BIG: update c1 p50 ×${MED[update.p50growth]}, update c32 time/request ×${MED[update.rpsgrowth]}; list by email c1 p50 ×${MED[list.p50growth]}, c32 time/request ×${MED[list.rpsgrowth]}."
+  echo
+  echo "## Issue 7 targets"
+  echo
+  echo "| target | measured | verdict |"
+  echo "|---|---|---|"
+  if [[ -n ${MED[sqlite.ratio]:-} ]]; then
+    echo "| SQLite durable, -c32: ≥ 0.30 × ceiling req/s | ${MED[sqlite.ratio]} × | $(verdict "$(awk -v x="${MED[sqlite.ratio]}" 'BEGIN{print (x >= 0.30)}')") |"
+    echo "| SQLite durable, -c32: p99 ≤ 10 ms | ${MED[sqlite.p99]} ms | $(verdict "$(awk -v x="${MED[sqlite.p99]}" 'BEGIN{print (x <= 10)}')") |"
+    echo "| SQLite, -c1: p50 within 1 ms of the ceiling's | ${MED[sqlite.delta]} ms | $(verdict "$(awk -v x="${MED[sqlite.delta]}" 'BEGIN{print (x <= 1)}')") |"
+    echo "| RSS < 50 MB under the -c32 load (SQLite) | $(mb "${MED[sqlite.load]}") MB | $(verdict "$(awk -v x="${MED[sqlite.load]}" 'BEGIN{print (x < 51200)}')") |"
+  fi
+  if [[ -n ${MED[pg.ratio]:-} ]]; then
+    echo "| PostgreSQL, -c1: p50 within 1 ms of the ceiling's | ${MED[pg.delta]} ms | $(verdict "$(awk -v x="${MED[pg.delta]}" 'BEGIN{print (x <= 1)}')") |"
+    echo "| RSS < 50 MB under the -c32 load (PostgreSQL) | $(mb "${MED[pg.load]}") MB | $(verdict "$(awk -v x="${MED[pg.load]}" 'BEGIN{print (x < 51200)}')") |"
+    echo "| PostgreSQL -c32: ≥ 0.5 × pgbench | ${MED[pg.pgb32]} × | $(verdict "$(awk -v x="${MED[pg.pgb32]}" 'BEGIN{print (x >= 0.5)}')") |"
+    echo "| PostgreSQL -c1: ≥ 0.5 × pgbench | ${MED[pg.pgb1]} × | $(verdict "$(awk -v x="${MED[pg.pgb1]}" 'BEGIN{print (x >= 0.5)}')") |"
+  fi
+  echo "| start-up to first 2xx < 100 ms (empty SQLite) | $START_MS ms | $(verdict "$(awk -v x="$START_MS" 'BEGIN{print (x < 100)}')") |"
+  for op in update list; do
+    g1=${MED[$op.p50growth]} g2=${MED[$op.rpsgrowth]}
+    name=$op
+    [[ $op == list ]] && name="list by email"
+    echo "| $name cost flat (≤ 1.5×) from $SEED_SMALL to $SEED_BIG | c1 p50 ×$g1, c32 ×$g2 | $(verdict "$(awk -v a="$g1" -v b="$g2" 'BEGIN{print (a <= 1.5 && b <= 1.5)}')") |"
+  done
+} >"$REPORT"
+
+mkdir -p "$(dirname "$RESULTS")"
+cp "$REPORT" "$RESULTS"
+{
+  echo
+  echo "## Raw results"
+  echo
+  echo '```text'
+  echo "# round target conns rps p50_ms p99_ms non2xx errors rss_idle_kb rss_load_kb"
+  cat "$RES"
+  echo "# contacts op conns rps p50_ms p99_ms non2xx errors"
+  cat "$SCALE"
+  cat "$STARTUP"
+  echo '```'
+} >>"$RESULTS"
+cat "$REPORT"
+log "saved to $RESULTS"
