@@ -1493,7 +1493,9 @@ const SEED_BATCH: u64 = 10_000;
 /// under both engines' limits on bound values).
 const SEED_ROWS_PER_STATEMENT: u64 = 500;
 
-/// `INSERT INTO users` for `rows` seeded contacts: `$1`..`$7` are shared, then six values a row.
+/// `INSERT INTO users` for `rows` seeded contacts: `$1`..`$7` are shared, then six values a
+/// row: id, display name, email (also its lowercase column), phone numbers, external ref
+/// and external refs.
 fn seed_users_sql(rows: u64) -> String {
     let mut text = String::from(
         "INSERT INTO users (dev_org_id, kind, id, display_name, email, email_lower, phone_numbers, state, \
@@ -1580,8 +1582,8 @@ impl Backend {
                     .bind(format!("User {id}"))
                     .bind(format!("user{id}@example.com"))
                     .bind(to_json(&[seed_phone(id)]))
-                    .bind(to_json(std::slice::from_ref(&external_ref)))
-                    .bind(external_ref);
+                    .bind(external_ref.clone())
+                    .bind(to_json(&[external_ref]));
             }
             q.execute(&mut *tx).await.map_err(db_err)?;
             let mut q = sqlx::query::<Db>(refs_sql).bind(org).bind(kind);
@@ -2859,7 +2861,8 @@ impl Backend {
 
     async fn prepare_version_once(&self, scope: &DevOrgScope, id: &ParsedId, now: Timestamp) -> StoreResult<ArtifactView> {
         let org = scope.dev_org.as_str();
-        let n = id.number_in(org).ok_or_else(|| not_found(ObjectKind::Artifact, id))?;
+        // versions.prepare declares no 404: an unknown artifact is a 400 naming `id`.
+        let n = id.number_in(org).ok_or_else(|| reference_missing("id", ObjectKind::Artifact, id))?;
         let mut tx: Tx = self.begin_write().await.map_err(db_err)?;
         let latest: Option<(i64,)> = sqlx::query_as::<Db, (i64,)>(&format!(
             "SELECT latest_version FROM artifacts WHERE dev_org_id = $1 AND id = $2{FOR_UPDATE}"
@@ -2869,7 +2872,7 @@ impl Backend {
         .fetch_optional(&mut *tx)
         .await
         .map_err(db_err)?;
-        let (latest,) = latest.ok_or_else(|| not_found(ObjectKind::Artifact, id))?;
+        let (latest,) = latest.ok_or_else(|| reference_missing("id", ObjectKind::Artifact, id))?;
         let version = latest + 1;
         insert_version(&mut tx, org, n, version, scope.actor, now).await?;
         sqlx::query::<Db>(

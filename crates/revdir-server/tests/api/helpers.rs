@@ -63,6 +63,12 @@ static SCHEMA_SEQ: AtomicU64 = AtomicU64::new(0);
 
 /// Starts a server on `127.0.0.1:0` over a fresh database.
 pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with(backend, |_, _| {}).await
+}
+
+/// Starts a server like [`spawn_app`], letting `configure` adjust its configuration first;
+/// it also gets the test's temporary directory for files the server should use.
+pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut ServerConfig, &std::path::Path)) -> TestApp {
     if std::env::var("TEST_LOG").is_ok() {
         revdir_server::telemetry::init();
     }
@@ -86,10 +92,11 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
             (format!("{base}{sep}options[search_path]={name}"), Some(PgSchema(name)))
         }
     };
-    let config = ServerConfig {
+    let mut config = ServerConfig {
         store: StoreOptions { max_connections: 8, ..StoreOptions::default() },
         ..ServerConfig::new(DatabaseUrl::new(db), "127.0.0.1:0")
     };
+    configure(&mut config, dir.path());
     let app = Application::build(&config).await.expect("server builds");
     let token = app.bootstrap.as_ref().expect("a fresh store bootstraps").admin_token.expose_secret().to_owned();
     let addr = format!("http://{}", app.local_addr().expect("bound"));

@@ -6,6 +6,7 @@
     reason = "scenario functions run inside generated #[test]s; a failed step aborts the test"
 )]
 
+mod artifacts;
 mod auth;
 mod client;
 mod helpers;
