@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 use revdir_core::ids::ObjectKind;
 use revdir_core::scope::{DevOrgScope, UserRef};
 use revdir_core::time::Timestamp;
+use revdir_server::artifacts::ArtifactsConfig;
 use revdir_server::startup::{admin_token, bootstrap, open, Application, RateLimitConfig, ServerConfig};
 use revdir_server::tls::{default_data_dir, TlsPaths};
 use revdir_server::state::AppState;
@@ -71,6 +72,17 @@ struct ServeArgs {
     /// by every node that names the same Redis.
     #[arg(long, env = "REVDIR_REDIS", hide_env_values = true)]
     redis: Option<String>,
+    /// Object store for artifact bytes (`file:///dir`, `s3://bucket/prefix` with the usual
+    /// `AWS_*` variables); by default the bytes live in the database next to their records.
+    #[arg(long, env = "REVDIR_BLOB_STORE")]
+    blob_store: Option<String>,
+    /// Base URL clients reach this server at, used in artifact upload and download URLs;
+    /// by default the request's Host header is used.
+    #[arg(long, env = "REVDIR_PUBLIC_URL")]
+    public_url: Option<String>,
+    /// Largest artifact upload in bytes.
+    #[arg(long, env = "REVDIR_MAX_UPLOAD_BYTES", default_value_t = revdir_server::artifacts::DEFAULT_MAX_UPLOAD_BYTES)]
+    max_upload_bytes: usize,
 }
 
 #[derive(Debug, Subcommand)]
@@ -231,6 +243,11 @@ async fn main() -> anyhow::Result<()> {
             }
             config.rate_limit = serve.rate_limit.map(|limit| RateLimitConfig::new(limit, serve.rate_window));
             config.redis = serve.redis.map(secrecy::SecretString::from);
+            config.artifacts = ArtifactsConfig {
+                blob_store: serve.blob_store,
+                public_url: serve.public_url,
+                max_upload_bytes: Some(serve.max_upload_bytes),
+            };
             tracing::info!(db = %config.db, tls = config.tls.is_some(), rate_limit = ?serve.rate_limit,
                 redis = config.redis.is_some(), "starting");
             let app = Application::build(&config).await.context("starting the server")?;
