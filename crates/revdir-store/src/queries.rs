@@ -1,5 +1,5 @@
 // Query code shared by both backends. This file is `include!`d by `sqlite/mod.rs` and
-// `postgres/mod.rs`; each supplies `Db`, `Backend`, `begin_write`, `begin_read`,
+// `postgres/mod.rs`; each supplies `Db`, `Backend`, `WriteTx`, `begin_write`, `begin_read`,
 // `FOR_UPDATE`, `json_array_has_any` and `is_retryable`. The SQL uses `$n` placeholders,
 // which both drivers accept, and integer timestamps, so one text serves both engines.
 
@@ -1038,7 +1038,7 @@ impl From<DevOrgRow> for DevOrgRecord {
 impl DevOrgStore for Backend {
     async fn bootstrap(&self, now: Timestamp) -> StoreResult<Option<NewDevOrg>> {
         retrying!(async {
-            let mut tx: Tx = self.begin_write().await.map_err(db_err)?;
+            let mut tx: WriteTx = self.begin_write().await.map_err(db_err)?;
             let created = create_org_rows(&mut tx, None, now).await?;
             let inserted = sqlx::query::<Db>(
                 "INSERT INTO server_settings (name, value) VALUES ('default_dev_org', $1) ON CONFLICT (name) DO NOTHING",
@@ -1059,7 +1059,7 @@ impl DevOrgStore for Backend {
 
     async fn create_dev_org(&self, display_name: Option<String>, now: Timestamp) -> StoreResult<NewDevOrg> {
         retrying!(async {
-            let mut tx: Tx = self.begin_write().await.map_err(db_err)?;
+            let mut tx: WriteTx = self.begin_write().await.map_err(db_err)?;
             let created = create_org_rows(&mut tx, display_name.clone(), now).await?;
             tx.commit().await.map_err(db_err)?;
             Ok(created)
@@ -1092,7 +1092,7 @@ impl DevOrgStore for Backend {
     async fn signing_key(&self, fresh: Vec<u8>) -> StoreResult<Vec<u8>> {
         let hex: String = fresh.iter().map(|b| format!("{b:02x}")).collect();
         let stored: String = retrying!(async {
-            let mut tx: Tx = self.begin_write().await.map_err(db_err)?;
+            let mut tx: WriteTx = self.begin_write().await.map_err(db_err)?;
             sqlx::query::<Db>(
                 "INSERT INTO server_settings (name, value) VALUES ('jwt_signing_key', $1) ON CONFLICT (name) DO NOTHING",
             )
@@ -1117,7 +1117,7 @@ impl DevOrgStore for Backend {
 
     async fn insert_token(&self, t: &TokenRecord) -> StoreResult<()> {
         retrying!(async {
-            let mut tx: Tx = self.begin_write().await.map_err(db_err)?;
+            let mut tx: WriteTx = self.begin_write().await.map_err(db_err)?;
             sqlx::query::<Db>(
                 "INSERT INTO auth_tokens (jti, dev_org_id, subject_kind, subject_id, token_type, issued_at, expires_at, revoked) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -1194,7 +1194,7 @@ impl DevUserStore for Backend {
 impl Backend {
     async fn create_rev_user_once(&self, scope: &DevOrgScope, d: &RevUserDraft, now: Timestamp) -> StoreResult<UserView> {
         let org = scope.dev_org.as_str();
-        let mut tx: Tx = self.begin_write().await.map_err(db_err)?;
+        let mut tx: WriteTx = self.begin_write().await.map_err(db_err)?;
         let rev_org = match (&d.rev_org, &d.account) {
             (Some(r), _) => {
                 let local = r.local_in(org).ok_or_else(|| reference_missing("rev_org", ObjectKind::RevOrg, r))?;
@@ -1260,7 +1260,7 @@ impl Backend {
     ) -> StoreResult<UserView> {
         let org = scope.dev_org.as_str();
         let n = id.number_in(org).ok_or_else(|| not_found(ObjectKind::RevUser, id))?;
-        let mut tx: Tx = self.begin_write().await.map_err(db_err)?;
+        let mut tx: WriteTx = self.begin_write().await.map_err(db_err)?;
         let mut r = fetch_user(&mut tx, org, ObjectKind::RevUser, n, true)
             .await?
             .ok_or_else(|| not_found(ObjectKind::RevUser, id))?;
@@ -1331,7 +1331,7 @@ impl Backend {
     async fn delete_rev_user_once(&self, scope: &DevOrgScope, id: &ParsedId) -> StoreResult<()> {
         let org = scope.dev_org.as_str();
         let n = id.number_in(org).ok_or_else(|| not_found(ObjectKind::RevUser, id))?;
-        let mut tx: Tx = self.begin_write().await.map_err(db_err)?;
+        let mut tx: WriteTx = self.begin_write().await.map_err(db_err)?;
         let gone = sqlx::query::<Db>("DELETE FROM users WHERE dev_org_id = $1 AND kind = $2 AND id = $3")
             .bind(org)
             .bind(code(ObjectKind::RevUser))
@@ -1360,7 +1360,7 @@ impl Backend {
     ) -> StoreResult<UserView> {
         let org = scope.dev_org.as_str();
         let n = id.number_in(org).ok_or_else(|| not_found(ObjectKind::SysUser, id))?;
-        let mut tx: Tx = self.begin_write().await.map_err(db_err)?;
+        let mut tx: WriteTx = self.begin_write().await.map_err(db_err)?;
         let mut r = fetch_user(&mut tx, org, ObjectKind::SysUser, n, true)
             .await?
             .ok_or_else(|| not_found(ObjectKind::SysUser, id))?;
@@ -1543,7 +1543,7 @@ impl Backend {
         let org = scope.dev_org.as_str();
         let kind = code(ObjectKind::RevUser);
         let count_i = i64::try_from(count).map_err(|e| StoreError::Internal(anyhow::Error::new(e)))?;
-        let mut tx: Tx = self.begin_write().await.map_err(db_err)?;
+        let mut tx: WriteTx = self.begin_write().await.map_err(db_err)?;
         let last = sqlx::query_scalar::<Db, i64>(
             "INSERT INTO id_counters (dev_org_id, kind, value) VALUES ($1, $2, $3) \
              ON CONFLICT (dev_org_id, kind) DO UPDATE SET value = id_counters.value + $3 RETURNING value",
@@ -1749,7 +1749,7 @@ fn tag_keys(v: &TagView, cols: &[(&SortCol, bool)]) -> Vec<Value> {
 impl Backend {
     async fn create_tag_once(&self, scope: &DevOrgScope, d: &TagDraft, now: Timestamp) -> StoreResult<TagView> {
         let org = scope.dev_org.as_str();
-        let mut tx: Tx = self.begin_write().await.map_err(db_err)?;
+        let mut tx: WriteTx = self.begin_write().await.map_err(db_err)?;
         if tag_name_taken(&mut tx, org, &d.name, None).await? {
             return Err(name_taken(&d.name));
         }
@@ -1781,7 +1781,7 @@ impl Backend {
     async fn update_tag_once(&self, scope: &DevOrgScope, p: &TagPatch, now: Timestamp) -> StoreResult<TagView> {
         let org = scope.dev_org.as_str();
         let n = p.id.number_in(org).ok_or_else(|| not_found(ObjectKind::Tag, &p.id))?;
-        let mut tx: Tx = self.begin_write().await.map_err(db_err)?;
+        let mut tx: WriteTx = self.begin_write().await.map_err(db_err)?;
         let (mut t, _, _) =
             fetch_tag_row(&mut tx, org, n, true).await?.ok_or_else(|| not_found(ObjectKind::Tag, &p.id))?.split();
         if let Some(name) = &p.name {
@@ -1827,7 +1827,7 @@ impl Backend {
     async fn delete_tag_once(&self, scope: &DevOrgScope, id: &ParsedId) -> StoreResult<()> {
         let org = scope.dev_org.as_str();
         let n = id.number_in(org).ok_or_else(|| not_found(ObjectKind::Tag, id))?;
-        let mut tx: Tx = self.begin_write().await.map_err(db_err)?;
+        let mut tx: WriteTx = self.begin_write().await.map_err(db_err)?;
         let gone = sqlx::query::<Db>("DELETE FROM tags WHERE dev_org_id = $1 AND id = $2")
             .bind(org)
             .bind(n)
@@ -2058,7 +2058,7 @@ impl Backend {
         now: Timestamp,
     ) -> StoreResult<(AccountView, RevOrgView)> {
         let org = scope.dev_org.as_str();
-        let mut tx: Tx = self.begin_write().await.map_err(db_err)?;
+        let mut tx: WriteTx = self.begin_write().await.map_err(db_err)?;
         let owners = match &d.owned_by {
             Some(o) => resolve_owners(&mut tx, org, o).await?,
             None if scope.actor.kind == ObjectKind::DevUser => vec![scope.actor.id],
@@ -2110,7 +2110,7 @@ impl Backend {
     async fn update_account_once(&self, scope: &DevOrgScope, p: &AccountPatch, now: Timestamp) -> StoreResult<AccountView> {
         let org = scope.dev_org.as_str();
         let n = p.id.number_in(org).ok_or_else(|| not_found(ObjectKind::Account, &p.id))?;
-        let mut tx: Tx = self.begin_write().await.map_err(db_err)?;
+        let mut tx: WriteTx = self.begin_write().await.map_err(db_err)?;
         let (mut r, mut owners) =
             fetch_account(&mut tx, org, n, true).await?.ok_or_else(|| not_found(ObjectKind::Account, &p.id))?;
         if let Some(v) = &p.display_name {
@@ -2150,7 +2150,7 @@ impl Backend {
     async fn delete_account_once(&self, scope: &DevOrgScope, id: &ParsedId) -> StoreResult<()> {
         let org = scope.dev_org.as_str();
         let n = id.number_in(org).ok_or_else(|| not_found(ObjectKind::Account, id))?;
-        let mut tx: Tx = self.begin_write().await.map_err(db_err)?;
+        let mut tx: WriteTx = self.begin_write().await.map_err(db_err)?;
         let gone = sqlx::query::<Db>("DELETE FROM accounts WHERE dev_org_id = $1 AND id = $2")
             .bind(org)
             .bind(n)
@@ -2405,7 +2405,7 @@ fn rev_org_keys(v: &RevOrgView, cols: &[(&SortCol, bool)]) -> Vec<Value> {
 impl Backend {
     async fn create_rev_org_once(&self, scope: &DevOrgScope, d: &RevOrgDraft, now: Timestamp) -> StoreResult<RevOrgView> {
         let org = scope.dev_org.as_str();
-        let mut tx: Tx = self.begin_write().await.map_err(db_err)?;
+        let mut tx: WriteTx = self.begin_write().await.map_err(db_err)?;
         let account = account_exists(&mut tx, org, &d.account).await?;
         let record = RevOrgRecord {
             id: random_alnum(8),
@@ -2433,7 +2433,7 @@ impl Backend {
     async fn update_rev_org_once(&self, scope: &DevOrgScope, p: &RevOrgPatch, now: Timestamp) -> StoreResult<RevOrgView> {
         let org = scope.dev_org.as_str();
         let id = p.id.local_in(org).ok_or_else(|| not_found(ObjectKind::RevOrg, &p.id))?.to_owned();
-        let mut tx: Tx = self.begin_write().await.map_err(db_err)?;
+        let mut tx: WriteTx = self.begin_write().await.map_err(db_err)?;
         let row: Option<RevOrgRow> = sqlx::query_as::<Db, RevOrgRow>(&format!(
             "SELECT {REV_ORG_COLS} FROM {REV_ORG_FROM} WHERE r.dev_org_id = $1 AND r.id = $2{}",
             if FOR_UPDATE.is_empty() { "" } else { " FOR UPDATE OF r" }
@@ -2497,7 +2497,7 @@ impl Backend {
     async fn delete_rev_org_once(&self, scope: &DevOrgScope, id: &ParsedId) -> StoreResult<()> {
         let org = scope.dev_org.as_str();
         let local = id.local_in(org).ok_or_else(|| not_found(ObjectKind::RevOrg, id))?;
-        let mut tx: Tx = self.begin_write().await.map_err(db_err)?;
+        let mut tx: WriteTx = self.begin_write().await.map_err(db_err)?;
         if remove_rev_org(&mut tx, org, local).await? == 0 {
             return Err(not_found(ObjectKind::RevOrg, id));
         }
@@ -2834,7 +2834,7 @@ async fn insert_version(conn: &mut Conn, org: &str, artifact: i64, version: i64,
 impl Backend {
     async fn prepare_artifact_once(&self, scope: &DevOrgScope, d: &ArtifactDraft, now: Timestamp) -> StoreResult<ArtifactView> {
         let org = scope.dev_org.as_str();
-        let mut tx: Tx = self.begin_write().await.map_err(db_err)?;
+        let mut tx: WriteTx = self.begin_write().await.map_err(db_err)?;
         let id = next_id(&mut tx, org, code(ObjectKind::Artifact)).await?;
         sqlx::query::<Db>(
             "INSERT INTO artifacts (dev_org_id, id, file_name, file_type, configuration_set, latest_version, \
@@ -2863,7 +2863,7 @@ impl Backend {
         let org = scope.dev_org.as_str();
         // versions.prepare declares no 404: an unknown artifact is a 400 naming `id`.
         let n = id.number_in(org).ok_or_else(|| reference_missing("id", ObjectKind::Artifact, id))?;
-        let mut tx: Tx = self.begin_write().await.map_err(db_err)?;
+        let mut tx: WriteTx = self.begin_write().await.map_err(db_err)?;
         let latest: Option<(i64,)> = sqlx::query_as::<Db, (i64,)>(&format!(
             "SELECT latest_version FROM artifacts WHERE dev_org_id = $1 AND id = $2{FOR_UPDATE}"
         ))
@@ -2903,7 +2903,7 @@ impl Backend {
             ))
         };
         let n = id.number_in(org).ok_or_else(unknown)?;
-        let mut tx: Tx = self.begin_write().await.map_err(db_err)?;
+        let mut tx: WriteTx = self.begin_write().await.map_err(db_err)?;
         let row: Option<ArtifactRow> = sqlx::query_as::<Db, ArtifactRow>(&format!(
             "SELECT {ARTIFACT_COLS} FROM artifacts a WHERE a.dev_org_id = $1 AND a.id = $2{FOR_UPDATE}"
         ))
@@ -2969,7 +2969,7 @@ impl Backend {
     }
 
     async fn upload_once(&self, org: &str, artifact: i64, version: i64, up: &Upload, now: Timestamp) -> StoreResult<Option<String>> {
-        let mut tx: Tx = self.begin_write().await.map_err(db_err)?;
+        let mut tx: WriteTx = self.begin_write().await.map_err(db_err)?;
         let current: Option<(Option<i64>,)> = sqlx::query_as::<Db, (Option<i64>,)>(&format!(
             "SELECT current_version FROM artifacts WHERE dev_org_id = $1 AND id = $2{FOR_UPDATE}"
         ))

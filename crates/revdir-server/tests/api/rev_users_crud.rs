@@ -276,7 +276,7 @@ async fn create_decode_and_validation_errors_write_nothing(app: TestApp) {
             json!({"display_picture": "ARTIFACT-1"}),
         )
         .await;
-    assert_error(&a, 400, "bad_request");
+    assert_error(&a, 400, "value_not_permitted");
     assert_eq!(
         all_users(&app).await.len(),
         1,

@@ -214,9 +214,6 @@ async fn decode_errors_name_the_field(app: TestApp) {
 async fn unsupported_fields_are_refused_not_dropped(app: TestApp) {
     let u = app.create_rev_user(json!({"display_name": "kept"})).await;
     for (field, value) in [
-        ("display_picture", json!("ARTIFACT-1")),
-        ("display_picture", Value::Null),
-        ("artifacts", json!({"set": []})),
         ("custom_fields", json!({"tnt__x": 1})),
         ("custom_schema_fragments", json!({"set": []})),
         ("custom_schema_spec", json!({"tenant_fragment": true})),

@@ -10,6 +10,9 @@ use crate::{DatabaseUrl, StoreOptions};
 
 type Db = sqlx::Postgres;
 
+/// A write request's transaction.
+type WriteTx = sqlx::Transaction<'static, Db>;
+
 /// The PostgreSQL store.
 #[derive(Debug, Clone)]
 pub struct PgStore {
@@ -31,7 +34,7 @@ impl PgStore {
         Ok(Self { pool })
     }
 
-    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, Db>, sqlx::Error> {
+    async fn begin_write(&self) -> Result<WriteTx, sqlx::Error> {
         self.pool.begin().await
     }
 

@@ -1,5 +1,9 @@
-//! The SQLite backend: one file, WAL, `synchronous=FULL`, a read pool and a single-connection
-//! write pool whose transactions start with `BEGIN IMMEDIATE`.
+//! The SQLite backend: one file, WAL, `synchronous=FULL`, a read pool, and one write
+//! connection shared by concurrent writers through group commit (`group.rs`): each request
+//! runs in its own SAVEPOINT inside a shared `BEGIN IMMEDIATE` transaction whose COMMIT (one
+//! fsync) every request in the batch waits for.
+
+mod group;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -11,11 +15,14 @@ use crate::{DatabaseUrl, StoreOptions};
 
 type Db = sqlx::Sqlite;
 
+/// A write request's transaction: its savepoint inside the current group-commit batch.
+type WriteTx = group::GroupTx;
+
 /// The SQLite store.
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     read: SqlitePool,
-    write: SqlitePool,
+    write: group::GroupWriter,
 }
 
 /// Turns `sqlite://path`, `sqlite:path` or a bare path into connect options.
@@ -46,6 +53,7 @@ impl SqliteStore {
             .connect_with(base.clone())
             .await?;
         sqlx::migrate!("migrations/sqlite").run(&write).await?;
+        let write = group::GroupWriter::new(write.acquire().await?);
         let read = SqlitePoolOptions::new()
             .max_connections(o.max_connections.max(1))
             .acquire_timeout(Duration::from_secs(30))
@@ -54,10 +62,8 @@ impl SqliteStore {
         Ok(Self { read, write })
     }
 
-    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, Db>, sqlx::Error> {
-        // A read-then-write transaction must hold the write lock from the start, or its
-        // upgrade could fail with SQLITE_BUSY under concurrency.
-        self.write.begin_with("BEGIN IMMEDIATE").await
+    async fn begin_write(&self) -> Result<WriteTx, sqlx::Error> {
+        self.write.begin().await
     }
 
     async fn begin_read(&self) -> Result<sqlx::Transaction<'static, Db>, sqlx::Error> {

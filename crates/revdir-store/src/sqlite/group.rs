@@ -1,0 +1,287 @@
+//! Group commit for SQLite: concurrent write requests share one transaction and one fsync.
+//!
+//! SQLite has one writer at a time, and in WAL mode with `synchronous=FULL` every COMMIT
+//! costs an fsync, so one transaction per request caps throughput at the disk's fsync rate.
+//! Here each request still runs alone on the single write connection, inside its own
+//! SAVEPOINT, so it is atomic and isolated: a failing request rolls back to its savepoint and
+//! gets its own error. Consecutive requests join an open batch transaction, and a batch
+//! commits when no writer is waiting, when it holds [`MAX_BATCH`] requests, or when it is
+//! [`MAX_BATCH_AGE`] old. [`GroupTx::commit`] returns only after the batch COMMIT is
+//! durable, so no request is answered before its write is on disk. If the batch COMMIT
+//! fails, every request in it gets the error.
+
+use std::ops::{Deref, DerefMut};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use sqlx::pool::PoolConnection;
+use sqlx::{Executor as _, Sqlite, SqliteConnection};
+use tokio::sync::{Mutex, Notify, OwnedMutexGuard};
+
+/// Most requests one batch may hold before it commits regardless of waiting writers.
+pub const MAX_BATCH: usize = 128;
+/// Oldest a batch may grow before it commits regardless of waiting writers.
+pub const MAX_BATCH_AGE: Duration = Duration::from_millis(4);
+
+/// How one batch ended: `Ok` when its COMMIT was durable.
+#[derive(Debug, Default)]
+struct Outcome {
+    result: std::sync::OnceLock<Result<(), String>>,
+    done: tokio::sync::Notify,
+}
+
+impl Outcome {
+    fn finish(&self, result: Result<(), String>) {
+        let _ = self.result.set(result);
+        self.done.notify_waiters();
+    }
+
+    async fn wait(&self) -> Result<(), String> {
+        loop {
+            let notified = self.done.notified();
+            if let Some(r) = self.result.get() {
+                return r.clone();
+            }
+            notified.await;
+        }
+    }
+}
+
+/// The write connection and the batch it may have open.
+struct Writer {
+    conn: PoolConnection<Sqlite>,
+    /// The open batch, if a transaction is open.
+    batch: Option<Batch>,
+}
+
+struct Batch {
+    outcome: Arc<Outcome>,
+    requests: usize,
+    started: Instant,
+}
+
+async fn exec(w: &mut Writer, sql: &str) -> Result<(), sqlx::Error> {
+    (&mut *w.conn).execute(sql).await.map(drop)
+}
+
+/// The shared group-commit writer.
+#[derive(Clone)]
+pub struct GroupWriter {
+    writer: Arc<Mutex<Writer>>,
+    /// Writers queued for the connection; while any are, a finished request leaves the batch
+    /// open for them.
+    waiting: Arc<AtomicUsize>,
+    /// Wakes the flusher when a request leaves a batch open for others.
+    left_open: Arc<Notify>,
+}
+
+impl std::fmt::Debug for GroupWriter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GroupWriter").field("waiting", &self.waiting.load(Ordering::Relaxed)).finish()
+    }
+}
+
+/// Counts a writer as queued until it holds the connection, even if its request is dropped
+/// (a client hanging up) while it waits.
+struct Queued(Arc<AtomicUsize>);
+
+impl Queued {
+    fn new(waiting: &Arc<AtomicUsize>) -> Self {
+        waiting.fetch_add(1, Ordering::SeqCst);
+        Self(waiting.clone())
+    }
+}
+
+impl Drop for Queued {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// One request's share of a batch: derefs to the write connection, inside its savepoint.
+pub struct GroupTx {
+    guard: Option<OwnedMutexGuard<Writer>>,
+    waiting: Arc<AtomicUsize>,
+    left_open: Arc<Notify>,
+    outcome: Arc<Outcome>,
+}
+
+impl GroupWriter {
+    /// Takes over the write pool's connection and starts the flusher that commits a batch
+    /// left open when the writers it waited for went away.
+    pub fn new(conn: PoolConnection<Sqlite>) -> Self {
+        let me = Self {
+            writer: Arc::new(Mutex::new(Writer { conn, batch: None })),
+            waiting: Arc::new(AtomicUsize::new(0)),
+            left_open: Arc::new(Notify::new()),
+        };
+        let (writer, waiting, left_open) = (Arc::downgrade(&me.writer), me.waiting.clone(), me.left_open.clone());
+        tokio::spawn(async move {
+            loop {
+                left_open.notified().await;
+                loop {
+                    tokio::time::sleep(MAX_BATCH_AGE).await;
+                    let Some(writer) = writer.upgrade() else { return };
+                    let mut w = writer.lock().await;
+                    maybe_commit(&mut w, &waiting, true).await;
+                    if w.batch.is_none() {
+                        break;
+                    }
+                }
+            }
+        });
+        me
+    }
+
+    /// Starts a request: waits for the connection, joins (or opens) the batch transaction and
+    /// opens the request's savepoint.
+    ///
+    /// # Errors
+    /// When SQLite refuses to begin.
+    pub async fn begin(&self) -> Result<GroupTx, sqlx::Error> {
+        let queued = Queued::new(&self.waiting);
+        let mut guard = self.writer.clone().lock_owned().await;
+        drop(queued);
+        if guard.batch.is_none() {
+            exec(&mut guard, "BEGIN IMMEDIATE").await?;
+            guard.batch = Some(Batch { outcome: Arc::new(Outcome::default()), requests: 0, started: Instant::now() });
+        }
+        if let Err(e) = exec(&mut guard, "SAVEPOINT revdir_request").await {
+            abort_batch(&mut guard, &e.to_string()).await;
+            return Err(e);
+        }
+        let outcome = match guard.batch.as_mut() {
+            Some(b) => {
+                b.requests += 1;
+                b.outcome.clone()
+            }
+            None => Arc::new(Outcome::default()),
+        };
+        Ok(GroupTx { guard: Some(guard), waiting: self.waiting.clone(), left_open: self.left_open.clone(), outcome })
+    }
+}
+
+/// Rolls the whole batch back and tells every request in it.
+async fn abort_batch(w: &mut Writer, why: &str) {
+    let _ = exec(w, "ROLLBACK").await;
+    if let Some(b) = w.batch.take() {
+        b.outcome.finish(Err(format!("the write batch was rolled back: {why}")));
+    }
+}
+
+/// Commits the open batch when nobody is queued to join it, when it is full, or (for the
+/// flusher) when it is old.
+async fn maybe_commit(w: &mut Writer, waiting: &AtomicUsize, flushing: bool) {
+    let due = match &w.batch {
+        None => return,
+        Some(b) => {
+            waiting.load(Ordering::SeqCst) == 0
+                || b.requests >= MAX_BATCH
+                || (flushing && b.started.elapsed() >= MAX_BATCH_AGE)
+        }
+    };
+    if !due {
+        return;
+    }
+    match exec(w, "COMMIT").await {
+        Ok(()) => {
+            if let Some(b) = w.batch.take() {
+                b.outcome.finish(Ok(()));
+            }
+        }
+        Err(e) => abort_batch(w, &e.to_string()).await,
+    }
+}
+
+/// Finishes a request's turn on the connection: commit the batch if due, else make sure the
+/// flusher will see to it.
+async fn end_turn(mut guard: OwnedMutexGuard<Writer>, waiting: &AtomicUsize, left_open: &Notify) {
+    maybe_commit(&mut guard, waiting, false).await;
+    if guard.batch.is_some() {
+        left_open.notify_one();
+    }
+}
+
+impl GroupTx {
+    /// Ends the request successfully and waits until its batch is durable.
+    ///
+    /// # Errors
+    /// When the savepoint cannot be released or the batch COMMIT fails.
+    pub async fn commit(mut self) -> Result<(), sqlx::Error> {
+        let Some(mut guard) = self.guard.take() else {
+            return Err(sqlx::Error::WorkerCrashed);
+        };
+        if let Err(e) = exec(&mut guard, "RELEASE revdir_request").await {
+            abort_batch(&mut guard, &e.to_string()).await;
+            return Err(e);
+        }
+        end_turn(guard, &self.waiting, &self.left_open).await;
+        self.outcome.wait().await.map_err(sqlx::Error::Protocol)
+    }
+
+    /// Ends the request without effect; the rest of the batch goes on.
+    ///
+    /// # Errors
+    /// Never; a savepoint that cannot be rolled back rolls back the whole batch instead.
+    pub async fn rollback(mut self) -> Result<(), sqlx::Error> {
+        if let Some(mut guard) = self.guard.take() {
+            rollback_request(&mut guard).await;
+            end_turn(guard, &self.waiting, &self.left_open).await;
+        }
+        Ok(())
+    }
+}
+
+async fn rollback_request(w: &mut Writer) {
+    let undone = match exec(w, "ROLLBACK TO revdir_request").await {
+        Ok(()) => exec(w, "RELEASE revdir_request").await,
+        Err(e) => Err(e),
+    };
+    if let Err(e) = undone {
+        abort_batch(w, &e.to_string()).await;
+    }
+}
+
+impl Drop for GroupTx {
+    fn drop(&mut self) {
+        // Dropped without commit (an error path): undo this request, then let the batch go on
+        // or commit for the requests already in it. Both need the async connection, so the
+        // connection guard moves into a task.
+        if let Some(mut guard) = self.guard.take() {
+            let (waiting, left_open) = (self.waiting.clone(), self.left_open.clone());
+            if let Ok(handle) = tokio::runtime::Handle::try_current() {
+                handle.spawn(async move {
+                    rollback_request(&mut guard).await;
+                    end_turn(guard, &waiting, &left_open).await;
+                });
+            }
+        }
+    }
+}
+
+impl Deref for GroupTx {
+    type Target = SqliteConnection;
+
+    fn deref(&self) -> &Self::Target {
+        match &self.guard {
+            Some(g) => &g.conn,
+            None => unreachable_conn(),
+        }
+    }
+}
+
+impl DerefMut for GroupTx {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        match &mut self.guard {
+            Some(g) => &mut g.conn,
+            None => unreachable_conn(),
+        }
+    }
+}
+
+/// The guard is only taken by `commit`/`rollback`, which consume the transaction, so a live
+/// `GroupTx` always has its connection.
+fn unreachable_conn() -> ! {
+    unreachable!("a GroupTx is used after commit or rollback")
+}
