@@ -17,6 +17,9 @@
 #   PG_URL=postgres://postgres@127.0.0.1:5432/test   a fresh schema is made and dropped there
 #   SERVER_CPU=0 CLIENT_CPU=1          CPUs the server and the load generator are pinned to
 #   SKIP_BUILD=1    use the binaries already in target/release
+#   EXTRAS=0        only the main comparison (no start-up, scale or list-by-email runs)
+#   WRK_DEBUG=1     print the first non-2xx answers of each wrk run
+#   KEEP_WORK=1     keep the temporary directory (server logs, databases) for inspection
 #   RESULTS=bench/results/<date>.md    where the report is saved
 #
 # Needs: cargo, wrk (Debian package `wrk`; installed with apt-get when missing and root),
@@ -95,7 +98,9 @@ fi
 for b in revdir ceiling first-2xx; do [[ -x $BIN/$b ]] || die "$BIN/$b is missing"; done
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/revdir-bench.XXXXXX")
-SERVER_PID=
+: >"$WORK/restarts"
+SERVER_PID= SERVER_NAME= SERVER_URL=
+SERVER_CMD=()
 SCHEMAS=()
 cleanup() {
   if [[ -n $SERVER_PID ]]; then kill -KILL "$SERVER_PID" 2>/dev/null || true; fi
@@ -104,7 +109,7 @@ cleanup() {
       timeout 30 psql "$PG_URL" -qAtc "DROP SCHEMA IF EXISTS $s CASCADE" >/dev/null 2>&1 || true
     done
   fi
-  rm -rf "$WORK"
+  if [[ ${KEEP_WORK:-0} == 1 ]]; then log "kept $WORK"; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -140,6 +145,8 @@ token_for() { timeout 60 "$BIN/revdir" token create --db "$1" 2>>"$WORK/revdir.l
 start_server() {
   local name=$1
   shift
+  SERVER_NAME=$name
+  SERVER_CMD=("$@")
   local out=$WORK/$name.out
   : >"$out"
   taskset -c "$SERVER_CPU" "$@" --listen 127.0.0.1:0 >"$out" 2>>"$WORK/$name.err" &
@@ -170,6 +177,28 @@ stop_server() {
   SERVER_PID=
 }
 
+# healthy_or_restart: one update through curl must answer 200, or the server is restarted on
+# the same store (at most 3 times) and the restart is counted. A request cancelled by wrk's
+# end of run (connections closed with requests in flight) can leave revdir's SQLite write
+# connection inside a transaction, after which every write answers 500; the count shows how
+# often that happened.
+healthy_or_restart() {
+  local i code
+  for ((i = 0; i < 4; i++)); do
+    code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 -X POST "$SERVER_URL/rev-users.update" \
+      -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
+      -d '{"id":"REVU-1","display_name":"probe"}' || true)
+    [[ $code == 200 ]] && return 0
+    ((i == 3)) && break
+    log "  $SERVER_NAME answered $code to a probe update: restarting it on the same store"
+    echo "$SERVER_NAME $code" >>"$WORK/restarts"
+    local cmd=("${SERVER_CMD[@]}")
+    stop_server
+    start_server "$SERVER_NAME" "${cmd[@]}"
+  done
+  die "$SERVER_NAME keeps failing (last answer $code)"
+}
+
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 
 # wrk_run SCRIPT CONNS SECONDS TOKEN USERS [PATH]: one wrk run pinned to CLIENT_CPU; prints
@@ -189,6 +218,7 @@ wrk_run() {
   done
   wait "$wpid" || { cat "$out" >&2; die "wrk failed"; }
   echo "$peak" >"$WORK/rss_peak"
+  if [[ -n ${WRK_DEBUG:-} ]]; then grep '^non-2xx' "$out" >&2 || true; fi
   grep '^RESULT' "$out" || { cat "$out" >&2; die "wrk printed no RESULT line"; }
 }
 
@@ -280,6 +310,7 @@ pgbench_run() {
 # ----------------------------------------------------------------------------------------
 # Main comparison: rounds, targets interleaved (the order rotates each round).
 
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 RES=$WORK/results.tsv # round target conns rps p50 p99 non2xx errors rss_idle_kb rss_load_kb
 : >"$RES"
 read -r -a TLIST <<<"$TARGETS"
@@ -308,6 +339,7 @@ for ((r = 1; r <= ROUNDS; r++)); do
     idle=$(rss_kb "$SERVER_PID")
     wrk_run update.lua 32 "$WARMUP" "$TOKEN" "$USERS" >/dev/null
     for c in 32 1; do
+      healthy_or_restart
       line=$(wrk_run update.lua "$c" "$DURATION" "$TOKEN" "$USERS")
       load=$(cat "$WORK/rss_peak")
       [[ $c == 1 ]] && load=0
@@ -324,9 +356,15 @@ done
 # ----------------------------------------------------------------------------------------
 # Start-up: spawn to first 2xx on an empty SQLite store (5 tries).
 
-log "start-up to first 2xx (empty SQLite store)"
-STARTUP=$WORK/startup.txt
+EXTRAS=${EXTRAS:-1}
+STARTUP=$WORK/startup.txt SCALE=$WORK/scale.tsv SEEDLOG=$WORK/seed.txt
 : >"$STARTUP"
+: >"$SCALE"
+: >"$SEEDLOG"
+: >"$WORK/seedtimes"
+START_MS=nan LISTEN_MS=nan EMPTY_RSS=0
+if [[ $EXTRAS == 1 ]]; then
+log "start-up to first 2xx (empty SQLite store)"
 for i in 1 2 3 4 5; do
   db=$WORK/empty-$i.db
   line=$("$BIN/first-2xx" --timeout-ms 10000 -- taskset -c "$SERVER_CPU" \
@@ -348,10 +386,7 @@ rm -f "$db" "$db"-*
 # ----------------------------------------------------------------------------------------
 # Scale: update and list-by-email with SEED_SMALL vs SEED_BIG contacts stored (SQLite).
 
-SCALE=$WORK/scale.tsv # contacts op conns rps p50 p99 non2xx errors
-: >"$SCALE"
-SEEDLOG=$WORK/seed.txt
-: >"$SEEDLOG"
+# scale.tsv: contacts op conns rps p50 p99 non2xx errors
 for size in "$SEED_SMALL" "$SEED_BIG"; do
   db=$WORK/scale-$size.db
   log "scale: seeding $size contacts"
@@ -367,6 +402,7 @@ for size in "$SEED_SMALL" "$SEED_BIG"; do
     [[ $op == list ]] && script=list_by_email.lua path=/rev-users.list
     wrk_run "$script" 32 "$WARMUP" "$TOKEN" "$size" "$path" >/dev/null
     for c in 1 32; do
+      healthy_or_restart
       line=$(wrk_run "$script" "$c" "$DURATION" "$TOKEN" "$size" "$path")
       printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$size" "$op" "$c" "$(field rps "$line")" \
         "$(field p50_ms "$line")" "$(field p99_ms "$line")" "$(field non2xx "$line")" \
@@ -379,6 +415,7 @@ for size in "$SEED_SMALL" "$SEED_BIG"; do
   echo "dbsize $size $DBSIZE" >>"$WORK/seedtimes"
   rm -f "$db" "$db"-*
 done
+fi
 
 # ----------------------------------------------------------------------------------------
 # Report
@@ -402,6 +439,12 @@ REPORT=$WORK/report.md
   echo "- rounds=$ROUNDS, ${DURATION}s per measured run after ${WARMUP}s of warm-up, $USERS contacts, QUICK=$QUICK"
   echo "- \`POST /rev-users.update\` of a random contact, changing display_name, email, phone_numbers, description (\`bench/update.lua\`)"
   echo "- revdir $(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo '?'), release build, default settings (SQLite: WAL, synchronous=FULL)"
+  echo "- load average before the runs: $LOAD_START; after: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine makes numbers noisy)"
+  if [[ -s $WORK/restarts ]]; then
+    echo "- **servers restarted after a probe update failed**: $(awk '{n[$1 " (" $2 ")"]++} END {for (k in n) printf "%s × %d; ", k, n[k]}' "$WORK/restarts")see README (a request cancelled mid-transaction can leave the SQLite write connection unusable)"
+  else
+    echo "- no server needed a restart (every probe update before a measured run answered 200)"
+  fi
   echo
   echo "## Per round"
   echo
@@ -455,6 +498,7 @@ REPORT=$WORK/report.md
     echo
     echo "revdir on PostgreSQL ÷ pgbench (one-row UPDATE of the same \`users\` table, \`-M prepared -j1\`, same client count), median of per-round ratios: -c32 **${MED[pg.pgb32]}**, -c1 **${MED[pg.pgb1]}**."
   fi
+  if [[ $EXTRAS == 1 ]]; then
   echo
   echo "## Start-up and memory"
   echo
@@ -477,6 +521,7 @@ REPORT=$WORK/report.md
   done
   echo
   echo "Cost growth from $SEED_SMALL to $SEED_BIG: update c1 p50 ×${MED[update.p50growth]}, update c32 time/request ×${MED[update.rpsgrowth]}; list by email c1 p50 ×${MED[list.p50growth]}, c32 time/request ×${MED[list.rpsgrowth]}."
+  fi
   echo
   echo "## Issue 7 targets"
   echo
@@ -494,6 +539,7 @@ REPORT=$WORK/report.md
     echo "| PostgreSQL -c32: ≥ 0.5 × pgbench | ${MED[pg.pgb32]} × | $(verdict "$(awk -v x="${MED[pg.pgb32]}" 'BEGIN{print (x >= 0.5)}')") |"
     echo "| PostgreSQL -c1: ≥ 0.5 × pgbench | ${MED[pg.pgb1]} × | $(verdict "$(awk -v x="${MED[pg.pgb1]}" 'BEGIN{print (x >= 0.5)}')") |"
   fi
+  if [[ $EXTRAS == 1 ]]; then
   echo "| start-up to first 2xx < 100 ms (empty SQLite) | $START_MS ms | $(verdict "$(awk -v x="$START_MS" 'BEGIN{print (x < 100)}')") |"
   for op in update list; do
     g1=${MED[$op.p50growth]} g2=${MED[$op.rpsgrowth]}
@@ -501,6 +547,7 @@ REPORT=$WORK/report.md
     [[ $op == list ]] && name="list by email"
     echo "| $name cost flat (≤ 1.5×) from $SEED_SMALL to $SEED_BIG | c1 p50 ×$g1, c32 ×$g2 | $(verdict "$(awk -v a="$g1" -v b="$g2" 'BEGIN{print (a <= 1.5 && b <= 1.5)}')") |"
   done
+  fi
 } >"$REPORT"
 
 mkdir -p "$(dirname "$RESULTS")"

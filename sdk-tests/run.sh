@@ -4,21 +4,25 @@
 #   sdk-tests/run.sh
 #
 # 1. builds revdir (`cargo build -p revdir-cli`; a no-op when up to date) unless REVDIR_BIN is set;
-# 2. starts `revdir serve` on a throw-away SQLite file, listening on 127.0.0.1:0, and waits
-#    (bounded poll) for its `revdir listening on` line;
-# 3. runs ts/smoke.mjs (@devrev/typescript-sdk; `npm ci` first when node_modules is missing)
-#    straight against revdir;
-# 4. runs python/smoke.py (devrev-python-sdk, in python/.venv, created on first use) through
-#    proxy.py terminating TLS with a throw-away self-signed certificate, because that SDK
-#    refuses http:// base URLs (see README.md);
-# 5. stops everything it started and exits non-zero if any check failed.
+# 2. starts `revdir serve --tls` on a throw-away SQLite file, listening on 127.0.0.1:0, and
+#    waits (bounded poll) for its `revdir listening on https://` line; revdir makes its local
+#    CA in the temp dir on that first start;
+# 3. runs `revdir env`, whose `export` lines (DEVREV_BASE_URL, DEVREV_API_TOKEN and the CA
+#    bundle variables) are the only configuration each runner gets: each runs under `env -i`
+#    with just PATH and HOME besides them;
+# 4. runs ts/smoke.mjs (@devrev/typescript-sdk; `npm ci` first when node_modules is missing)
+#    over HTTPS (Node trusts the CA through NODE_EXTRA_CA_CERTS);
+# 5. runs python/smoke.py (devrev-python-sdk, in python/.venv, created on first use) over
+#    HTTPS (httpx trusts the CA through SSL_CERT_FILE); that SDK refuses http:// base URLs;
+# 6. stops everything it started and exits non-zero if any check failed.
 #
 # Environment:
 #   REVDIR_BIN=path   use this binary instead of building target/debug/revdir
 #   SDK_TRACE=1       the TS runner prints every request as it went on the wire
-#   SDK_WIRE_LOG=path also route the TS SDK through proxy.py and append its JSON log to path
+#   SDK_WIRE_LOG=path route the TS SDK over plain HTTP through proxy.py (in front of a second,
+#                     plain-http revdir on the same database) and append its JSON log to path
 #   SKIP_TS=1 / SKIP_PYTHON=1   leave one runner out
-#   KEEP_TMP=1        keep the temp dir (server log, database, Python wire log)
+#   KEEP_TMP=1        keep the temp dir (server log, database, CA)
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -84,7 +88,7 @@ else
     bin="$root/target/debug/revdir"
 fi
 
-"$bin" serve --db "$tmp/r.db" --listen 127.0.0.1:0 >"$tmp/server.out" 2>"$tmp/server.err" &
+"$bin" serve --tls --db "$tmp/r.db" --listen 127.0.0.1:0 >"$tmp/server.out" 2>"$tmp/server.err" &
 server_pid=$!
 pids+=("$server_pid")
 if ! base_url="$(wait_for_line "$tmp/server.out" "revdir listening on " "$server_pid")"; then
@@ -92,14 +96,15 @@ if ! base_url="$(wait_for_line "$tmp/server.out" "revdir listening on " "$server
     tail -n 40 "$tmp/server.err" >&2
     exit 1
 fi
-# The bootstrap prints the admin token on its second line; `token create` is the fallback.
-token="$(sed -n 2p "$tmp/server.out")"
-if [[ -z "$token" || "$token" == "revdir listening on "* ]]; then
-    token="$("$bin" token create --db "$tmp/r.db")"
-fi
-echo "# revdir at $base_url (db $tmp/r.db)"
+echo "# revdir at $base_url (db $tmp/r.db, CA $tmp/tls/ca.pem)"
+# What a user would `eval`: the base URL, a fresh admin token and the CA bundle variables.
+client_env="$("$bin" env --db "$tmp/r.db" --listen "${base_url#https://}" 2>"$tmp/env.err")"
 
-export DEVREV_API_TOKEN="$token"
+# with_client_env CMD...: runs CMD with only PATH, HOME and what `revdir env` printed.
+with_client_env() {
+    env -i PATH="$PATH" HOME="$HOME" SDK_TRACE="${SDK_TRACE:-}" bash -c 'eval "$1"; shift; exec "$@"' with_client_env "$client_env" "$@"
+}
+
 status=0
 total_passed=0
 total_failed=0
@@ -120,36 +125,33 @@ if [[ "${SKIP_TS:-}" != 1 ]]; then
     if [[ ! -d "$here/ts/node_modules" ]]; then
         (cd "$here/ts" && npm ci --no-audit --no-fund --loglevel=error)
     fi
-    ts_url="$base_url"
-    if [[ -n "${SDK_WIRE_LOG:-}" ]]; then
-        start_proxy "$SDK_WIRE_LOG"
-        ts_url="$proxy_url"
-        echo "# TS requests logged to $SDK_WIRE_LOG via $ts_url"
-    fi
     ts_status=0
-    (cd "$here/ts" && DEVREV_BASE_URL="$ts_url" node smoke.mjs) 2>&1 | tee "$tmp/ts.log" || ts_status=$?
+    if [[ -n "${SDK_WIRE_LOG:-}" ]]; then
+        # proxy.py speaks plain HTTP upstream: give it a second, plain revdir on the same data.
+        "$bin" serve --db "$tmp/r.db" --listen 127.0.0.1:0 >"$tmp/plain.out" 2>"$tmp/plain.err" &
+        pids+=("$!")
+        plain_url="$(wait_for_line "$tmp/plain.out" "revdir listening on " "$!")"
+        base_url="$plain_url" start_proxy "$SDK_WIRE_LOG"
+        echo "# TS requests logged to $SDK_WIRE_LOG via $proxy_url"
+        (cd "$here/ts" && with_client_env env DEVREV_BASE_URL="$proxy_url" node smoke.mjs) 2>&1 | tee "$tmp/ts.log" \
+            || ts_status=$?
+    else
+        (cd "$here/ts" && with_client_env node smoke.mjs) 2>&1 | tee "$tmp/ts.log" || ts_status=$?
+    fi
     tally "$tmp/ts.log"
     if [[ $ts_status -ne 0 ]]; then status=1; fi
 fi
 
-# --- Python SDK (through a TLS-terminating proxy) ---------------------------------------
+# --- Python SDK (over revdir's own HTTPS) ----------------------------------------------
 if [[ "${SKIP_PYTHON:-}" != 1 ]]; then
-    echo "# === Python: devrev-python-sdk (via TLS proxy)"
-    command -v openssl >/dev/null || { echo "openssl is needed for the Python run's TLS proxy" >&2; exit 1; }
+    echo "# === Python: devrev-python-sdk (HTTPS, configured by revdir env alone)"
     venv="$here/python/.venv"
     if [[ ! -x "$venv/bin/python" ]]; then
         python3 -m venv "$venv"
         "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$here/python/requirements.txt"
     fi
-    openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj "/CN=127.0.0.1" \
-        -addext "subjectAltName=IP:127.0.0.1" \
-        -keyout "$tmp/tls.key" -out "$tmp/tls.crt" 2>/dev/null
-    start_proxy "$tmp/python-wire.jsonl" "$tmp/tls.crt" "$tmp/tls.key"
-    https_url="$proxy_url"
-    echo "# python requests logged to $tmp/python-wire.jsonl (KEEP_TMP=1 keeps it)"
     py_status=0
-    (cd "$here/python" && env DEVREV_BASE_URL="$https_url" SSL_CERT_FILE="$tmp/tls.crt" \
-        "$venv/bin/python" smoke.py) 2>&1 | tee "$tmp/py.log" || py_status=$?
+    (cd "$here/python" && with_client_env "$venv/bin/python" smoke.py) 2>&1 | tee "$tmp/py.log" || py_status=$?
     tally "$tmp/py.log"
     if [[ $py_status -ne 0 ]]; then status=1; fi
 fi

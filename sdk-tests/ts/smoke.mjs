@@ -142,6 +142,8 @@ function shapeProblems(kind, v, path = kind, out = []) {
     atom();
     need(v.state === undefined || USER_STATES.has(v.state), `state ${JSON.stringify(v.state)} not a UserState`);
     need(v.phone_numbers === undefined || Array.isArray(v.phone_numbers), 'phone_numbers not an array');
+    // UserBase.display_picture is an ArtifactSummary (an object), never a bare id.
+    if (v.display_picture !== undefined) shapeProblems('artifact-summary', v.display_picture, `${path}.display_picture`, out);
   };
   const tags = () => {
     need(v.tags === undefined || Array.isArray(v.tags), 'tags not an array');
@@ -180,6 +182,19 @@ function shapeProblems(kind, v, path = kind, out = []) {
       tags();
       if (v.rev_org !== undefined) shapeProblems('org-summary', v.rev_org, `${path}.rev_org`, out);
       need(v.external_refs === undefined || Array.isArray(v.external_refs), 'external_refs not an array');
+      need(v.artifacts === undefined || Array.isArray(v.artifacts), 'artifacts not an array');
+      (v.artifacts ?? []).forEach((a, i) => shapeProblems('artifact-summary', a, `${path}.artifacts[${i}]`, out));
+      break;
+    case 'artifact-summary':
+    case 'artifact':
+      if (kind === 'artifact') atom();
+      else need(isStr(v.id), 'id (required) missing');
+      need(v.file === undefined || (v.file !== null && typeof v.file === 'object'), 'file not an object');
+      if (v.file) {
+        need(v.file.type === undefined || typeof v.file.type === 'string', 'file.type not a string');
+        need(v.file.name === undefined || typeof v.file.name === 'string', 'file.name not a string');
+        need(v.file.size === undefined || Number.isInteger(v.file.size), 'file.size not an integer');
+      }
       break;
     case 'tag':
       atom();
@@ -481,6 +496,234 @@ await step('errors', async () => {
   const before = (await sdk.revUsersGet({ id: u0.id })).data.rev_user;
   await expectError('invalid update (again)', sdk.revUsersUpdate({ id: u0.id, display_name: 'should not stick', phone_numbers: ['nope'] }));
   eq('a rejected update changes nothing', (await sdk.revUsersGet({ id: u0.id })).data.rev_user, before);
+});
+
+// ---------------------------------------------------------------------------
+// Artifacts (§8.4): prepare, a presigned multipart upload, get, locate + download,
+// versions, list, and pictures/attachments on contacts and the sys user.
+// The SDK has no upload or download helper (its artifact methods are the plain
+// generated REST calls), so the upload is Node's fetch + FormData, like S3's POST.
+// ---------------------------------------------------------------------------
+
+// A real PNG (w×h, 8-bit RGB, one colour), so the bytes are a file a browser would show.
+const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k += 1) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+function crc32(buf) {
+  let c = 0xffffffff;
+  for (const b of buf) c = CRC_TABLE[(c ^ b) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+async function makePng(w, h, [r, g, b]) {
+  const { deflateSync } = await import('node:zlib');
+  const chunk = (type, data) => {
+    const out = Buffer.alloc(12 + data.length);
+    out.writeUInt32BE(data.length, 0);
+    out.write(type, 4, 'latin1');
+    data.copy(out, 8);
+    out.writeUInt32BE(crc32(out.subarray(4, 8 + data.length)), 8 + data.length);
+    return out;
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(w, 0);
+  ihdr.writeUInt32BE(h, 4);
+  ihdr.set([8, 2, 0, 0, 0], 8);
+  const raw = Buffer.alloc(h * (1 + 3 * w));
+  for (let y = 0; y < h; y += 1) {
+    for (let x = 0; x < w; x += 1) raw.set([r, g ^ x, b ^ y], y * (1 + 3 * w) + 1 + 3 * x);
+  }
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(raw)),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+// The presigned POST: every form_data pair as a field, then the file part; no Authorization.
+async function presignedUpload(target, bytes, fileName, type) {
+  const fd = new FormData();
+  for (const { key, value } of target.form_data) fd.append(key, value);
+  fd.append('file', new Blob([bytes], { type }), fileName);
+  const res = await fetch(target.url, { method: 'POST', body: fd });
+  return { status: res.status, body: await res.text() };
+}
+
+async function fetchBytes(url) {
+  const res = await fetch(url);
+  return { status: res.status, type: res.headers.get('content-type'), bytes: Buffer.from(await res.arrayBuffer()) };
+}
+
+const isArtifactDon = (id) => typeof id === 'string' && /^don:core:[^:]+:devo\/[^:]+:artifact\/\d+$/.test(id);
+
+// Prepares, uploads and returns {id, bytes, name}, checking each step under `label`.
+async function uploaded(label, name, type, bytes) {
+  const set = type.startsWith('image/') ? publicSDK.ArtifactConfigurationSet.UserProfilePicture : publicSDK.ArtifactConfigurationSet.Default;
+  const p = await sdk.artifactsPrepare({ file_name: name, file_type: type, configuration_set: set });
+  const up = await presignedUpload(p.data, bytes, name, type);
+  eq(`${label}: upload 204`, up.status, 204);
+  return { id: p.data.id, bytes, name, type };
+}
+
+const art = {};
+await step('artifactsPrepare + upload', async () => {
+  const png = await makePng(16, 12, [200, 30, 90]);
+  const name = `face-${run}.png`;
+  const r = await sdk.artifactsPrepare({ file_name: name, file_type: 'image/png', configuration_set: publicSDK.ArtifactConfigurationSet.UserProfilePicture });
+  eq('artifactsPrepare: status', r.status, 200);
+  eq('wire: artifactsPrepare is a POST', lastWire('/artifacts.prepare')?.method, 'POST');
+  check('artifactsPrepare: id is an artifact DON', isArtifactDon(r.data.id), r.data.id);
+  let url;
+  try {
+    url = new URL(r.data.url);
+  } catch {
+    url = undefined;
+  }
+  check('artifactsPrepare: url is absolute', url !== undefined && /^https?:$/.test(url.protocol), r.data.url);
+  check(
+    'artifactsPrepare: form_data is [{key, value}] strings',
+    Array.isArray(r.data.form_data) && r.data.form_data.length > 0 && r.data.form_data.every((f) => typeof f.key === 'string' && typeof f.value === 'string'),
+    r.data.form_data,
+  );
+  const up = await presignedUpload(r.data, png, name, 'image/png');
+  eq('presigned upload (fetch + FormData, no Authorization): 204', up.status, 204);
+  art.pic = { id: r.data.id, bytes: png, name };
+
+  // A second upload with the same form must not need the API token either; a bad ticket is refused.
+  const forged = { url: r.data.url, form_data: r.data.form_data.map((f) => (f.key === 'ticket' ? { key: f.key, value: `${f.value}x` } : f)) };
+  const bad = await presignedUpload(forged, png, name, 'image/png');
+  check('presigned upload with a tampered ticket: 4xx', bad.status >= 400 && bad.status < 500, `${bad.status} ${bad.body}`);
+});
+
+await step('artifactsGet', async () => {
+  const r = await sdk.artifactsGet({ id: art.pic.id });
+  eq('artifactsGet: status', r.status, 200);
+  eq('wire: artifactsGet is a GET', lastWire('/artifacts.get')?.method, 'GET');
+  shape('artifactsGet', 'artifact', r.data.artifact);
+  eq('artifactsGet: id', r.data.artifact.id, art.pic.id);
+  eq('artifactsGet: file', r.data.artifact.file, { type: 'image/png', name: art.pic.name, size: art.pic.bytes.length });
+  eq('artifactsGet: version.version', r.data.version?.version, '1');
+  check('artifactsGet: version.timestamp is date-time', !Number.isNaN(Date.parse(r.data.version?.timestamp)), r.data.version);
+  art.pic.display_id = r.data.artifact.display_id;
+  check('artifactsGet: display_id ARTIFACT-n', /^ARTIFACT-\d+$/.test(art.pic.display_id ?? ''), art.pic.display_id);
+  const byDisplay = await sdk.artifactsGet({ id: art.pic.display_id });
+  eq('artifactsGet by display_id', byDisplay.data.artifact.id, art.pic.id);
+  const post = await sdk.artifactsGetPost({ id: art.pic.id });
+  eq('artifactsGetPost: same answer as GET', post.data, r.data);
+});
+
+await step('artifactsLocate + download', async () => {
+  const r = await sdk.artifactsLocate({ id: art.pic.id });
+  eq('artifactsLocate: status', r.status, 200);
+  eq('wire: artifactsLocate is a GET', lastWire('/artifacts.locate')?.method, 'GET');
+  check('artifactsLocate: expires_at in the future', Date.parse(r.data.expires_at) > Date.now(), r.data.expires_at);
+  const d = await fetchBytes(r.data.url);
+  eq('download (token-less fetch): 200', d.status, 200);
+  eq('download: content-type', d.type, 'image/png');
+  check('download: exact bytes', d.bytes.equals(art.pic.bytes), `${d.bytes.length} bytes vs ${art.pic.bytes.length}`);
+  const post = await sdk.artifactsLocatePost({ id: art.pic.display_id });
+  check('artifactsLocatePost by display_id: also downloads the bytes', (await fetchBytes(post.data.url)).bytes.equals(art.pic.bytes));
+});
+
+await step('artifactsVersionsPrepare + upload v2', async () => {
+  const v1 = Buffer.from(`plain text v1 ${run}\n`);
+  const v2 = Buffer.from(`plain text, version two ${run}\n`.repeat(40));
+  art.doc = await uploaded('doc v1', `notes-${run}.txt`, 'text/plain', v1);
+  const r = await sdk.artifactsVersionsPrepare({ id: art.doc.id });
+  eq('artifactsVersionsPrepare: status', r.status, 200);
+  check('artifactsVersionsPrepare: url and form_data', typeof r.data.url === 'string' && Array.isArray(r.data.form_data), r.data);
+  eq('upload v2: 204', (await presignedUpload(r.data, v2, art.doc.name, 'text/plain')).status, 204);
+  const g = await sdk.artifactsGet({ id: art.doc.id });
+  eq('artifactsGet after v2: version', g.data.version?.version, '2');
+  eq('artifactsGet after v2: size', g.data.artifact.file?.size, v2.length);
+  eq('artifactsGet version=1: size', (await sdk.artifactsGet({ id: art.doc.id, version: '1' })).data.artifact.file?.size, v1.length);
+  const latest = await fetchBytes((await sdk.artifactsLocate({ id: art.doc.id })).data.url);
+  check('download latest: v2 bytes', latest.bytes.equals(v2), latest.bytes.length);
+  check('download latest: text/plain', /^text\/plain/.test(latest.type ?? ''), latest.type);
+  const old = await fetchBytes((await sdk.artifactsLocate({ id: art.doc.id, version: '1' })).data.url);
+  check('download version=1: v1 bytes', old.bytes.equals(v1), old.bytes.length);
+
+  // artifactsHardDeleteVersion (/artifacts.versions.delete) on a third artifact.
+  const tmp = await uploaded('scratch v1', `scratch-${run}.bin`, 'application/octet-stream', Buffer.from([0, 1, 2, 255]));
+  const t2 = await sdk.artifactsVersionsPrepare({ id: tmp.id });
+  await presignedUpload(t2.data, Buffer.from([9, 9]), tmp.name, 'application/octet-stream');
+  const del = await sdk.artifactsHardDeleteVersion({ id: tmp.id, version: '2' });
+  eq('artifactsHardDeleteVersion version=2: status', del.status, 200);
+  const back = await fetchBytes((await sdk.artifactsLocate({ id: tmp.id })).data.url);
+  check('after deleting v2, locate serves v1 again', back.bytes.equals(tmp.bytes), [...back.bytes]);
+});
+
+await step('display_picture on a contact', async () => {
+  const r = await sdk.revUsersUpdate({ id: u1.id, display_picture: art.pic.id });
+  eq('revUsersUpdate display_picture: status', r.status, 200);
+  shape('revUsersUpdate display_picture', 'rev-user', r.data.rev_user);
+  eq('revUsersUpdate display_picture: id', r.data.rev_user.display_picture?.id, art.pic.id);
+  eq('revUsersUpdate display_picture: file', r.data.rev_user.display_picture?.file, { type: 'image/png', name: art.pic.name, size: art.pic.bytes.length });
+  const again = await sdk.revUsersGet({ id: u1.id });
+  eq('revUsersGet shows the picture', again.data.rev_user.display_picture?.id, art.pic.id);
+  const listed = await sdk.artifactsList({ parent_id: u1.id });
+  eq('wire: artifactsList is a GET', lastWire('/artifacts.list')?.method, 'GET');
+  eq('artifactsList(parent_id=contact) holds the picture', listed.data.artifacts.map((a) => a.id), [art.pic.id]);
+  listed.data.artifacts.forEach((a, i) => shape(`artifactsList[${i}]`, 'artifact', a));
+
+  // The SDK types display_picture as `string | null` and axios keeps the null in the JSON.
+  const c = await sdk.revUsersUpdate({ id: u1.id, display_picture: null });
+  eq('wire: revUsersUpdate sent "display_picture": null', JSON.parse(c.config.data).display_picture, null);
+  eq('revUsersUpdate display_picture null: cleared', c.data.rev_user.display_picture, undefined);
+  eq('artifactsList after clearing: empty', (await sdk.artifactsList({ parent_id: u1.id })).data.artifacts, []);
+});
+
+await step('display_picture on the sys user', async () => {
+  const bots = (await sdk.sysUsersList({ limit: 100 })).data.sys_users;
+  const bot = bots.find((s) => s.display_id === 'SYSU-1') ?? bots[0];
+  const r = await sdk.sysUsersUpdate({ id: bot.id, display_picture: art.pic.id });
+  eq('sysUsersUpdate display_picture: status', r.status, 200);
+  shape('sysUsersUpdate display_picture', 'sys-user', r.data.sys_user);
+  eq('sysUsersUpdate display_picture: id', r.data.sys_user.display_picture?.id, art.pic.id);
+  const listed = (await sdk.sysUsersList({ limit: 100 })).data.sys_users.find((s) => s.id === bot.id);
+  eq('sysUsersList shows the picture', listed?.display_picture?.id, art.pic.id);
+  const c = await sdk.sysUsersUpdate({ id: bot.id, display_picture: null });
+  eq('sysUsersUpdate display_picture null: cleared', c.data.sys_user.display_picture, undefined);
+});
+
+await step('artifacts on contacts', async () => {
+  const r = await sdk.revUsersUpdate({ id: u1.id, artifacts: { set: [art.doc.id] } });
+  eq('revUsersUpdate artifacts {set}: status', r.status, 200);
+  shape('revUsersUpdate artifacts', 'rev-user', r.data.rev_user);
+  eq('revUsersUpdate artifacts {set}: ids', (r.data.rev_user.artifacts ?? []).map((a) => a.id), [art.doc.id]);
+  eq('artifactsList(parent_id=contact)', (await sdk.artifactsList({ parent_id: u1.id })).data.artifacts.map((a) => a.id), [art.doc.id]);
+  eq('artifactsListPost by display_id', (await sdk.artifactsListPost({ parent_id: u1.display_id })).data.artifacts.map((a) => a.id), [art.doc.id]);
+
+  // One parent per artifact: another contact cannot take it.
+  for (const [what, body] of [
+    ['artifacts {set}', { id: u0.id, artifacts: { set: [art.doc.id] } }],
+    ['display_picture', { id: u0.id, display_picture: art.doc.id }],
+  ]) {
+    const res = await expectError(`revUsersUpdate ${what} held by another contact`, sdk.revUsersUpdate(body));
+    if (res) {
+      eq(`${what} held elsewhere: 400`, res.status, 400);
+      eq(`${what} held elsewhere: type`, res.data?.type, 'artifact_already_attached_to_a_parent');
+      check(`${what} held elsewhere: type is a known ErrorBadRequestType`, BAD_REQUEST_TYPES.has(res.data?.type), res.data);
+      eq(`${what} held elsewhere: existing_parent`, res.data?.existing_parent, u1.id);
+      eq(`${what} held elsewhere: is_same`, res.data?.is_same, false);
+    }
+  }
+
+  // rev-users.create takes a picture id and a plain array of artifacts.
+  const pic2 = await uploaded('pic2', `face2-${run}.png`, 'image/png', await makePng(4, 4, [1, 2, 3]));
+  const doc2 = await uploaded('doc2', `doc2-${run}.txt`, 'text/plain', Buffer.from('second document'));
+  const made = await sdk.revUsersCreate({ rev_org: revOrg.id, display_name: `Pictured ${run}`, display_picture: pic2.id, artifacts: [doc2.id] });
+  check('revUsersCreate with display_picture + artifacts: 2xx', made.status === 200 || made.status === 201, made.status);
+  shape('revUsersCreate with picture', 'rev-user', made.data.rev_user);
+  eq('revUsersCreate: display_picture', made.data.rev_user.display_picture?.id, pic2.id);
+  eq('revUsersCreate: artifacts', (made.data.rev_user.artifacts ?? []).map((a) => a.id), [doc2.id]);
+
+  const cleared = await sdk.revUsersUpdate({ id: u1.id, artifacts: { set: [] } });
+  eq('revUsersUpdate artifacts {set: []}: cleared', cleared.data.rev_user.artifacts ?? [], []);
+  const moved = await sdk.revUsersUpdate({ id: u0.id, artifacts: { set: [art.doc.id] } });
+  eq('a released artifact can be attached elsewhere', (moved.data.rev_user.artifacts ?? []).map((a) => a.id), [art.doc.id]);
 });
 
 if (failures.length) console.log(`# failed: ${failures.join(' | ')}`);

@@ -47,9 +47,8 @@ fn probe(addr: SocketAddr, path: &str, token: &str) -> Option<u16> {
     let mut s = TcpStream::connect_timeout(&addr, Duration::from_millis(200)).ok()?;
     s.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
     let _ = s.set_nodelay(true);
-    let req = format!(
-        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n"
-    );
+    let req =
+        format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n");
     s.write_all(req.as_bytes()).ok()?;
     let mut head = [0u8; 12];
     s.read_exact(&mut head).ok()?;
@@ -122,11 +121,7 @@ fn run(args: &Args) -> Result<String, String> {
     let _ = child.wait();
     let first = outcome?;
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
-    Ok(format!(
-        "listening_ms={:.1} first_2xx_ms={:.1}",
-        listening.map_or(f64::NAN, ms),
-        ms(first)
-    ))
+    Ok(format!("listening_ms={:.1} first_2xx_ms={:.1}", listening.map_or(f64::NAN, ms), ms(first)))
 }
 
 /// Entry point: prints the timing line, or the reason it failed and exits 1.

@@ -4,8 +4,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::common::{
-    nullable, AccountSummary, ArtifactSummary, CustomSchemaSpec, DateTimeFilter, ListMode,
-    SetList, SetTagWithValue, TagWithValue, UserSummary,
+    nullable, AccountSummary, ArtifactSummary, CustomSchemaSpec, DateTimeFilter, ListMode, SetList, SetTagWithValue,
+    TagWithValue, UserSummary,
 };
 use crate::rev_orgs::RevOrg;
 
@@ -178,11 +178,7 @@ pub struct AccountsUpdateRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<SetTagWithValue>>,
     /// New tier; `null` clears it.
-    #[serde(
-        default,
-        deserialize_with = "nullable::deserialize",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "nullable::deserialize", skip_serializing_if = "Option::is_none")]
     pub tier: Option<Option<String>>,
     /// Replaces the websites.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -225,10 +225,7 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for SetList<T> {
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("struct SetList")
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
                 let mut set = None;
                 while let Some(key) = map.next_key::<String>()? {
                     if key == "set" {
@@ -237,9 +234,7 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for SetList<T> {
                         map.next_value::<serde::de::IgnoredAny>()?;
                     }
                 }
-                Ok(SetList {
-                    set: set.unwrap_or_default(),
-                })
+                Ok(SetList { set: set.unwrap_or_default() })
             }
         }
         deserializer.deserialize_map(Visitor(std::marker::PhantomData))

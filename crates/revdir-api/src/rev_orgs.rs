@@ -4,8 +4,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::common::{
-    AccountSummary, ArtifactSummary, DateTimeFilter, ListMode, OrgSummary, SetList,
-    SetTagWithValue, TagWithValue, UserSummary,
+    AccountSummary, ArtifactSummary, DateTimeFilter, ListMode, OrgSummary, SetList, SetTagWithValue, TagWithValue,
+    UserSummary,
 };
 
 /// `rev-org`: a workspace.

@@ -4,8 +4,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::common::{
-    nullable, ArtifactSummary, CustomSchemaSpec, DateTimeFilter, ListMode, OrgSummary, SetList,
-    SetTagWithValue, TagWithValue, UserState, UserSummary,
+    nullable, ArtifactSummary, CustomSchemaSpec, DateTimeFilter, ListMode, OrgSummary, SetList, SetTagWithValue,
+    TagWithValue, UserState, UserSummary,
 };
 
 /// `rev-user`: a customer contact.
@@ -183,11 +183,7 @@ pub struct RevUsersUpdateRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
     /// New picture: an artifact id sets it, `null` clears it, absence keeps it.
-    #[serde(
-        default,
-        deserialize_with = "nullable::deserialize",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "nullable::deserialize", skip_serializing_if = "Option::is_none")]
     pub display_picture: Option<Option<String>>,
     /// New email address.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -86,11 +86,7 @@ pub struct SysUsersUpdateRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
     /// New picture: an artifact id sets it, `null` clears it, absence keeps it.
-    #[serde(
-        default,
-        deserialize_with = "nullable::deserialize",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "nullable::deserialize", skip_serializing_if = "Option::is_none")]
     pub display_picture: Option<Option<String>>,
     /// New full name.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -11,8 +11,8 @@ use revdir_core::scope::{DevOrgScope, UserRef};
 use revdir_core::time::Timestamp;
 use revdir_server::artifacts::ArtifactsConfig;
 use revdir_server::startup::{admin_token, bootstrap, open, Application, RateLimitConfig, ServerConfig};
-use revdir_server::tls::{default_data_dir, TlsPaths};
 use revdir_server::state::AppState;
+use revdir_server::tls::{default_data_dir, TlsPaths};
 use revdir_store::{DatabaseUrl, StoreOptions};
 use secrecy::ExposeSecret as _;
 
@@ -302,7 +302,6 @@ async fn main() -> anyhow::Result<()> {
 }
 
 #[cfg(test)]
-#[expect(clippy::unwrap_used, reason = "tests abort on any failed step")]
 mod tests {
     use super::*;
 

@@ -212,3 +212,97 @@ fn serves_postgresql_by_url() {
     drop(server);
     psql(format!("DROP SCHEMA {schema} CASCADE"));
 }
+
+fn seed(db: &str, n: u64) -> String {
+    let out = Command::cargo_bin("revdir")
+        .unwrap()
+        .args(["seed", "--db", db, "--rev-users", &n.to_string()])
+        .stderr(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "revdir seed failed");
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn seed_bulk_creates_contacts_that_behave_like_created_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("seeded.db").display().to_string();
+    // On an empty store seed bootstraps first; a second seed continues the numbering
+    // (and ends in a partial multi-row statement).
+    assert!(seed(&db, 2_500).starts_with("seeded 2500 contacts"));
+    assert!(seed(&db, 7).starts_with("seeded 7 contacts"));
+    let token = token_create(&db, false);
+    let server = Server::start(&db);
+
+    let (status, body) = call(&server.addr, &token, "/rev-users.list", json!({"email": ["User1234@example.com"]}));
+    assert_eq!(status, 200, "{body}");
+    let found = body["rev_users"].as_array().unwrap();
+    assert_eq!(found.len(), 1, "exactly the one contact: {body}");
+    let c = &found[0];
+    assert_eq!(c["display_id"], "REVU-1234");
+    assert_eq!(c["display_name"], "User 1234");
+    assert_eq!(c["email"], "user1234@example.com");
+    assert_eq!(c["phone_numbers"], json!(["+14155551234"]));
+    assert_eq!(c["external_ref"], "REVU-1234");
+    assert_eq!(c["external_refs"], json!(["REVU-1234"]));
+    assert_eq!(c["state"], "active");
+    assert_eq!(c["created_by"]["display_id"], "DEVU-1");
+
+    let (_, last) = call(&server.addr, &token, "/rev-users.list", json!({"email": ["user2507@example.com"]}));
+    assert_eq!(last["rev_users"][0]["display_id"], "REVU-2507");
+    let (_, none) = call(&server.addr, &token, "/rev-users.list", json!({"email": ["user2508@example.com"]}));
+    assert_eq!(none["rev_users"], json!([]));
+
+    let (status, created) = call(&server.addr, &token, "/rev-users.create", json!({"display_name": "After"}));
+    assert_eq!(status, 201, "{created}");
+    assert_eq!(created["rev_user"]["display_id"], "REVU-2508", "a normal create takes the next id");
+    let (status, body) =
+        call(&server.addr, &token, "/rev-users.create", json!({"display_name": "Dup", "external_ref": "REVU-17"}));
+    assert_eq!(status, 409, "seeded external refs are registered for uniqueness: {body}");
+    let (status, body) =
+        call(&server.addr, &token, "/rev-users.update", json!({"id": "REVU-99", "display_name": "Changed"}));
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["rev_user"]["external_ref"], "REVU-99");
+}
+
+#[test]
+fn every_answered_concurrent_write_survives_kill_9() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("group.db").display().to_string();
+    let token = token_create(&db, false);
+    let server = Server::start(&db);
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let answered: Vec<String> = rt.block_on(async {
+        let client = reqwest::Client::new();
+        let mut tasks = Vec::new();
+        for i in 0..64 {
+            let (client, addr, token) = (client.clone(), server.addr.clone(), token.clone());
+            tasks.push(tokio::spawn(async move {
+                let r = client
+                    .post(format!("{addr}/rev-users.create"))
+                    .header("authorization", token)
+                    .json(&json!({"display_name": format!("w{i}")}))
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(r.status(), 201);
+                let body: Value = r.json().await.unwrap();
+                body["rev_user"]["id"].as_str().unwrap().to_owned()
+            }));
+        }
+        let mut ids = Vec::new();
+        for t in tasks {
+            ids.push(t.await.unwrap());
+        }
+        ids
+    });
+    // Answers mean durable: kill without a chance to flush anything.
+    server.signal("-KILL");
+    let _ = server.wait();
+    let again = Server::start(&db);
+    for id in &answered {
+        let (status, _) = call(&again.addr, &token, "/rev-users.get", json!({"id": id}));
+        assert_eq!(status, 200, "{id} was answered 201 but is gone after kill -9");
+    }
+}

@@ -96,13 +96,8 @@ impl Client {
         path: &str,
         request: &Req,
     ) -> Result<Resp, Error> {
-        let response = self
-            .http
-            .post(format!("{}{path}", self.base))
-            .bearer_auth(&self.token)
-            .json(request)
-            .send()
-            .await?;
+        let response =
+            self.http.post(format!("{}{path}", self.base)).bearer_auth(&self.token).json(request).send().await?;
         let status = response.status().as_u16();
         let text = response.text().await?;
         if (200..300).contains(&status) {

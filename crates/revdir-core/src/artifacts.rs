@@ -144,7 +144,8 @@ impl TryFrom<&wire::ArtifactsPrepareRequest> for ArtifactDraft {
         if file_name.len() > MAX_FILE_NAME {
             return Err(ValidationError::not_permitted("file_name", format!("longer than {MAX_FILE_NAME} bytes")));
         }
-        let file_type = r.file_type.as_deref().filter(|t| !t.is_empty()).map(|t| values::text("file_type", t)).transpose()?;
+        let file_type =
+            r.file_type.as_deref().filter(|t| !t.is_empty()).map(|t| values::text("file_type", t)).transpose()?;
         Ok(Self { file_name, file_type, configuration_set: r.configuration_set.map(|c| c.as_str().to_owned()) })
     }
 }

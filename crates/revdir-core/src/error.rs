@@ -33,7 +33,10 @@ impl ValidationError {
     pub fn unexpected_id_type(field: &str, expected: &str) -> Self {
         Self {
             kind: ErrorKind::UnexpectedIdType { field_name: field.to_owned() },
-            message: format!("{field}: expected the id of {} {expected}", if expected.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" }),
+            message: format!(
+                "{field}: expected the id of {} {expected}",
+                if expected.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" }
+            ),
         }
     }
 
@@ -65,10 +68,7 @@ impl ValidationError {
 
     /// A field name that is not valid here.
     pub fn invalid_field(field: &str, message: impl Into<String>) -> Self {
-        Self {
-            kind: ErrorKind::InvalidField { field_name: field.to_owned() },
-            message: message.into(),
-        }
+        Self { kind: ErrorKind::InvalidField { field_name: field.to_owned() }, message: message.into() }
     }
 
     /// A request that is wrong in a way no specific variant names.
@@ -86,9 +86,7 @@ impl ValidationError {
 
     /// A field this server does not support yet: refused rather than silently dropped.
     pub fn unsupported(field: &str) -> Self {
-        Self::bad_request(format!(
-            "{field} is not supported by this revdir version yet; the request was not applied"
-        ))
+        Self::bad_request(format!("{field} is not supported by this revdir version yet; the request was not applied"))
     }
 }
 

@@ -116,11 +116,7 @@ impl ObjectKind {
 pub fn don(kind: ObjectKind, org: &str, local: impl std::fmt::Display) -> String {
     match kind {
         ObjectKind::DevOrg => format!("don:identity:{REGION}:devo/{org}"),
-        _ => format!(
-            "don:{}:{REGION}:devo/{org}:{}/{local}",
-            kind.partition(),
-            kind.don_type()
-        ),
+        _ => format!("don:{}:{REGION}:devo/{org}:{}/{local}", kind.partition(), kind.don_type()),
     }
 }
 
@@ -175,8 +171,7 @@ pub fn parse_id(field: &str, input: &str, expected: ObjectKind) -> Result<Parsed
     let invalid = || ValidationError::invalid_id(field, input);
     if let Some(rest) = input.strip_prefix("don:") {
         let mut parts = rest.split(':');
-        let (Some(partition), Some(region), Some(org_seg)) = (parts.next(), parts.next(), parts.next())
-        else {
+        let (Some(partition), Some(region), Some(org_seg)) = (parts.next(), parts.next(), parts.next()) else {
             return Err(invalid());
         };
         let segments: Vec<&str> = parts.collect();
@@ -205,8 +200,8 @@ pub fn parse_id(field: &str, input: &str, expected: ObjectKind) -> Result<Parsed
         }
         let kind = typed.last().copied().ok_or_else(invalid)?;
         // §3.1: only the session form of a rev user nests (revo/…:revu/…).
-        let nested_ok = typed.len() == 1
-            || (typed.len() == 2 && typed[0] == ObjectKind::RevOrg && kind == ObjectKind::RevUser);
+        let nested_ok =
+            typed.len() == 1 || (typed.len() == 2 && typed[0] == ObjectKind::RevOrg && kind == ObjectKind::RevUser);
         if !nested_ok {
             return Err(invalid());
         }
@@ -234,11 +229,7 @@ pub fn parse_id(field: &str, input: &str, expected: ObjectKind) -> Result<Parsed
 ///
 /// # Errors
 /// As [`parse_id`], with `unexpected_id_type` when the id is of none of `kinds`.
-pub fn parse_any_id(
-    field: &str,
-    input: &str,
-    kinds: &[ObjectKind],
-) -> Result<(ObjectKind, ParsedId), ValidationError> {
+pub fn parse_any_id(field: &str, input: &str, kinds: &[ObjectKind]) -> Result<(ObjectKind, ParsedId), ValidationError> {
     let mut last_err = None;
     for &kind in kinds {
         match parse_id(field, input, kind) {

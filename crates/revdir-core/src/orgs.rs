@@ -6,7 +6,7 @@ use revdir_api::{accounts, dev_orgs, rev_orgs};
 use crate::error::ValidationError;
 use crate::ids::{display_id, don, parse_any_id, parse_id, ObjectKind, ParsedId};
 use crate::scope::UserRef;
-use crate::tags::{TagFilterEntry, parse_assignments, parse_tag_filters_in, render_links, TagAssignment, TagLinkData};
+use crate::tags::{parse_assignments, parse_tag_filters_in, render_links, TagAssignment, TagFilterEntry, TagLinkData};
 use crate::time::Timestamp;
 use crate::users::{TimeRange, UserSummaryData, ACTOR_KINDS};
 use crate::values;
@@ -210,8 +210,7 @@ fn tags(v: Option<&[SetTagWithValue]>) -> Result<Option<Vec<TagAssignment>>, Val
 }
 
 fn owners(v: Option<&[String]>) -> Result<Option<Vec<ParsedId>>, ValidationError> {
-    v.map(|ids| ids.iter().map(|id| parse_id("owned_by", id, ObjectKind::DevUser)).collect())
-        .transpose()
+    v.map(|ids| ids.iter().map(|id| parse_id("owned_by", id, ObjectKind::DevUser)).collect()).transpose()
 }
 
 /// A new account.

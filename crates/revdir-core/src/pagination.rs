@@ -81,12 +81,7 @@ impl PageRequest {
         let limit = match limit {
             None => DEFAULT_LIMIT,
             Some(n) if n >= 1 && i64::from(n) <= i64::from(MAX_LIMIT) => n.unsigned_abs(),
-            Some(n) => {
-                return Err(ValidationError::not_permitted(
-                    "limit",
-                    format!("{n} is outside 1..={MAX_LIMIT}"),
-                ))
-            }
+            Some(n) => return Err(ValidationError::not_permitted("limit", format!("{n} is outside 1..={MAX_LIMIT}"))),
         };
         let mut sort = Vec::new();
         for entry in sort_by.unwrap_or_default() {
@@ -111,10 +106,7 @@ impl PageRequest {
                 ));
             }
             if sort.iter().any(|k: &SortKey| k.field == field) {
-                return Err(ValidationError::invalid_field(
-                    "sort_by",
-                    format!("sort_by: '{field}' appears twice"),
-                ));
+                return Err(ValidationError::invalid_field("sort_by", format!("sort_by: '{field}' appears twice")));
             }
             sort.push(SortKey { field: field.to_owned(), desc });
         }
@@ -155,9 +147,7 @@ impl PageRequest {
 }
 
 fn sort_spec(sort: &[SortKey]) -> Vec<String> {
-    sort.iter()
-        .map(|k| format!("{}:{}", k.field, if k.desc { "desc" } else { "asc" }))
-        .collect()
+    sort.iter().map(|k| format!("{}:{}", k.field, if k.desc { "desc" } else { "asc" })).collect()
 }
 
 /// One page of results in sort order, with cursors to the neighbouring pages.

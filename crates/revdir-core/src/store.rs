@@ -10,8 +10,8 @@ use crate::artifacts::{ArtifactDraft, ArtifactView, BlobLocation, ParentRef, Upl
 use crate::error::StoreError;
 use crate::ids::ParsedId;
 use crate::orgs::{
-    AccountDraft, AccountFilter, AccountPatch, AccountView, DevOrgRecord, RevOrgDraft, RevOrgFilter,
-    RevOrgPatch, RevOrgView,
+    AccountDraft, AccountFilter, AccountPatch, AccountView, DevOrgRecord, RevOrgDraft, RevOrgFilter, RevOrgPatch,
+    RevOrgView,
 };
 use crate::pagination::{Page, PageRequest};
 use crate::scope::{DevOrgScope, UserRef};
@@ -137,7 +137,12 @@ pub trait AccountStore {
     /// Reads an account.
     async fn get_account(&self, scope: &DevOrgScope, id: &ParsedId) -> StoreResult<AccountView>;
     /// Applies a patch.
-    async fn update_account(&self, scope: &DevOrgScope, patch: AccountPatch, now: Timestamp) -> StoreResult<AccountView>;
+    async fn update_account(
+        &self,
+        scope: &DevOrgScope,
+        patch: AccountPatch,
+        now: Timestamp,
+    ) -> StoreResult<AccountView>;
     /// Deletes an account, its rev orgs, and detaches their contacts.
     async fn delete_account(&self, scope: &DevOrgScope, id: &ParsedId) -> StoreResult<()>;
     /// Lists accounts.
@@ -195,11 +200,22 @@ pub trait TagStore {
 #[async_trait]
 pub trait ArtifactStore {
     /// Creates an artifact with a first, not yet uploaded, version.
-    async fn prepare_artifact(&self, scope: &DevOrgScope, draft: ArtifactDraft, now: Timestamp) -> StoreResult<ArtifactView>;
+    async fn prepare_artifact(
+        &self,
+        scope: &DevOrgScope,
+        draft: ArtifactDraft,
+        now: Timestamp,
+    ) -> StoreResult<ArtifactView>;
     /// Adds a new, not yet uploaded, version; the view describes it.
-    async fn prepare_artifact_version(&self, scope: &DevOrgScope, id: &ParsedId, now: Timestamp) -> StoreResult<ArtifactView>;
+    async fn prepare_artifact_version(
+        &self,
+        scope: &DevOrgScope,
+        id: &ParsedId,
+        now: Timestamp,
+    ) -> StoreResult<ArtifactView>;
     /// Reads an artifact at `version`, or at its latest uploaded (else latest) version.
-    async fn get_artifact(&self, scope: &DevOrgScope, id: &ParsedId, version: Option<i64>) -> StoreResult<ArtifactView>;
+    async fn get_artifact(&self, scope: &DevOrgScope, id: &ParsedId, version: Option<i64>)
+        -> StoreResult<ArtifactView>;
     /// The artifacts an object holds.
     async fn list_artifacts(&self, scope: &DevOrgScope, parent: &ParentRef) -> StoreResult<Vec<ArtifactView>>;
     /// Deletes a version for good (the latest when `None`); deleting the only version deletes

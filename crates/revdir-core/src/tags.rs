@@ -220,10 +220,7 @@ pub type TagFilterEntry = (Option<i64>, Option<String>);
 ///
 /// # Errors
 /// `invalid_id`/`unexpected_id_type` for a bad tag id.
-pub fn parse_tag_filters_in(
-    org: &str,
-    input: &[String],
-) -> Result<Vec<TagFilterEntry>, ValidationError> {
+pub fn parse_tag_filters_in(org: &str, input: &[String]) -> Result<Vec<TagFilterEntry>, ValidationError> {
     input
         .iter()
         .map(|t| {

@@ -36,9 +36,8 @@ impl Timestamp {
     /// # Errors
     /// `bad_request` naming the field when the text is not RFC 3339.
     pub fn parse(field: &str, input: &str) -> Result<Self, ValidationError> {
-        let t = OffsetDateTime::parse(input, &Rfc3339).map_err(|_| {
-            ValidationError::not_permitted(field, format!("'{input}' is not an RFC 3339 date-time"))
-        })?;
+        let t = OffsetDateTime::parse(input, &Rfc3339)
+            .map_err(|_| ValidationError::not_permitted(field, format!("'{input}' is not an RFC 3339 date-time")))?;
         Ok(Self((t.unix_timestamp_nanos() / 1_000_000) as i64))
     }
 
@@ -48,9 +47,8 @@ impl Timestamp {
     /// # Errors
     /// As [`Timestamp::parse`].
     pub fn parse_ceil(field: &str, input: &str) -> Result<Self, ValidationError> {
-        let t = OffsetDateTime::parse(input, &Rfc3339).map_err(|_| {
-            ValidationError::not_permitted(field, format!("'{input}' is not an RFC 3339 date-time"))
-        })?;
+        let t = OffsetDateTime::parse(input, &Rfc3339)
+            .map_err(|_| ValidationError::not_permitted(field, format!("'{input}' is not an RFC 3339 date-time")))?;
         let nanos = t.unix_timestamp_nanos();
         Ok(Self((nanos.div_euclid(1_000_000) + i128::from(nanos.rem_euclid(1_000_000) != 0)) as i64))
     }
@@ -85,6 +83,9 @@ mod tests {
         let finer = "2025-01-10T09:15:00.1235Z";
         assert_eq!(Timestamp::parse("f", finer).unwrap().to_rfc3339(), "2025-01-10T09:15:00.123Z");
         assert_eq!(Timestamp::parse_ceil("f", finer).unwrap().to_rfc3339(), "2025-01-10T09:15:00.124Z");
-        assert_eq!(Timestamp::parse_ceil("f", "2025-01-10T09:15:00.123Z").unwrap().to_rfc3339(), "2025-01-10T09:15:00.123Z");
+        assert_eq!(
+            Timestamp::parse_ceil("f", "2025-01-10T09:15:00.123Z").unwrap().to_rfc3339(),
+            "2025-01-10T09:15:00.123Z"
+        );
     }
 }

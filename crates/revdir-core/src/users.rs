@@ -9,7 +9,7 @@ use crate::artifacts::{parse_artifact_ids, ArtifactSummaryData};
 use crate::error::ValidationError;
 use crate::ids::{display_id, don, parse_any_id, parse_id, ObjectKind, ParsedId};
 use crate::scope::UserRef;
-use crate::tags::{TagFilterEntry, parse_assignments, parse_tag_filters_in, render_links, TagAssignment, TagLinkData};
+use crate::tags::{parse_assignments, parse_tag_filters_in, render_links, TagAssignment, TagFilterEntry, TagLinkData};
 use crate::time::Timestamp;
 use crate::values::{self, Email, PhoneNumber};
 
@@ -360,8 +360,7 @@ impl TryFrom<&rev_users::RevUsersUpdateRequest> for RevUserPatch {
 
 /// Parses a nullable `display_picture`: absent, `null` (clear) or an artifact id (§0.5).
 fn parse_picture(v: Option<&Option<String>>) -> Result<Option<Option<ParsedId>>, ValidationError> {
-    v.map(|p| p.as_deref().map(|id| parse_id("display_picture", id, ObjectKind::Artifact)).transpose())
-        .transpose()
+    v.map(|p| p.as_deref().map(|id| parse_id("display_picture", id, ObjectKind::Artifact)).transpose()).transpose()
 }
 
 /// Changes to a sys user (§5.2).

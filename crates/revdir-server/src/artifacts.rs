@@ -215,7 +215,13 @@ mod tests {
     fn tickets_round_trip_and_resist_tampering() {
         let a = artifacts();
         let now = Timestamp::from_millis(1_000_000);
-        let t = Ticket { org: "o".into(), artifact: 3, version: 1, exp: now.seconds() + 60, purpose: TicketPurpose::Upload };
+        let t = Ticket {
+            org: "o".into(),
+            artifact: 3,
+            version: 1,
+            exp: now.seconds() + 60,
+            purpose: TicketPurpose::Upload,
+        };
         let raw = a.sign(&t);
         assert_eq!(a.verify(&raw, TicketPurpose::Upload, now).unwrap(), t);
         assert!(a.verify(&raw, TicketPurpose::Download, now).is_err(), "purpose is bound");

@@ -83,15 +83,12 @@ impl IntoResponse for ApiError {
             Self::Forbidden(m) => body(ErrorKind::Forbidden, m, None),
             Self::NotFound(m) => body(ErrorKind::NotFound, m, None),
             Self::RouteNotFound => {
-                return (StatusCode::NOT_FOUND, Json(serde_json::json!({"message": "route not found"})))
-                    .into_response()
+                return (StatusCode::NOT_FOUND, Json(serde_json::json!({"message": "route not found"}))).into_response()
             }
             Self::Conflict(m) => body(ErrorKind::Conflict, m, None),
-            Self::TooManyRequests { retry_after } => body(
-                ErrorKind::TooManyRequests { retry_after: Some(retry_after) },
-                "Rate limit exceeded",
-                None,
-            ),
+            Self::TooManyRequests { retry_after } => {
+                body(ErrorKind::TooManyRequests { retry_after: Some(retry_after) }, "Rate limit exceeded", None)
+            }
             Self::Unavailable(m) => {
                 tracing::warn!(reason = %m, "answering 503");
                 body(ErrorKind::ServiceUnavailable, "Service temporarily unavailable", Some(m))

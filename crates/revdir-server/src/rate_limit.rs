@@ -277,7 +277,6 @@ pub async fn rate_limit(State(app): State<AppState>, req: Request, next: Next) -
 }
 
 #[cfg(test)]
-#[expect(clippy::unwrap_used, clippy::expect_used, reason = "tests abort on any failed step")]
 mod tests {
     //! One behaviour suite, run on both counters.
 
@@ -391,11 +390,8 @@ mod tests {
         let w = Window::containing(1_700_000_000, 30);
         l.hit("a", w).await.unwrap();
         let mut conn = l.conn.clone();
-        let ttl: i64 = redis::cmd("TTL")
-            .arg(format!("{}a:{}", l.prefix, w.start))
-            .query_async(&mut conn)
-            .await
-            .unwrap();
+        let ttl: i64 =
+            redis::cmd("TTL").arg(format!("{}a:{}", l.prefix, w.start)).query_async(&mut conn).await.unwrap();
         assert!((1..=31).contains(&ttl), "ttl {ttl}");
     }
 

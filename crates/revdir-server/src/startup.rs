@@ -130,7 +130,8 @@ pub async fn open(config: &ServerConfig) -> anyhow::Result<AppState> {
 /// When the store fails.
 pub async fn bootstrap(app: &AppState) -> anyhow::Result<Option<Bootstrap>> {
     let now = Timestamp::now();
-    let Some(NewDevOrg { org, admin }) = app.store.bootstrap(now).await.map_err(|e| anyhow::anyhow!("bootstrap: {e}"))?
+    let Some(NewDevOrg { org, admin }) =
+        app.store.bootstrap(now).await.map_err(|e| anyhow::anyhow!("bootstrap: {e}"))?
     else {
         return Ok(None);
     };

@@ -12,8 +12,8 @@ use revdir_core::artifacts::{
 use revdir_core::error::{StoreError, ValidationError};
 use revdir_core::ids::{display_id, don, ObjectKind, ParsedId};
 use revdir_core::orgs::{
-    AccountDraft, AccountFilter, AccountPatch, AccountRecord, AccountView, DevOrgRecord, RevOrgDraft,
-    RevOrgFilter, RevOrgPatch, RevOrgRecord, RevOrgView,
+    AccountDraft, AccountFilter, AccountPatch, AccountRecord, AccountView, DevOrgRecord, RevOrgDraft, RevOrgFilter,
+    RevOrgPatch, RevOrgRecord, RevOrgView,
 };
 use revdir_core::pagination::{Page, PageRequest};
 use revdir_core::scope::{DevOrgScope, UserRef};
@@ -21,11 +21,13 @@ use revdir_core::store::{
     AccountStore, ArtifactStore, DevOrgStore, DevUserStore, NewDevOrg, RevOrgStore, RevUserStore, StoreResult,
     SysUserStore, TagStore, TokenRecord,
 };
-use revdir_core::tags::{check_value, TagAssignment, TagDraft, TagFilterEntry, TagLinkData, TagPatch, TagRecord, TagView};
+use revdir_core::tags::{
+    check_value, TagAssignment, TagDraft, TagFilterEntry, TagLinkData, TagPatch, TagRecord, TagView,
+};
 use revdir_core::time::Timestamp;
 use revdir_core::users::{
-    parse_state, state_name, OrgSummaryData, RevUserDraft, RevUserFilter, RevUserPatch, SysUserPatch,
-    TimeRange, UserRecord, UserSummaryData, UserView,
+    parse_state, state_name, OrgSummaryData, RevUserDraft, RevUserFilter, RevUserPatch, SysUserPatch, TimeRange,
+    UserRecord, UserSummaryData, UserView,
 };
 use serde_json::Value;
 
@@ -190,11 +192,8 @@ struct SortCol {
 
 /// The ordered key columns of a page request, with the id as the final tie-breaker.
 fn key_columns<'a>(page: &PageRequest, cols: &'a [SortCol], id: &'a SortCol) -> Vec<(&'a SortCol, bool)> {
-    let mut out: Vec<(&SortCol, bool)> = page
-        .sort
-        .iter()
-        .filter_map(|k| cols.iter().find(|c| c.name == k.field).map(|c| (c, k.desc)))
-        .collect();
+    let mut out: Vec<(&SortCol, bool)> =
+        page.sort.iter().filter_map(|k| cols.iter().find(|c| c.name == k.field).map(|c| (c, k.desc))).collect();
     out.push((id, false));
     out
 }
@@ -318,9 +317,9 @@ async fn cursor_back(
     forward: bool,
 ) -> StoreResult<Option<String>> {
     match edge {
-        Some(anchor) => Ok(exists_beyond(conn, base, keys_cols, &anchor, forward)
-            .await?
-            .then(|| page.cursor_at(anchor, !forward))),
+        Some(anchor) => {
+            Ok(exists_beyond(conn, base, keys_cols, &anchor, forward).await?.then(|| page.cursor_at(anchor, !forward)))
+        }
         None => {
             let mut sql = base.clone();
             sql.push(" LIMIT 1");
@@ -332,11 +331,7 @@ async fn cursor_back(
 
 /// Loads the views of a family for a list of ids, in that order.
 trait AsyncLoad<V> {
-    fn load(
-        self,
-        conn: &mut Conn,
-        ids: Vec<String>,
-    ) -> impl std::future::Future<Output = StoreResult<Vec<V>>> + Send;
+    fn load(self, conn: &mut Conn, ids: Vec<String>) -> impl std::future::Future<Output = StoreResult<Vec<V>>> + Send;
 }
 
 struct LoadUsers<'a> {
@@ -539,11 +534,8 @@ async fn user_summaries(
         .filter_map(|r| {
             let kind = ObjectKind::from_don_type(&r.kind)?;
             let user = UserRef { kind, id: r.id };
-            let rev_org = r.rev_org_id.map(|id| OrgSummaryData {
-                kind: ObjectKind::RevOrg,
-                id,
-                display_name: r.rev_org_name,
-            });
+            let rev_org =
+                r.rev_org_id.map(|id| OrgSummaryData { kind: ObjectKind::RevOrg, id, display_name: r.rev_org_name });
             Some((
                 user,
                 UserSummaryData {
@@ -613,7 +605,10 @@ async fn write_tag_links(
     for (i, t) in tags.iter().enumerate() {
         let field = format!("tags[{i}].id");
         let missing = || {
-            StoreError::Invalid(ValidationError::not_permitted(&field, format!("tag {} does not exist", t_display(&t.id))))
+            StoreError::Invalid(ValidationError::not_permitted(
+                &field,
+                format!("tag {} does not exist", t_display(&t.id)),
+            ))
         };
         let id = t.id.number_in(org).ok_or_else(missing)?;
         let tag = fetch_tag(conn, org, id, false).await?.ok_or_else(missing)?;
@@ -701,17 +696,19 @@ async fn claim_refs(
         if !seen.insert(v) {
             continue;
         }
-        sqlx::query::<Db>("INSERT INTO external_refs (dev_org_id, namespace, value, object_id) VALUES ($1, $2, $3, $4)")
-            .bind(org)
-            .bind(ns)
-            .bind(v)
-            .bind(object_id)
-            .execute(&mut *conn)
-            .await
-            .map_err(|e| match db_err(e) {
-                StoreError::Conflict(_) => StoreError::Conflict(format!("{field} {v} is already in use")),
-                other => other,
-            })?;
+        sqlx::query::<Db>(
+            "INSERT INTO external_refs (dev_org_id, namespace, value, object_id) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(org)
+        .bind(ns)
+        .bind(v)
+        .bind(object_id)
+        .execute(&mut *conn)
+        .await
+        .map_err(|e| match db_err(e) {
+            StoreError::Conflict(_) => StoreError::Conflict(format!("{field} {v} is already in use")),
+            other => other,
+        })?;
     }
     Ok(())
 }
@@ -772,7 +769,13 @@ impl UserRow {
     }
 }
 
-async fn fetch_user(conn: &mut Conn, org: &str, kind: ObjectKind, id: i64, lock: bool) -> StoreResult<Option<UserRecord>> {
+async fn fetch_user(
+    conn: &mut Conn,
+    org: &str,
+    kind: ObjectKind,
+    id: i64,
+    lock: bool,
+) -> StoreResult<Option<UserRecord>> {
     let lock = if lock { FOR_UPDATE } else { "" };
     let row: Option<UserRow> = sqlx::query_as::<Db, UserRow>(&format!(
         "SELECT {USER_COLS} FROM users u WHERE u.dev_org_id = $1 AND u.kind = $2 AND u.id = $3{lock}"
@@ -789,7 +792,8 @@ async fn fetch_user(conn: &mut Conn, org: &str, kind: ObjectKind, id: i64, lock:
 async fn hydrate_users(conn: &mut Conn, org: &str, records: Vec<UserRecord>) -> StoreResult<Vec<UserView>> {
     let refs = records.iter().flat_map(|r| [r.created_by, r.modified_by]).flatten();
     let summaries = user_summaries(conn, org, refs.collect::<Vec<_>>()).await?;
-    let rev_org_ids: Vec<String> = records.iter().filter_map(|r| r.rev_org.clone()).collect::<HashSet<_>>().into_iter().collect();
+    let rev_org_ids: Vec<String> =
+        records.iter().filter_map(|r| r.rev_org.clone()).collect::<HashSet<_>>().into_iter().collect();
     let mut org_names = HashMap::new();
     if !rev_org_ids.is_empty() {
         let mut sql = Sql::new("");
@@ -947,12 +951,13 @@ fn user_keys(v: &UserView, cols: &[(&SortCol, bool)]) -> Vec<Value> {
 }
 
 async fn rev_org_exists(conn: &mut Conn, org: &str, id: &str) -> StoreResult<bool> {
-    let row: Option<(String,)> = sqlx::query_as::<Db, (String,)>("SELECT id FROM rev_orgs WHERE dev_org_id = $1 AND id = $2")
-        .bind(org)
-        .bind(id)
-        .fetch_optional(&mut *conn)
-        .await
-        .map_err(db_err)?;
+    let row: Option<(String,)> =
+        sqlx::query_as::<Db, (String,)>("SELECT id FROM rev_orgs WHERE dev_org_id = $1 AND id = $2")
+            .bind(org)
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(db_err)?;
     Ok(row.is_some())
 }
 
@@ -1030,7 +1035,12 @@ struct DevOrgRow {
 
 impl From<DevOrgRow> for DevOrgRecord {
     fn from(r: DevOrgRow) -> Self {
-        Self { id: r.id, display_name: r.display_name, slug: r.slug, created_date: Timestamp::from_millis(r.created_date) }
+        Self {
+            id: r.id,
+            display_name: r.display_name,
+            slug: r.slug,
+            created_date: Timestamp::from_millis(r.created_date),
+        }
     }
 }
 
@@ -1192,7 +1202,12 @@ impl DevUserStore for Backend {
 }
 
 impl Backend {
-    async fn create_rev_user_once(&self, scope: &DevOrgScope, d: &RevUserDraft, now: Timestamp) -> StoreResult<UserView> {
+    async fn create_rev_user_once(
+        &self,
+        scope: &DevOrgScope,
+        d: &RevUserDraft,
+        now: Timestamp,
+    ) -> StoreResult<UserView> {
         let org = scope.dev_org.as_str();
         let mut tx: WriteTx = self.begin_write().await.map_err(db_err)?;
         let rev_org = match (&d.rev_org, &d.account) {
@@ -1216,7 +1231,8 @@ impl Backend {
         let id = next_id(&mut tx, org, code(ObjectKind::RevUser)).await?;
         let holder = ParentRef { kind: ObjectKind::RevUser, id: id.to_string() };
         let picture = d.display_picture.as_ref().map(|p| resolve_artifact(org, "display_picture", p)).transpose()?;
-        let attached = d.artifacts.iter().map(|a| resolve_artifact(org, "artifacts", a)).collect::<StoreResult<Vec<_>>>()?;
+        let attached =
+            d.artifacts.iter().map(|a| resolve_artifact(org, "artifacts", a)).collect::<StoreResult<Vec<_>>>()?;
         hold_artifacts(&mut tx, org, &holder, &[], picture, &attached).await?;
         // §7: the display id stands in for a missing external_ref.
         let external_ref = d.external_ref.clone().or_else(|| display_id(ObjectKind::RevUser, id));
@@ -1303,7 +1319,9 @@ impl Backend {
             };
             let attached = match &p.artifacts {
                 None => r.artifacts.clone(),
-                Some(ids) => ids.iter().map(|a| resolve_artifact(org, "artifacts", a)).collect::<StoreResult<Vec<_>>>()?,
+                Some(ids) => {
+                    ids.iter().map(|a| resolve_artifact(org, "artifacts", a)).collect::<StoreResult<Vec<_>>>()?
+                }
             };
             let holder = ParentRef { kind: ObjectKind::RevUser, id: n.to_string() };
             let before: Vec<i64> = r.display_picture.iter().chain(r.artifacts.iter()).copied().collect();
@@ -1399,7 +1417,9 @@ impl RevUserStore for Backend {
     async fn get_rev_user(&self, scope: &DevOrgScope, id: &ParsedId) -> StoreResult<UserView> {
         let n = id.number_in(&scope.dev_org).ok_or_else(|| not_found(ObjectKind::RevUser, id))?;
         let mut tx: Tx = self.begin_read().await.map_err(db_err)?;
-        user_view(&mut tx, &scope.dev_org, ObjectKind::RevUser, n).await?.ok_or_else(|| not_found(ObjectKind::RevUser, id))
+        user_view(&mut tx, &scope.dev_org, ObjectKind::RevUser, n)
+            .await?
+            .ok_or_else(|| not_found(ObjectKind::RevUser, id))
     }
 
     async fn update_rev_user(
@@ -1461,16 +1481,8 @@ impl RevUserStore for Backend {
         }
         filter_tags(&mut sql, "u", code(ObjectKind::RevUser), f.tags.as_ref());
         let mut tx: Tx = self.begin_read().await.map_err(db_err)?;
-        list_page(
-            &mut tx,
-            &sql,
-            USER_SORT,
-            &USER_ID,
-            &page,
-            LoadUsers { org, kind: ObjectKind::RevUser },
-            user_keys,
-        )
-        .await
+        list_page(&mut tx, &sql, USER_SORT, &USER_ID, &page, LoadUsers { org, kind: ObjectKind::RevUser }, user_keys)
+            .await
     }
 
     async fn seed_rev_users(&self, scope: &DevOrgScope, count: u64, now: Timestamp) -> StoreResult<u64> {
@@ -1691,7 +1703,8 @@ async fn load_tags(conn: &mut Conn, org: &str, ids: &[i64]) -> StoreResult<Vec<T
     sql.push(&format!("SELECT {TAG_COLS} FROM tags WHERE dev_org_id = {o} AND id IN ({ps})"));
     let rows: Vec<TagRow> = sql.query_as().fetch_all(&mut *conn).await.map_err(db_err)?;
     let split: Vec<_> = rows.into_iter().map(TagRow::split).collect();
-    let summaries = user_summaries(conn, org, split.iter().flat_map(|(_, c, m)| [*c, *m]).flatten().collect::<Vec<_>>()).await?;
+    let summaries =
+        user_summaries(conn, org, split.iter().flat_map(|(_, c, m)| [*c, *m]).flatten().collect::<Vec<_>>()).await?;
     let by_id = split
         .into_iter()
         .map(|(tag, c, m)| {
@@ -1869,7 +1882,12 @@ impl TagStore for Backend {
         retrying!(self.delete_tag_once(scope, id))
     }
 
-    async fn list_tags(&self, scope: &DevOrgScope, names: Option<Vec<String>>, page: PageRequest) -> StoreResult<Page<TagView>> {
+    async fn list_tags(
+        &self,
+        scope: &DevOrgScope,
+        names: Option<Vec<String>>,
+        page: PageRequest,
+    ) -> StoreResult<Page<TagView>> {
         let org = scope.dev_org.as_str();
         let mut sql = Sql::new("");
         let o = sql.text_arg(org);
@@ -1926,15 +1944,21 @@ impl AccountRow {
     }
 }
 
-async fn fetch_account(conn: &mut Conn, org: &str, id: i64, lock: bool) -> StoreResult<Option<(AccountRecord, Vec<i64>)>> {
+async fn fetch_account(
+    conn: &mut Conn,
+    org: &str,
+    id: i64,
+    lock: bool,
+) -> StoreResult<Option<(AccountRecord, Vec<i64>)>> {
     let lock = if lock { FOR_UPDATE } else { "" };
-    let row: Option<AccountRow> =
-        sqlx::query_as::<Db, AccountRow>(&format!("SELECT {ACCOUNT_COLS} FROM accounts a WHERE a.dev_org_id = $1 AND a.id = $2{lock}"))
-            .bind(org)
-            .bind(id)
-            .fetch_optional(&mut *conn)
-            .await
-            .map_err(db_err)?;
+    let row: Option<AccountRow> = sqlx::query_as::<Db, AccountRow>(&format!(
+        "SELECT {ACCOUNT_COLS} FROM accounts a WHERE a.dev_org_id = $1 AND a.id = $2{lock}"
+    ))
+    .bind(org)
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(db_err)?;
     Ok(row.map(AccountRow::split))
 }
 
@@ -2024,7 +2048,10 @@ async fn save_account(conn: &mut Conn, org: &str, r: &AccountRecord, owners: &[i
         .bind(by.map(|u| u.id))
         .bind(date.millis());
     if insert {
-        q = q.bind(r.modified_by.map(|u| code(u.kind))).bind(r.modified_by.map(|u| u.id)).bind(r.modified_date.millis());
+        q = q
+            .bind(r.modified_by.map(|u| code(u.kind)))
+            .bind(r.modified_by.map(|u| u.id))
+            .bind(r.modified_date.millis());
     }
     q.execute(&mut *conn).await.map_err(db_err)?;
     Ok(())
@@ -2107,7 +2134,12 @@ impl Backend {
         Ok((account, workspace))
     }
 
-    async fn update_account_once(&self, scope: &DevOrgScope, p: &AccountPatch, now: Timestamp) -> StoreResult<AccountView> {
+    async fn update_account_once(
+        &self,
+        scope: &DevOrgScope,
+        p: &AccountPatch,
+        now: Timestamp,
+    ) -> StoreResult<AccountView> {
         let org = scope.dev_org.as_str();
         let n = p.id.number_in(org).ok_or_else(|| not_found(ObjectKind::Account, &p.id))?;
         let mut tx: WriteTx = self.begin_write().await.map_err(db_err)?;
@@ -2196,7 +2228,12 @@ impl AccountStore for Backend {
         account_view(&mut tx, &scope.dev_org, n).await?.ok_or_else(|| not_found(ObjectKind::Account, id))
     }
 
-    async fn update_account(&self, scope: &DevOrgScope, patch: AccountPatch, now: Timestamp) -> StoreResult<AccountView> {
+    async fn update_account(
+        &self,
+        scope: &DevOrgScope,
+        patch: AccountPatch,
+        now: Timestamp,
+    ) -> StoreResult<AccountView> {
         retrying!(self.update_account_once(scope, &patch, now))
     }
 
@@ -2292,9 +2329,12 @@ async fn load_rev_orgs(conn: &mut Conn, org: &str, ids: &[String]) -> StoreResul
     sql.push(&format!("SELECT {REV_ORG_COLS} FROM {REV_ORG_FROM} WHERE r.dev_org_id = {o} AND r.id IN ({ps})"));
     let rows: Vec<RevOrgRow> = sql.query_as().fetch_all(&mut *conn).await.map_err(db_err)?;
     let split: Vec<_> = rows.into_iter().map(RevOrgRow::split).collect();
-    let summaries =
-        user_summaries(conn, org, split.iter().flat_map(|(r, _)| [r.created_by, r.modified_by]).flatten().collect::<Vec<_>>())
-            .await?;
+    let summaries = user_summaries(
+        conn,
+        org,
+        split.iter().flat_map(|(r, _)| [r.created_by, r.modified_by]).flatten().collect::<Vec<_>>(),
+    )
+    .await?;
     let mut links = tag_links(conn, org, code(ObjectKind::RevOrg), ids).await?;
     let by_id = split
         .into_iter()
@@ -2403,7 +2443,12 @@ fn rev_org_keys(v: &RevOrgView, cols: &[(&SortCol, bool)]) -> Vec<Value> {
 }
 
 impl Backend {
-    async fn create_rev_org_once(&self, scope: &DevOrgScope, d: &RevOrgDraft, now: Timestamp) -> StoreResult<RevOrgView> {
+    async fn create_rev_org_once(
+        &self,
+        scope: &DevOrgScope,
+        d: &RevOrgDraft,
+        now: Timestamp,
+    ) -> StoreResult<RevOrgView> {
         let org = scope.dev_org.as_str();
         let mut tx: WriteTx = self.begin_write().await.map_err(db_err)?;
         let account = account_exists(&mut tx, org, &d.account).await?;
@@ -2430,7 +2475,12 @@ impl Backend {
         Ok(view)
     }
 
-    async fn update_rev_org_once(&self, scope: &DevOrgScope, p: &RevOrgPatch, now: Timestamp) -> StoreResult<RevOrgView> {
+    async fn update_rev_org_once(
+        &self,
+        scope: &DevOrgScope,
+        p: &RevOrgPatch,
+        now: Timestamp,
+    ) -> StoreResult<RevOrgView> {
         let org = scope.dev_org.as_str();
         let id = p.id.local_in(org).ok_or_else(|| not_found(ObjectKind::RevOrg, &p.id))?.to_owned();
         let mut tx: WriteTx = self.begin_write().await.map_err(db_err)?;
@@ -2603,14 +2653,16 @@ async fn hold_artifacts(
                 )));
             }
             _ => {
-                sqlx::query::<Db>("UPDATE artifacts SET parent_kind = $3, parent_id = $4 WHERE dev_org_id = $1 AND id = $2")
-                    .bind(org)
-                    .bind(id)
-                    .bind(code(holder.kind))
-                    .bind(&holder.id)
-                    .execute(&mut *conn)
-                    .await
-                    .map_err(db_err)?;
+                sqlx::query::<Db>(
+                    "UPDATE artifacts SET parent_kind = $3, parent_id = $4 WHERE dev_org_id = $1 AND id = $2",
+                )
+                .bind(org)
+                .bind(id)
+                .bind(code(holder.kind))
+                .bind(&holder.id)
+                .execute(&mut *conn)
+                .await
+                .map_err(db_err)?;
             }
         }
     }
@@ -2813,7 +2865,14 @@ async fn artifact_view(conn: &mut Conn, org: &str, id: i64, version: Option<i64>
     Ok(load_artifacts(conn, org, sql, version).await?.into_iter().next())
 }
 
-async fn insert_version(conn: &mut Conn, org: &str, artifact: i64, version: i64, actor: UserRef, now: Timestamp) -> StoreResult<()> {
+async fn insert_version(
+    conn: &mut Conn,
+    org: &str,
+    artifact: i64,
+    version: i64,
+    actor: UserRef,
+    now: Timestamp,
+) -> StoreResult<()> {
     sqlx::query::<Db>(
         "INSERT INTO artifact_versions (dev_org_id, artifact_id, version, uploaded, created_date, modified_by_kind, \
          modified_by_id) VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -2832,7 +2891,12 @@ async fn insert_version(conn: &mut Conn, org: &str, artifact: i64, version: i64,
 }
 
 impl Backend {
-    async fn prepare_artifact_once(&self, scope: &DevOrgScope, d: &ArtifactDraft, now: Timestamp) -> StoreResult<ArtifactView> {
+    async fn prepare_artifact_once(
+        &self,
+        scope: &DevOrgScope,
+        d: &ArtifactDraft,
+        now: Timestamp,
+    ) -> StoreResult<ArtifactView> {
         let org = scope.dev_org.as_str();
         let mut tx: WriteTx = self.begin_write().await.map_err(db_err)?;
         let id = next_id(&mut tx, org, code(ObjectKind::Artifact)).await?;
@@ -2859,7 +2923,12 @@ impl Backend {
         Ok(view)
     }
 
-    async fn prepare_version_once(&self, scope: &DevOrgScope, id: &ParsedId, now: Timestamp) -> StoreResult<ArtifactView> {
+    async fn prepare_version_once(
+        &self,
+        scope: &DevOrgScope,
+        id: &ParsedId,
+        now: Timestamp,
+    ) -> StoreResult<ArtifactView> {
         let org = scope.dev_org.as_str();
         // versions.prepare declares no 404: an unknown artifact is a 400 naming `id`.
         let n = id.number_in(org).ok_or_else(|| reference_missing("id", ObjectKind::Artifact, id))?;
@@ -2893,7 +2962,12 @@ impl Backend {
         Ok(view)
     }
 
-    async fn delete_version_once(&self, scope: &DevOrgScope, id: &ParsedId, version: Option<i64>) -> StoreResult<Vec<String>> {
+    async fn delete_version_once(
+        &self,
+        scope: &DevOrgScope,
+        id: &ParsedId,
+        version: Option<i64>,
+    ) -> StoreResult<Vec<String>> {
         let org = scope.dev_org.as_str();
         // versions.delete declares no 404: an unknown artifact or version is a 400.
         let unknown = || {
@@ -2968,7 +3042,14 @@ impl Backend {
         Ok(external)
     }
 
-    async fn upload_once(&self, org: &str, artifact: i64, version: i64, up: &Upload, now: Timestamp) -> StoreResult<Option<String>> {
+    async fn upload_once(
+        &self,
+        org: &str,
+        artifact: i64,
+        version: i64,
+        up: &Upload,
+        now: Timestamp,
+    ) -> StoreResult<Option<String>> {
         let mut tx: WriteTx = self.begin_write().await.map_err(db_err)?;
         let current: Option<(Option<i64>,)> = sqlx::query_as::<Db, (Option<i64>,)>(&format!(
             "SELECT current_version FROM artifacts WHERE dev_org_id = $1 AND id = $2{FOR_UPDATE}"
@@ -2978,7 +3059,8 @@ impl Backend {
         .fetch_optional(&mut *tx)
         .await
         .map_err(db_err)?;
-        let gone = || StoreError::not_found("artifact", &display_id(ObjectKind::Artifact, artifact).unwrap_or_default());
+        let gone =
+            || StoreError::not_found("artifact", &display_id(ObjectKind::Artifact, artifact).unwrap_or_default());
         let (current,) = current.ok_or_else(gone)?;
         let previous = fetch_version(&mut tx, org, artifact, version).await?.ok_or_else(gone)?;
         sqlx::query::<Db>("DELETE FROM artifact_blobs WHERE dev_org_id = $1 AND artifact_id = $2 AND version = $3")
@@ -3019,14 +3101,16 @@ impl Backend {
         .await
         .map_err(db_err)?;
         let newest = current.map_or(version, |c| c.max(version));
-        sqlx::query::<Db>("UPDATE artifacts SET current_version = $3, modified_date = $4 WHERE dev_org_id = $1 AND id = $2")
-            .bind(org)
-            .bind(artifact)
-            .bind(newest)
-            .bind(now.millis())
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
+        sqlx::query::<Db>(
+            "UPDATE artifacts SET current_version = $3, modified_date = $4 WHERE dev_org_id = $1 AND id = $2",
+        )
+        .bind(org)
+        .bind(artifact)
+        .bind(newest)
+        .bind(now.millis())
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
         tx.commit().await.map_err(db_err)?;
         Ok(previous.blob_key.filter(|old| Some(old) != key.as_ref()))
     }
@@ -3065,15 +3149,30 @@ async fn detach_everywhere(conn: &mut Conn, org: &str, artifact: i64) -> StoreRe
 
 #[async_trait]
 impl ArtifactStore for Backend {
-    async fn prepare_artifact(&self, scope: &DevOrgScope, draft: ArtifactDraft, now: Timestamp) -> StoreResult<ArtifactView> {
+    async fn prepare_artifact(
+        &self,
+        scope: &DevOrgScope,
+        draft: ArtifactDraft,
+        now: Timestamp,
+    ) -> StoreResult<ArtifactView> {
         retrying!(self.prepare_artifact_once(scope, &draft, now))
     }
 
-    async fn prepare_artifact_version(&self, scope: &DevOrgScope, id: &ParsedId, now: Timestamp) -> StoreResult<ArtifactView> {
+    async fn prepare_artifact_version(
+        &self,
+        scope: &DevOrgScope,
+        id: &ParsedId,
+        now: Timestamp,
+    ) -> StoreResult<ArtifactView> {
         retrying!(self.prepare_version_once(scope, id, now))
     }
 
-    async fn get_artifact(&self, scope: &DevOrgScope, id: &ParsedId, version: Option<i64>) -> StoreResult<ArtifactView> {
+    async fn get_artifact(
+        &self,
+        scope: &DevOrgScope,
+        id: &ParsedId,
+        version: Option<i64>,
+    ) -> StoreResult<ArtifactView> {
         let n = id.number_in(&scope.dev_org).ok_or_else(|| not_found(ObjectKind::Artifact, id))?;
         let mut tx: Tx = self.begin_read().await.map_err(db_err)?;
         artifact_view(&mut tx, &scope.dev_org, n, version).await?.ok_or_else(|| not_found(ObjectKind::Artifact, id))
@@ -3118,7 +3217,8 @@ impl ArtifactStore for Backend {
         artifact: i64,
         version: i64,
     ) -> StoreResult<(String, VersionRecord, BlobLocation)> {
-        let gone = || StoreError::not_found("artifact", &display_id(ObjectKind::Artifact, artifact).unwrap_or_default());
+        let gone =
+            || StoreError::not_found("artifact", &display_id(ObjectKind::Artifact, artifact).unwrap_or_default());
         let mut tx: Tx = self.begin_read().await.map_err(db_err)?;
         let name: Option<(String,)> =
             sqlx::query_as::<Db, (String,)>("SELECT file_name FROM artifacts WHERE dev_org_id = $1 AND id = $2")

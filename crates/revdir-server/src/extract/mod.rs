@@ -56,7 +56,12 @@ fn expected_type(expected: &str) -> &'static str {
         "array"
     } else if e.contains("bool") {
         "bool"
-    } else if e.starts_with('i') || e.starts_with('u') || e.starts_with('f') || e.contains("integer") || e.contains("number") {
+    } else if e.starts_with('i')
+        || e.starts_with('u')
+        || e.starts_with('f')
+        || e.contains("integer")
+        || e.contains("number")
+    {
         "number"
     } else if e.starts_with("struct") || e.contains("map") || e.contains("object") {
         "object"
@@ -196,11 +201,19 @@ mod tests {
         );
         assert_eq!(
             kind(r#"{"id":5}"#),
-            ErrorKind::UnexpectedJsonType { field_name: "id".into(), expected: "string".into(), actual: "number".into() }
+            ErrorKind::UnexpectedJsonType {
+                field_name: "id".into(),
+                expected: "string".into(),
+                actual: "number".into()
+            }
         );
         assert_eq!(
             kind(r#"{"id":"x","limit":"ten"}"#),
-            ErrorKind::UnexpectedJsonType { field_name: "limit".into(), expected: "number".into(), actual: "string".into() }
+            ErrorKind::UnexpectedJsonType {
+                field_name: "limit".into(),
+                expected: "number".into(),
+                actual: "string".into()
+            }
         );
         assert!(matches!(
             kind(r#"{"id":"x","limit":3000000000}"#),

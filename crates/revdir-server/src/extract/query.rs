@@ -38,8 +38,8 @@ use std::fmt;
 use std::str::FromStr;
 
 use serde::de::{
-    self, DeserializeOwned, DeserializeSeed, Expected, IntoDeserializer, MapAccess, SeqAccess,
-    Unexpected, VariantAccess, Visitor,
+    self, DeserializeOwned, DeserializeSeed, Expected, IntoDeserializer, MapAccess, SeqAccess, Unexpected,
+    VariantAccess, Visitor,
 };
 use serde::Deserializer;
 
@@ -73,9 +73,7 @@ impl std::error::Error for QueryError {}
 
 impl de::Error for QueryError {
     fn custom<T: fmt::Display>(msg: T) -> Self {
-        Self {
-            message: msg.to_string(),
-        }
+        Self { message: msg.to_string() }
     }
 }
 
@@ -84,9 +82,7 @@ impl de::Error for QueryError {
 ///
 /// The error carries the path of the offending field, e.g. `created_date.after`
 /// or `limit`; see the [module documentation](self) for the accepted forms.
-pub fn from_query<T: DeserializeOwned>(
-    query: &str,
-) -> Result<T, serde_path_to_error::Error<QueryError>> {
+pub fn from_query<T: DeserializeOwned>(query: &str) -> Result<T, serde_path_to_error::Error<QueryError>> {
     let query = query.strip_prefix('?').unwrap_or(query);
     serde_path_to_error::deserialize(NodeDe(Node::parse(query)))
 }
@@ -208,10 +204,7 @@ fn split_list(value: &str) -> Vec<LeafDe> {
     if let Some(items) = tokenize_list(value) {
         return items;
     }
-    value
-        .split(',')
-        .map(|item| LeafDe::plain(item.to_owned()))
-        .collect()
+    value.split(',').map(|item| LeafDe::plain(item.to_owned())).collect()
 }
 
 /// The items of `value` if it is a JSON array: strings become quoted items,
@@ -315,14 +308,8 @@ impl NodeDe {
 
     /// Every value's items, then indexed children (`key[0]`, `key[1]`, ...).
     fn deserialize_list<'de, V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, QueryError> {
-        let Node {
-            values, children, ..
-        } = self.0;
-        let mut items: Vec<Elem> = values
-            .iter()
-            .flat_map(|value| split_list(value))
-            .map(Elem::Leaf)
-            .collect();
+        let Node { values, children, .. } = self.0;
+        let mut items: Vec<Elem> = values.iter().flat_map(|value| split_list(value)).map(Elem::Leaf).collect();
         let mut indexed = Vec::with_capacity(children.len());
         for (key, node) in children {
             match key.parse::<usize>() {
@@ -375,11 +362,7 @@ impl<'de> Deserializer<'de> for NodeDe {
                 return LeafDe::from_raw(value).deserialize_any(visitor);
             }
         }
-        let items: Vec<Elem> = node
-            .values
-            .into_iter()
-            .map(|value| Elem::Leaf(LeafDe::from_raw(value)))
-            .collect();
+        let items: Vec<Elem> = node.values.into_iter().map(|value| Elem::Leaf(LeafDe::from_raw(value))).collect();
         visitor.visit_seq(SeqDe(items.into_iter()))
     }
 
@@ -400,11 +383,7 @@ impl<'de> Deserializer<'de> for NodeDe {
         visitor.visit_unit()
     }
 
-    fn deserialize_unit_struct<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
-        visitor: V,
-    ) -> Result<V::Value, QueryError> {
+    fn deserialize_unit_struct<V: Visitor<'de>>(self, _name: &'static str, visitor: V) -> Result<V::Value, QueryError> {
         visitor.visit_unit()
     }
 
@@ -420,11 +399,7 @@ impl<'de> Deserializer<'de> for NodeDe {
         self.deserialize_list(visitor)
     }
 
-    fn deserialize_tuple<V: Visitor<'de>>(
-        self,
-        _len: usize,
-        visitor: V,
-    ) -> Result<V::Value, QueryError> {
+    fn deserialize_tuple<V: Visitor<'de>>(self, _len: usize, visitor: V) -> Result<V::Value, QueryError> {
         self.deserialize_list(visitor)
     }
 
@@ -458,9 +433,7 @@ impl<'de> Deserializer<'de> for NodeDe {
     ) -> Result<V::Value, QueryError> {
         let mut node = self.0;
         if node.children.is_empty() {
-            return Self(node)
-                .into_leaf(&visitor)?
-                .deserialize_enum(name, variants, visitor);
+            return Self(node).into_leaf(&visitor)?.deserialize_enum(name, variants, visitor);
         }
         // `mode.variant=...`: an externally tagged variant with content.
         if node.children.len() == 1 {
@@ -486,10 +459,7 @@ impl<'de> de::EnumAccess<'de> for NodeEnum {
     type Error = QueryError;
     type Variant = NodeDe;
 
-    fn variant_seed<S: DeserializeSeed<'de>>(
-        self,
-        seed: S,
-    ) -> Result<(S::Value, NodeDe), QueryError> {
+    fn variant_seed<S: DeserializeSeed<'de>>(self, seed: S) -> Result<(S::Value, NodeDe), QueryError> {
         let variant = seed.deserialize(LeafDe::quoted(self.variant))?;
         Ok((variant, NodeDe(self.content)))
     }
@@ -502,18 +472,11 @@ impl<'de> VariantAccess<'de> for NodeDe {
         Ok(())
     }
 
-    fn newtype_variant_seed<S: DeserializeSeed<'de>>(
-        self,
-        seed: S,
-    ) -> Result<S::Value, QueryError> {
+    fn newtype_variant_seed<S: DeserializeSeed<'de>>(self, seed: S) -> Result<S::Value, QueryError> {
         seed.deserialize(self)
     }
 
-    fn tuple_variant<V: Visitor<'de>>(
-        self,
-        _len: usize,
-        visitor: V,
-    ) -> Result<V::Value, QueryError> {
+    fn tuple_variant<V: Visitor<'de>>(self, _len: usize, visitor: V) -> Result<V::Value, QueryError> {
         self.deserialize_list(visitor)
     }
 
@@ -534,20 +497,14 @@ struct MapDe {
 
 impl MapDe {
     fn new(children: Vec<(String, Node)>) -> Self {
-        Self {
-            entries: children.into_iter(),
-            value: None,
-        }
+        Self { entries: children.into_iter(), value: None }
     }
 }
 
 impl<'de> MapAccess<'de> for MapDe {
     type Error = QueryError;
 
-    fn next_key_seed<K: DeserializeSeed<'de>>(
-        &mut self,
-        seed: K,
-    ) -> Result<Option<K::Value>, QueryError> {
+    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, QueryError> {
         match self.entries.next() {
             Some((key, node)) => {
                 self.value = Some(node);
@@ -557,10 +514,7 @@ impl<'de> MapAccess<'de> for MapDe {
         }
     }
 
-    fn next_value_seed<S: DeserializeSeed<'de>>(
-        &mut self,
-        seed: S,
-    ) -> Result<S::Value, QueryError> {
+    fn next_value_seed<S: DeserializeSeed<'de>>(&mut self, seed: S) -> Result<S::Value, QueryError> {
         match self.value.take() {
             Some(node) => seed.deserialize(NodeDe(node)),
             None => Err(de::Error::custom("map value requested before its key")),
@@ -586,10 +540,7 @@ struct SeqDe(std::vec::IntoIter<Elem>);
 impl<'de> SeqAccess<'de> for SeqDe {
     type Error = QueryError;
 
-    fn next_element_seed<S: DeserializeSeed<'de>>(
-        &mut self,
-        seed: S,
-    ) -> Result<Option<S::Value>, QueryError> {
+    fn next_element_seed<S: DeserializeSeed<'de>>(&mut self, seed: S) -> Result<Option<S::Value>, QueryError> {
         match self.0.next() {
             Some(Elem::Leaf(leaf)) => seed.deserialize(leaf).map(Some),
             Some(Elem::Node(node)) => seed.deserialize(NodeDe(node)).map(Some),
@@ -618,10 +569,7 @@ struct LeafDe {
 
 impl LeafDe {
     fn plain(text: String) -> Self {
-        Self {
-            text,
-            quoted: false,
-        }
+        Self { text, quoted: false }
     }
 
     fn quoted(text: String) -> Self {
@@ -682,9 +630,7 @@ impl LeafDe {
             return visitor.visit_map(MapDe::new(Vec::new()));
         }
         match self.json() {
-            Some(object @ serde_json::Value::Object(_)) => {
-                object.deserialize_any(visitor).map_err(json_error)
-            }
+            Some(object @ serde_json::Value::Object(_)) => object.deserialize_any(visitor).map_err(json_error),
             _ => Err(self.invalid_type(&visitor)),
         }
     }
@@ -710,9 +656,7 @@ impl<'de> Deserializer<'de> for LeafDe {
             return visitor.visit_string(self.text);
         }
         match self.json() {
-            Some(serde_json::Value::Number(number))
-                if number.is_f64() && !self.text.contains(['.', 'e', 'E']) =>
-            {
+            Some(serde_json::Value::Number(number)) if number.is_f64() && !self.text.contains(['.', 'e', 'E']) => {
                 // An integer too large for 64 bits: keep its digits.
                 visitor.visit_string(self.text)
             }
@@ -753,10 +697,7 @@ impl<'de> Deserializer<'de> for LeafDe {
         let mut chars = self.text.chars();
         match (chars.next(), chars.next()) {
             (Some(c), None) => visitor.visit_char(c),
-            _ => Err(de::Error::invalid_value(
-                Unexpected::Str(&self.text),
-                &visitor,
-            )),
+            _ => Err(de::Error::invalid_value(Unexpected::Str(&self.text), &visitor)),
         }
     }
 
@@ -784,11 +725,7 @@ impl<'de> Deserializer<'de> for LeafDe {
         visitor.visit_unit()
     }
 
-    fn deserialize_unit_struct<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
-        visitor: V,
-    ) -> Result<V::Value, QueryError> {
+    fn deserialize_unit_struct<V: Visitor<'de>>(self, _name: &'static str, visitor: V) -> Result<V::Value, QueryError> {
         visitor.visit_unit()
     }
 
@@ -804,11 +741,7 @@ impl<'de> Deserializer<'de> for LeafDe {
         self.deserialize_list(visitor)
     }
 
-    fn deserialize_tuple<V: Visitor<'de>>(
-        self,
-        _len: usize,
-        visitor: V,
-    ) -> Result<V::Value, QueryError> {
+    fn deserialize_tuple<V: Visitor<'de>>(self, _len: usize, visitor: V) -> Result<V::Value, QueryError> {
         self.deserialize_list(visitor)
     }
 
@@ -842,9 +775,7 @@ impl<'de> Deserializer<'de> for LeafDe {
     ) -> Result<V::Value, QueryError> {
         if self.text.trim_start().starts_with('{') {
             if let Some(object @ serde_json::Value::Object(_)) = self.json() {
-                return object
-                    .deserialize_enum(name, variants, visitor)
-                    .map_err(json_error);
+                return object.deserialize_enum(name, variants, visitor).map_err(json_error);
             }
         }
         let variant: de::value::StringDeserializer<QueryError> = self.text.into_deserializer();
@@ -948,10 +879,7 @@ mod tests {
         assert_eq!(list(r#"email="a","b""#).email, strings(&["a", "b"]));
         assert_eq!(list("email=%22a%22%2C%22b%22").email, strings(&["a", "b"]));
         assert_eq!(list(r#"email="a,b","c""#).email, strings(&["a,b", "c"]));
-        assert_eq!(
-            list(r#"email="say \"hi\", ok",x"#).email,
-            strings(&[r#"say "hi", ok"#, "x"])
-        );
+        assert_eq!(list(r#"email="say \"hi\", ok",x"#).email, strings(&[r#"say "hi", ok"#, "x"]));
         assert_eq!(list(r#"email="a", "b""#).email, strings(&["a", "b"]));
         assert_eq!(list(r#"email="""#).email, strings(&[""]));
         // What the TypeScript SDK sends for items holding `\` or `"`: quoted, unescaped.
@@ -977,10 +905,7 @@ mod tests {
     fn repeated_and_bracketed_keys() {
         assert_eq!(list("email=a&email=b").email, strings(&["a", "b"]));
         assert_eq!(list("email[]=a&email[]=b").email, strings(&["a", "b"]));
-        assert_eq!(
-            list("email%5B%5D=a&email%5B%5D=b").email,
-            strings(&["a", "b"])
-        );
+        assert_eq!(list("email%5B%5D=a&email%5B%5D=b").email, strings(&["a", "b"]));
         assert_eq!(
             list(r#"email=a,b&email="c,d"&email[]=e&limit=1&email=f"#).email,
             strings(&["a", "b", "c,d", "e", "f"])
@@ -989,10 +914,7 @@ mod tests {
 
     #[test]
     fn indexed_keys() {
-        assert_eq!(
-            list("email[1]=b&email[0]=a&email[10]=c").email,
-            strings(&["a", "b", "c"])
-        );
+        assert_eq!(list("email[1]=b&email[0]=a&email[10]=c").email, strings(&["a", "b", "c"]));
         let (path, message) = error::<ListRequest>("email.x=a");
         assert_eq!(path, "email");
         assert!(message.starts_with("invalid type: map"), "{message}");
@@ -1065,10 +987,7 @@ mod tests {
         assert_eq!(message, r#"invalid type: string "1.5", expected i32"#);
 
         let (_, message) = error::<ListRequest>("limit=99999999999");
-        assert_eq!(
-            message,
-            r#"invalid value: string "99999999999", expected i32"#
-        );
+        assert_eq!(message, r#"invalid value: string "99999999999", expected i32"#);
 
         let (_, message) = error::<ListRequest>("limit=");
         assert_eq!(message, r#"invalid type: string "", expected i32"#);
@@ -1085,20 +1004,14 @@ mod tests {
     fn unknown_variant() {
         let (path, message) = error::<ListRequest>("mode=sideways");
         assert_eq!(path, "mode");
-        assert_eq!(
-            message,
-            "unknown variant `sideways`, expected `after` or `before`"
-        );
+        assert_eq!(message, "unknown variant `sideways`, expected `after` or `before`");
     }
 
     #[test]
     fn repeated_scalar_is_ambiguous() {
         let (path, message) = error::<ListRequest>("limit=1&limit=2");
         assert_eq!(path, "limit");
-        assert_eq!(
-            message,
-            "invalid type: ambiguous repeated key, expected i32"
-        );
+        assert_eq!(message, "invalid type: ambiguous repeated key, expected i32");
         let (path, message) = error::<ListRequest>("created_date.after=a&created_date[after]=b");
         assert_eq!(path, "created_date.after");
         assert!(message.contains("ambiguous"), "{message}");
@@ -1106,10 +1019,7 @@ mod tests {
 
     #[test]
     fn colon_is_kept() {
-        assert_eq!(
-            list("sort_by=created_date:desc").sort_by,
-            strings(&["created_date:desc"])
-        );
+        assert_eq!(list("sort_by=created_date:desc").sort_by, strings(&["created_date:desc"]));
         assert_eq!(
             list("sort_by=created_date:desc,display_name:asc").sort_by,
             strings(&["created_date:desc", "display_name:asc"])
@@ -1123,10 +1033,7 @@ mod tests {
         assert_eq!(list(r#"limit="5""#).limit, Some(5));
         assert_eq!(list(r#"mode="after""#).mode, Some(ListMode::After));
         // Not a single quoted string: kept as is.
-        assert_eq!(
-            list(r#"cursor="a","b""#).cursor.as_deref(),
-            Some(r#""a","b""#)
-        );
+        assert_eq!(list(r#"cursor="a","b""#).cursor.as_deref(), Some(r#""a","b""#));
         assert_eq!(list(r#"cursor=a"b""#).cursor.as_deref(), Some(r#"a"b""#));
         let (_, message) = error::<ListRequest>(r#"limit="abc""#);
         assert_eq!(message, r#"invalid type: string "abc", expected i32"#);
@@ -1134,10 +1041,7 @@ mod tests {
 
     #[test]
     fn percent_decoding_and_plus() {
-        assert_eq!(
-            list("cursor=a+b%20c%26d").cursor.as_deref(),
-            Some("a b c&d")
-        );
+        assert_eq!(list("cursor=a+b%20c%26d").cursor.as_deref(), Some("a b c&d"));
         assert_eq!(list("cur%73or=%C3%A9").cursor.as_deref(), Some("é"));
         // An encoded comma still separates plain items.
         assert_eq!(list("email=a%2Cb").email, strings(&["a", "b"]));
@@ -1150,58 +1054,31 @@ mod tests {
             before: Some("2025-01-01T00:00:00Z".to_owned()),
         });
         assert_eq!(
-            list(
-                "created_date.after=2024-01-01T00:00:00Z&created_date.before=2025-01-01T00:00:00Z"
-            )
-            .created_date,
+            list("created_date.after=2024-01-01T00:00:00Z&created_date.before=2025-01-01T00:00:00Z").created_date,
             expected
         );
         assert_eq!(
-            list(
-                "created_date[after]=2024-01-01T00:00:00Z&created_date%5Bbefore%5D=2025-01-01T00:00:00Z"
-            )
-            .created_date,
+            list("created_date[after]=2024-01-01T00:00:00Z&created_date%5Bbefore%5D=2025-01-01T00:00:00Z").created_date,
             expected
         );
         assert_eq!(
-            list(
-                "created_date.after=2024-01-01T00:00:00Z&created_date[before]=2025-01-01T00:00:00Z"
-            )
-            .created_date,
+            list("created_date.after=2024-01-01T00:00:00Z&created_date[before]=2025-01-01T00:00:00Z").created_date,
             expected
         );
-        assert_eq!(
-            list("created_date.unknown=1").created_date,
-            Some(DateTimeFilter::default())
-        );
-        assert_eq!(
-            list("created_date=").created_date,
-            Some(DateTimeFilter::default())
-        );
+        assert_eq!(list("created_date.unknown=1").created_date, Some(DateTimeFilter::default()));
+        assert_eq!(list("created_date=").created_date, Some(DateTimeFilter::default()));
     }
 
     #[test]
     fn nested_object_as_json() {
         let request = list(r#"created_date={"after":"x"}"#);
-        assert_eq!(
-            request.created_date,
-            Some(DateTimeFilter {
-                after: Some("x".to_owned()),
-                before: None
-            })
-        );
+        assert_eq!(request.created_date, Some(DateTimeFilter { after: Some("x".to_owned()), before: None }));
         let (path, message) = error::<ListRequest>("created_date=x");
         assert_eq!(path, "created_date");
-        assert_eq!(
-            message,
-            r#"invalid type: string "x", expected struct DateTimeFilter"#
-        );
+        assert_eq!(message, r#"invalid type: string "x", expected struct DateTimeFilter"#);
         let (path, message) = error::<ListRequest>(r#"created_date={"after":5}"#);
         assert_eq!(path, "created_date.after");
-        assert!(
-            message.starts_with("invalid type: integer `5`"),
-            "{message}"
-        );
+        assert!(message.starts_with("invalid type: integer `5`"), "{message}");
     }
 
     #[test]
@@ -1219,8 +1096,7 @@ mod tests {
         struct Outer {
             filter: Middle,
         }
-        let outer: Outer =
-            from_query("filter.range.min=3&filter[tags][]=a&filter[tags][]=b").unwrap();
+        let outer: Outer = from_query("filter.range.min=3&filter[tags][]=a&filter[tags][]=b").unwrap();
         assert_eq!(outer.filter.range.min, Some(3));
         assert_eq!(outer.filter.tags, strings(&["a", "b"]));
         let outer: Outer = from_query("filter[range].min=4").unwrap();
@@ -1260,27 +1136,17 @@ mod tests {
     #[test]
     fn custom_fields_as_json_string() {
         let request = list("custom_fields=%7B%22tnt__x%22%3A1%2C%22tnt__y%22%3A%5B%22a%22%5D%7D");
-        assert_eq!(
-            Value::Object(request.custom_fields.unwrap()),
-            json!({"tnt__x": 1, "tnt__y": ["a"]})
-        );
+        assert_eq!(Value::Object(request.custom_fields.unwrap()), json!({"tnt__x": 1, "tnt__y": ["a"]}));
         let request = list(r#"custom_fields={"tnt__x":{"a":null}}"#);
-        assert_eq!(
-            Value::Object(request.custom_fields.unwrap()),
-            json!({"tnt__x": {"a": null}})
-        );
+        assert_eq!(Value::Object(request.custom_fields.unwrap()), json!({"tnt__x": {"a": null}}));
         let (path, message) = error::<ListRequest>("custom_fields=nope");
         assert_eq!(path, "custom_fields");
-        assert!(
-            message.starts_with(r#"invalid type: string "nope""#),
-            "{message}"
-        );
+        assert!(message.starts_with(r#"invalid type: string "nope""#), "{message}");
     }
 
     #[test]
     fn json_leaf_values() {
-        let value: Value =
-            from_query(r#"a=1&b=x&c=[1,"y"]&d={"k":false}&e="quoted"&f=-0.5&g=true&h="#).unwrap();
+        let value: Value = from_query(r#"a=1&b=x&c=[1,"y"]&d={"k":false}&e="quoted"&f=-0.5&g=true&h="#).unwrap();
         assert_eq!(
             value,
             json!({
@@ -1326,20 +1192,12 @@ mod tests {
             pair: (i32, String),
             ids: Option<Vec<Id>>,
         }
-        let request: Request =
-            from_query(r#"id=x&limit=7&modes=after,before&modes="after"&pair=1,b&ids=p,q"#)
-                .unwrap();
+        let request: Request = from_query(r#"id=x&limit=7&modes=after,before&modes="after"&pair=1,b&ids=p,q"#).unwrap();
         assert_eq!(request.id, Id("x".to_owned()));
         assert_eq!(request.limit, Some(Limit(7)));
-        assert_eq!(
-            request.modes,
-            vec![ListMode::After, ListMode::Before, ListMode::After]
-        );
+        assert_eq!(request.modes, vec![ListMode::After, ListMode::Before, ListMode::After]);
         assert_eq!(request.pair, (1, "b".to_owned()));
-        assert_eq!(
-            request.ids,
-            Some(vec![Id("p".to_owned()), Id("q".to_owned())])
-        );
+        assert_eq!(request.ids, Some(vec![Id("p".to_owned()), Id("q".to_owned())]));
 
         let (path, message) = error::<Request>("id=x&modes=after,up&pair=1,b");
         assert_eq!(path, "modes[1]");
@@ -1362,10 +1220,7 @@ mod tests {
         let get = |query: &str| from_query::<Request>(query).unwrap().f;
         assert_eq!(get("f=any"), Filter::Any);
         assert_eq!(get("f.exact=x"), Filter::Exact("x".to_owned()));
-        assert_eq!(
-            get("f.range.min=1&f.range.max=2"),
-            Filter::Range { min: 1, max: 2 }
-        );
+        assert_eq!(get("f.range.min=1&f.range.max=2"), Filter::Range { min: 1, max: 2 });
         assert_eq!(get(r#"f={"exact":"y"}"#), Filter::Exact("y".to_owned()));
     }
 
@@ -1390,9 +1245,6 @@ mod tests {
         let boxed: Box<dyn std::error::Error> = Box::new(err);
         assert_eq!(boxed.to_string(), "boom");
         let err = from_query::<ListRequest>("limit=x").unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            r#"limit: invalid type: string "x", expected i32"#
-        );
+        assert_eq!(err.to_string(), r#"limit: invalid type: string "x", expected i32"#);
     }
 }

@@ -10,6 +10,7 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use object_store::ObjectStoreExt as _;
 use revdir_api::artifacts::{
     ArtifactsGetRequest, ArtifactsGetResponse, ArtifactsHardDeleteVersionRequest, ArtifactsListRequest,
     ArtifactsListResponse, ArtifactsLocateRequest, ArtifactsLocateResponse, ArtifactsPrepareRequest,
@@ -20,10 +21,11 @@ use revdir_core::artifacts::{parse_version, ArtifactDraft, ArtifactView, BlobLoc
 use revdir_core::ids::{don, parse_any_id, parse_id, ObjectKind};
 use revdir_core::time::Timestamp;
 use revdir_core::ValidationError;
-use object_store::ObjectStoreExt as _;
 use serde::Deserialize;
 
-use crate::artifacts::{Artifacts, BlobBackend, Ticket, TicketPurpose, DOWNLOAD_PATH, DOWNLOAD_TICKET_SECS, UPLOAD_PATH, UPLOAD_TICKET_SECS};
+use crate::artifacts::{
+    Artifacts, BlobBackend, Ticket, TicketPurpose, DOWNLOAD_PATH, DOWNLOAD_TICKET_SECS, UPLOAD_PATH, UPLOAD_TICKET_SECS,
+};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::auth::Scope;
 use crate::extract::{ApiInput, ApiJson};
@@ -54,7 +56,10 @@ fn upload_form(app: &AppState, headers: &HeaderMap, org: &str, view: &ArtifactVi
         purpose: TicketPurpose::Upload,
     };
     let mut form = vec![
-        FormData { key: "key".into(), value: format!("{}/{}", don(ObjectKind::Artifact, org, view.record.id), view.version.version) },
+        FormData {
+            key: "key".into(),
+            value: format!("{}/{}", don(ObjectKind::Artifact, org, view.record.id), view.version.version),
+        },
         FormData { key: "ticket".into(), value: a.sign(&ticket) },
     ];
     if let Some(t) = view.record.file_type.clone() {
@@ -95,7 +100,10 @@ async fn artifacts_get(
     let id = parse_id("id", &req.id, ObjectKind::Artifact)?;
     let version = parse_version(req.version.as_deref())?;
     let view = app.store.get_artifact(&scope, &id, version).await?;
-    Ok(Json(ArtifactsGetResponse { artifact: view.render(&scope.dev_org), version: view.render_version(&scope.dev_org) }))
+    Ok(Json(ArtifactsGetResponse {
+        artifact: view.render(&scope.dev_org),
+        version: view.render_version(&scope.dev_org),
+    }))
 }
 
 /// The kinds of object that can hold artifacts.
@@ -192,7 +200,9 @@ async fn upload(State(app): State<AppState>, form: Result<Multipart, MultipartRe
             let mut raw = Vec::new();
             while let Some(chunk) = field.chunk().await.map_err(|e| multipart_error(&e.to_string(), limit))? {
                 if raw.len() + chunk.len() > MAX_FORM_FIELD {
-                    return Err(ApiError::bad_request(format!("form field {name} is longer than {MAX_FORM_FIELD} bytes")));
+                    return Err(ApiError::bad_request(format!(
+                        "form field {name} is longer than {MAX_FORM_FIELD} bytes"
+                    )));
                 }
                 raw.extend_from_slice(&chunk);
             }
@@ -207,10 +217,8 @@ async fn upload(State(app): State<AppState>, form: Result<Multipart, MultipartRe
     let ticket_text = ticket_text.ok_or_else(|| ValidationError::missing("ticket"))?;
     let ticket = app.artifacts.verify(&ticket_text, TicketPurpose::Upload, Timestamp::now())?;
     let (bytes, part_type) = file.ok_or_else(|| ValidationError::missing("file"))?;
-    let content_type = form_type
-        .or(part_type)
-        .filter(|t| !t.is_empty())
-        .or_else(|| Some("application/octet-stream".to_owned()));
+    let content_type =
+        form_type.or(part_type).filter(|t| !t.is_empty()).or_else(|| Some("application/octet-stream".to_owned()));
     let size = i64::try_from(bytes.len()).map_err(|_| too_big())?;
     let location = match &app.artifacts.blobs {
         BlobBackend::Database => BlobLocation::Inline(bytes),
@@ -267,9 +275,6 @@ async fn download(State(app): State<AppState>, q: Result<Query<DownloadQuery>, Q
     };
     let content_type = version.content_type.unwrap_or_else(|| "application/octet-stream".into());
     let disposition = format!("inline; filename=\"{}\"", name.replace(['"', '\\', '\r', '\n'], "_"));
-    Ok((
-        [(header::CONTENT_TYPE, content_type), (header::CONTENT_DISPOSITION, disposition)],
-        Body::from(bytes),
-    )
+    Ok(([(header::CONTENT_TYPE, content_type), (header::CONTENT_DISPOSITION, disposition)], Body::from(bytes))
         .into_response())
 }

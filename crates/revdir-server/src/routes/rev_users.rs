@@ -54,7 +54,8 @@ async fn rev_users_list(
     ApiInput(req): ApiInput<RevUsersListRequest>,
 ) -> ApiResult<Json<RevUsersListResponse>> {
     let filter = RevUserFilter::parse(&scope.dev_org, &req)?;
-    let page = PageRequest::parse(req.cursor.as_deref(), req.limit, req.mode, req.sort_by.as_deref(), REV_USER_SORTABLE)?;
+    let page =
+        PageRequest::parse(req.cursor.as_deref(), req.limit, req.mode, req.sort_by.as_deref(), REV_USER_SORTABLE)?;
     let page = app.store.list_rev_users(&scope, filter, page).await?;
     Ok(Json(RevUsersListResponse {
         rev_users: page.items.iter().map(|v| v.render_rev_user(&scope.dev_org)).collect(),

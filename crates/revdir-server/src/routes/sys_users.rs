@@ -25,7 +25,8 @@ async fn sys_users_list(
     State(app): State<AppState>,
     ApiInput(req): ApiInput<SysUsersListRequest>,
 ) -> ApiResult<Json<SysUsersListResponse>> {
-    let page = PageRequest::parse(req.cursor.as_deref(), req.limit, req.mode, req.sort_by.as_deref(), SYS_USER_SORTABLE)?;
+    let page =
+        PageRequest::parse(req.cursor.as_deref(), req.limit, req.mode, req.sort_by.as_deref(), SYS_USER_SORTABLE)?;
     let page = app.store.list_sys_users(&scope, page).await?;
     Ok(Json(SysUsersListResponse {
         sys_users: page.items.iter().map(|v| v.render_sys_user(&scope.dev_org)).collect(),

@@ -1,9 +1,9 @@
 //! Artifacts (§8.4): prepare → presigned multipart upload → get → locate → download, versions,
 //! and `display_picture`/`artifacts` on rev users and sys users.
 
+use revdir_core::time::Timestamp;
 use revdir_server::artifacts::{Ticket, TicketPurpose};
 use revdir_server::startup::{open, Application};
-use revdir_core::time::Timestamp;
 use serde_json::{json, Value};
 
 use crate::helpers::{assert_error, send, spawn_app_with, Answer, Backend, TestApp};
@@ -94,7 +94,8 @@ async fn upload_cycle_with_real_bytes(app: TestApp) {
     for f in p2["form_data"].as_array().unwrap() {
         form = form.text(f["key"].as_str().unwrap().to_owned(), f["value"].as_str().unwrap().to_owned());
     }
-    form = form.part("file", reqwest::multipart::Part::text("hello").file_name("n.txt").mime_str("text/plain").unwrap());
+    form =
+        form.part("file", reqwest::multipart::Part::text("hello").file_name("n.txt").mime_str("text/plain").unwrap());
     assert_eq!(send(app.raw.post(p2["url"].as_str().unwrap()).multipart(form)).await.status, 204);
     let (ct, body) = download(&app, p2["id"].as_str().unwrap(), None).await;
     assert_eq!((ct.as_str(), body.as_slice()), ("text/plain", b"hello".as_slice()));
@@ -102,7 +103,13 @@ async fn upload_cycle_with_real_bytes(app: TestApp) {
 
 fn urlencode(s: &str) -> String {
     s.bytes()
-        .map(|b| if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
         .collect()
 }
 
@@ -135,7 +142,8 @@ async fn upload_refuses_bad_tickets_and_bodies(app: TestApp) {
     // Not multipart at all.
     assert_error(&send(app.raw.post(&url).body("plain")).await, 400, "bad_request");
     // No file part.
-    let ticket = prepared["form_data"].as_array().unwrap().iter().find(|f| f["key"] == "ticket").unwrap()["value"].clone();
+    let ticket =
+        prepared["form_data"].as_array().unwrap().iter().find(|f| f["key"] == "ticket").unwrap()["value"].clone();
     let form = reqwest::multipart::Form::new().text("ticket", ticket.as_str().unwrap().to_owned());
     assert_error(&send(app.raw.post(&url).multipart(form)).await, 400, "missing_required_field");
     // Nothing was stored by any of these.
@@ -170,7 +178,11 @@ async fn versions_prepare_get_locate_delete(app: TestApp) {
     // Deleting version 2 falls back to version 1; deleting the last deletes the artifact.
     assert_eq!(app.post("/artifacts.versions.delete", json!({"id": id, "version": "2"})).await.status, 200);
     assert_eq!(download(&app, &id, None).await.1, pattern(10, 1));
-    assert_error(&app.post("/artifacts.versions.delete", json!({"id": id, "version": "2"})).await, 400, "value_not_permitted");
+    assert_error(
+        &app.post("/artifacts.versions.delete", json!({"id": id, "version": "2"})).await,
+        400,
+        "value_not_permitted",
+    );
     assert_eq!(app.post("/artifacts.versions.delete", json!({"id": id, "version": "1"})).await.status, 200);
     assert_error(&app.post("/artifacts.get", json!({"id": id})).await, 404, "not_found");
 }
@@ -180,14 +192,17 @@ async fn pictures_and_attachments_on_contacts(app: TestApp) {
     upload(&app, &pic, b"png bytes").await;
     let doc = prepare(&app, "contract.pdf", Some("application/pdf")).await;
     let doc2 = prepare(&app, "annex.pdf", None).await;
-    let u = app.create_rev_user(json!({"display_name": "Ada", "display_picture": "ARTIFACT-1", "artifacts": [doc["id"]]})).await;
+    let u = app
+        .create_rev_user(json!({"display_name": "Ada", "display_picture": "ARTIFACT-1", "artifacts": [doc["id"]]}))
+        .await;
     assert_eq!(u["display_picture"]["id"], pic["id"]);
     assert_eq!(u["display_picture"]["display_id"], "ARTIFACT-1");
     assert_eq!(u["display_picture"]["file"], json!({"type": "image/png", "name": "face.png", "size": 9}));
     assert_eq!(u["artifacts"][0]["id"], doc["id"]);
     let id = u["id"].clone();
     // Omitted: unchanged. Re-setting the same picture: fine.
-    let a = app.post("/rev-users.update", json!({"id": id, "display_name": "Ada L.", "display_picture": pic["id"]})).await;
+    let a =
+        app.post("/rev-users.update", json!({"id": id, "display_name": "Ada L.", "display_picture": pic["id"]})).await;
     assert_eq!(a.status, 200, "{:#}", a.body);
     assert_eq!(a.body["rev_user"]["display_picture"]["id"], pic["id"]);
     let a = app.post("/rev-users.update", json!({"id": id, "artifacts": {"set": [doc2["id"], doc["id"]]}})).await;
@@ -238,7 +253,8 @@ async fn one_parent_per_artifact_even_under_a_race(app: TestApp) {
     let b = app.create_rev_user(json!({"display_name": "B"})).await;
     let x = app.post("/rev-users.update", json!({"id": a["id"], "display_picture": pic["id"]})).await;
     assert_eq!(x.status, 200);
-    let y = app.post("/rev-users.update", json!({"id": b["id"], "display_name": "B2", "display_picture": pic["id"]})).await;
+    let y =
+        app.post("/rev-users.update", json!({"id": b["id"], "display_name": "B2", "display_picture": pic["id"]})).await;
     assert_error(&y, 400, "artifact_already_attached_to_a_parent");
     assert_eq!(y.body["existing_parent"], a["id"]);
     assert_eq!(y.body["is_same"], false);
@@ -278,7 +294,13 @@ async fn deleting_a_contact_releases_what_it_held(app: TestApp) {
     assert_eq!(app.post("/rev-users.delete", json!({"id": a["id"]})).await.status, 200);
     let b = app.create_rev_user(json!({"display_picture": pic["id"], "artifacts": [doc["id"]]})).await;
     assert_eq!(b["display_picture"]["id"], pic["id"]);
-    assert_eq!(app.post("/artifacts.list", json!({"parent_id": b["display_id"]})).await.body["artifacts"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        app.post("/artifacts.list", json!({"parent_id": b["display_id"]})).await.body["artifacts"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
 }
 
 async fn another_orgs_artifacts_are_unknown(app: TestApp) {
@@ -306,10 +328,9 @@ async fn a_restart_keeps_records_and_bytes(app: TestApp) {
     let again = Application::build(&app.config).await.unwrap();
     let addr = format!("http://{}", again.local_addr().unwrap());
     tokio::spawn(again.run_until_stopped(std::future::pending()));
-    let located = send(
-        app.raw.post(format!("{addr}/artifacts.locate")).bearer_auth(&app.token).json(&json!({"id": pic["id"]})),
-    )
-    .await;
+    let located =
+        send(app.raw.post(format!("{addr}/artifacts.locate")).bearer_auth(&app.token).json(&json!({"id": pic["id"]})))
+            .await;
     assert_eq!(located.status, 200, "{:#}", located.body);
     let bytes = app.raw.get(located.body["url"].as_str().unwrap()).send().await.unwrap().bytes().await.unwrap();
     assert_eq!(bytes.to_vec(), pattern(4096, 9));

@@ -98,11 +98,30 @@ async fn expired_and_unknown_tokens_are_unauthenticated(app: TestApp) {
 
 async fn every_operation_requires_a_token(app: TestApp) {
     let operations = [
-        "/dev-orgs.get", "/dev-users.self", "/accounts.create", "/accounts.get", "/accounts.list", "/accounts.update",
-        "/accounts.delete", "/rev-orgs.create", "/rev-orgs.get", "/rev-orgs.list", "/rev-orgs.update",
-        "/rev-orgs.delete", "/rev-users.create", "/rev-users.get", "/rev-users.list", "/rev-users.update",
-        "/rev-users.delete", "/sys-users.list", "/sys-users.update", "/tags.create", "/tags.get", "/tags.list",
-        "/tags.update", "/tags.delete",
+        "/dev-orgs.get",
+        "/dev-users.self",
+        "/accounts.create",
+        "/accounts.get",
+        "/accounts.list",
+        "/accounts.update",
+        "/accounts.delete",
+        "/rev-orgs.create",
+        "/rev-orgs.get",
+        "/rev-orgs.list",
+        "/rev-orgs.update",
+        "/rev-orgs.delete",
+        "/rev-users.create",
+        "/rev-users.get",
+        "/rev-users.list",
+        "/rev-users.update",
+        "/rev-users.delete",
+        "/sys-users.list",
+        "/sys-users.update",
+        "/tags.create",
+        "/tags.get",
+        "/tags.list",
+        "/tags.update",
+        "/tags.delete",
     ];
     for op in operations {
         let a = send(app.raw.post(format!("{}{op}", app.addr)).json(&json!({"id": "REVU-1"}))).await;

@@ -82,9 +82,9 @@ pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut Server
                 SCHEMA_SEQ.fetch_add(1, Ordering::Relaxed),
                 uuid::Uuid::new_v4().simple()
             );
-            let pool = sqlx::PgPool::connect(&pg_base_url())
-                .await
-                .expect("PostgreSQL must be reachable at REVDIR_TEST_PG (default postgres://postgres@127.0.0.1:5432/test)");
+            let pool = sqlx::PgPool::connect(&pg_base_url()).await.expect(
+                "PostgreSQL must be reachable at REVDIR_TEST_PG (default postgres://postgres@127.0.0.1:5432/test)",
+            );
             sqlx::query(&format!("CREATE SCHEMA {name}")).execute(&pool).await.expect("create schema");
             pool.close().await;
             let base = pg_base_url();

@@ -9,6 +9,7 @@
 mod artifacts;
 mod auth;
 mod client;
+mod concurrency;
 mod helpers;
 mod lists;
 mod orgs;

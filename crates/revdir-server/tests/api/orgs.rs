@@ -89,21 +89,14 @@ fn text(v: &Value) -> &str {
 async fn accounts_create_returns_the_account_and_its_default_workspace(app: TestApp) {
     let me = me(&app).await;
     let org = org_don(&app).await;
-    let (account, ws) = create_account(
-        &app,
-        json!({"display_name": "Acme", "description": "anvils"}),
-    )
-    .await;
+    let (account, ws) = create_account(&app, json!({"display_name": "Acme", "description": "anvils"})).await;
 
     let n = text(&account["display_id"]).strip_prefix("ACC-").unwrap();
     assert!(n.parse::<u64>().is_ok(), "{account:#}");
     assert_eq!(account["id"], format!("{org}:account/{n}"));
     assert_eq!(account["display_name"], "Acme");
     assert_eq!(account["description"], "anvils");
-    assert!(
-        account.get("type").is_none(),
-        "full objects carry no type: {account:#}"
-    );
+    assert!(account.get("type").is_none(), "full objects carry no type: {account:#}");
     // §8.1: owned_by defaults to the caller; external_refs to the account's own DON.
     let owners = account["owned_by"].as_array().unwrap();
     assert_eq!(owners.len(), 1, "{account:#}");
@@ -117,45 +110,27 @@ async fn accounts_create_returns_the_account_and_its_default_workspace(app: Test
 
     // The default workspace: same name, its account summary points back.
     let local = text(&ws["display_id"]).strip_prefix("REV-").unwrap();
-    assert!(
-        !local.is_empty() && local.chars().all(|c| c.is_ascii_alphanumeric()),
-        "{ws:#}"
-    );
+    assert!(!local.is_empty() && local.chars().all(|c| c.is_ascii_alphanumeric()), "{ws:#}");
     assert_eq!(ws["id"], format!("{org}:revo/{local}"));
     assert!(ws.get("type").is_none(), "{ws:#}");
     assert_eq!(ws["display_name"], "Acme");
     assert_eq!(ws["account"]["id"], account["id"]);
     assert_eq!(ws["account"]["display_id"], account["display_id"]);
     assert_eq!(ws["account"]["display_name"], "Acme");
-    assert_eq!(
-        ws["external_ref"], account["id"],
-        "the tutorial's default workspace ref"
-    );
+    assert_eq!(ws["external_ref"], account["id"], "the tutorial's default workspace ref");
     assert_eq!(ws["created_by"]["id"], me["id"]);
 
     // Read back in both id forms and on both twins.
     assert_eq!(get_account(&app, &account["id"]).await, account);
     assert_eq!(get_account(&app, &account["display_id"]).await, account);
-    let g = app
-        .get(
-            "/accounts.get",
-            &format!("id={}", text(&account["display_id"])),
-        )
-        .await;
+    let g = app.get("/accounts.get", &format!("id={}", text(&account["display_id"]))).await;
     assert_eq!((g.status, &g.body["account"]), (200, &account));
     assert_eq!(get_rev_org(&app, &ws["id"]).await, ws);
     assert_eq!(get_rev_org(&app, &ws["display_id"]).await, ws);
     for acc in [&account["id"], &account["display_id"]] {
         let a = app.post("/rev-orgs.get", json!({"account": acc})).await;
-        assert_eq!(
-            (a.status, &a.body["rev_org"]),
-            (200, &ws),
-            "rev-orgs.get by account: {:#}",
-            a.body
-        );
-        let g = app
-            .get("/rev-orgs.get", &format!("account={}", text(acc)))
-            .await;
+        assert_eq!((a.status, &a.body["rev_org"]), (200, &ws), "rev-orgs.get by account: {:#}", a.body);
+        let g = app.get("/rev-orgs.get", &format!("account={}", text(acc))).await;
         assert_eq!((g.status, &g.body["rev_org"]), (200, &ws));
     }
 
@@ -167,145 +142,59 @@ async fn accounts_create_returns_the_account_and_its_default_workspace(app: Test
     .await;
     assert_eq!(b["owned_by"][0]["id"], me["id"]);
     assert_eq!(b["external_refs"], json!(["crm-7", "sf-7"]));
-    let a = app
-        .post(
-            "/accounts.create",
-            json!({"display_name": "Gamma", "owned_by": ["DEVU-999"]}),
-        )
-        .await;
+    let a = app.post("/accounts.create", json!({"display_name": "Gamma", "owned_by": ["DEVU-999"]})).await;
     assert_eq!(a.status, 400, "an unknown owner: {:#}", a.body);
     assert_eq!(a.body["field_name"], "owned_by");
-    let a = app
-        .post(
-            "/accounts.create",
-            json!({"display_name": "Gamma", "owned_by": ["REVU-1"]}),
-        )
-        .await;
+    let a = app.post("/accounts.create", json!({"display_name": "Gamma", "owned_by": ["REVU-1"]})).await;
     assert_error(&a, 400, "unexpected_id_type");
-    assert_eq!(
-        all_accounts(&app).await.len(),
-        2,
-        "refused creates write nothing"
-    );
+    assert_eq!(all_accounts(&app).await.len(), 2, "refused creates write nothing");
 }
 
 async fn accounts_create_requires_a_display_name(app: TestApp) {
-    let a = app
-        .post("/accounts.create", json!({"description": "nameless"}))
-        .await;
+    let a = app.post("/accounts.create", json!({"description": "nameless"})).await;
     assert_error(&a, 400, "missing_required_field");
     assert_eq!(a.body["field_name"], "display_name");
-    let a = app
-        .post("/accounts.create", json!({"display_name": ["Acme"]}))
-        .await;
+    let a = app.post("/accounts.create", json!({"display_name": ["Acme"]})).await;
     assert_error(&a, 400, "unexpected_json_type");
     assert_eq!(a.body["field_name"], "display_name");
-    let a = app
-        .post("/accounts.create", json!({"display_name": ""}))
-        .await;
+    let a = app.post("/accounts.create", json!({"display_name": ""})).await;
     assert_eq!(a.status, 400, "{:#}", a.body);
     assert_eq!(a.body["field_name"], "display_name");
     assert!(all_accounts(&app).await.is_empty(), "no account");
-    assert!(
-        all_rev_orgs(&app).await.is_empty(),
-        "and no default workspace"
-    );
+    assert!(all_rev_orgs(&app).await.is_empty(), "and no default workspace");
     let (first, _) = create_account(&app, json!({"display_name": "Acme"})).await;
     assert_eq!(first["display_id"], "ACC-1", "refusals consumed no number");
 }
 
 async fn account_external_refs_are_unique_per_org(app: TestApp) {
-    let (a, _) = create_account(
-        &app,
-        json!({"display_name": "A", "external_refs": ["crm-1"]}),
-    )
-    .await;
-    let r = app
-        .post(
-            "/accounts.create",
-            json!({"display_name": "B", "external_refs": ["x-9", "crm-1"]}),
-        )
-        .await;
+    let (a, _) = create_account(&app, json!({"display_name": "A", "external_refs": ["crm-1"]})).await;
+    let r = app.post("/accounts.create", json!({"display_name": "B", "external_refs": ["x-9", "crm-1"]})).await;
     assert_error(&r, 409, "conflict");
     assert!(text(&r.body["message"]).contains("crm-1"), "{:#}", r.body);
     // An account's default ref (its DON) is taken like any other.
     let (d, _) = create_account(&app, json!({"display_name": "D"})).await;
-    let r = app
-        .post(
-            "/accounts.create",
-            json!({"display_name": "B", "external_refs": [d["id"]]}),
-        )
-        .await;
+    let r = app.post("/accounts.create", json!({"display_name": "B", "external_refs": [d["id"]]})).await;
     assert_error(&r, 409, "conflict");
-    assert!(
-        text(&r.body["message"]).contains(text(&d["display_id"])),
-        "names the holder: {:#}",
-        r.body
-    );
-    assert_eq!(
-        all_accounts(&app).await,
-        vec![a.clone(), d],
-        "a refused create writes nothing"
-    );
-    assert_eq!(
-        all_rev_orgs(&app).await.len(),
-        2,
-        "not even the default workspace"
-    );
+    assert!(text(&r.body["message"]).contains(text(&d["display_id"])), "names the holder: {:#}", r.body);
+    assert_eq!(all_accounts(&app).await, vec![a.clone(), d], "a refused create writes nothing");
+    assert_eq!(all_rev_orgs(&app).await.len(), 2, "not even the default workspace");
 
-    let (b, _) = create_account(
-        &app,
-        json!({"display_name": "B", "external_refs": ["crm-2"]}),
-    )
-    .await;
-    let r = app
-        .post(
-            "/accounts.update",
-            json!({"id": b["id"], "display_name": "B2", "external_refs": ["crm-1"]}),
-        )
-        .await;
+    let (b, _) = create_account(&app, json!({"display_name": "B", "external_refs": ["crm-2"]})).await;
+    let r =
+        app.post("/accounts.update", json!({"id": b["id"], "display_name": "B2", "external_refs": ["crm-1"]})).await;
     assert_error(&r, 409, "conflict");
-    assert!(
-        text(&r.body["message"]).contains(text(&a["display_id"])),
-        "names the holder: {:#}",
-        r.body
-    );
-    assert_eq!(
-        get_account(&app, &b["id"]).await,
-        b,
-        "a refused update writes nothing"
-    );
+    assert!(text(&r.body["message"]).contains(text(&a["display_id"])), "names the holder: {:#}", r.body);
+    assert_eq!(get_account(&app, &b["id"]).await, b, "a refused update writes nothing");
     // Its own values again are fine; a freed value can be taken by another account.
-    let r = app
-        .post(
-            "/accounts.update",
-            json!({"id": a["id"], "external_refs": ["crm-1", "crm-1b"]}),
-        )
-        .await;
+    let r = app.post("/accounts.update", json!({"id": a["id"], "external_refs": ["crm-1", "crm-1b"]})).await;
     assert_eq!(r.status, 200, "{:#}", r.body);
-    let r = app
-        .post(
-            "/accounts.update",
-            json!({"id": a["id"], "external_refs": ["crm-1b"]}),
-        )
-        .await;
+    let r = app.post("/accounts.update", json!({"id": a["id"], "external_refs": ["crm-1b"]})).await;
     assert_eq!(r.body["account"]["external_refs"], json!(["crm-1b"]));
-    let r = app
-        .post(
-            "/accounts.update",
-            json!({"id": b["id"], "external_refs": ["crm-1"]}),
-        )
-        .await;
+    let r = app.post("/accounts.update", json!({"id": b["id"], "external_refs": ["crm-1"]})).await;
     assert_eq!(r.status, 200, "freed: {:#}", r.body);
     // Another dev org has its own namespace.
     let other = app.other_org_token().await;
-    let r = app
-        .post_as(
-            &other,
-            "/accounts.create",
-            json!({"display_name": "A", "external_refs": ["crm-1b"]}),
-        )
-        .await;
+    let r = app.post_as(&other, "/accounts.create", json!({"display_name": "A", "external_refs": ["crm-1b"]})).await;
     assert_eq!(r.status, 201, "{:#}", r.body);
 }
 
@@ -318,32 +207,12 @@ async fn accounts_update_keeps_omitted_fields(app: TestApp) {
     .await;
     let id = created["id"].clone();
     let cases: Vec<(Value, &str, Value)> = vec![
-        (
-            json!({"display_name": "Acme Corp"}),
-            "display_name",
-            json!("Acme Corp"),
-        ),
-        (
-            json!({"description": "rockets"}),
-            "description",
-            json!("rockets"),
-        ),
-        (
-            json!({"domains": ["acme.com", "acme.io"]}),
-            "domains",
-            json!(["acme.com", "acme.io"]),
-        ),
+        (json!({"display_name": "Acme Corp"}), "display_name", json!("Acme Corp")),
+        (json!({"description": "rockets"}), "description", json!("rockets")),
+        (json!({"domains": ["acme.com", "acme.io"]}), "domains", json!(["acme.com", "acme.io"])),
         (json!({"tier": "platinum"}), "tier", json!("platinum")),
-        (
-            json!({"websites": {"set": ["https://acme.io"]}}),
-            "websites",
-            json!(["https://acme.io"]),
-        ),
-        (
-            json!({"external_refs": ["crm-2"]}),
-            "external_refs",
-            json!(["crm-2"]),
-        ),
+        (json!({"websites": {"set": ["https://acme.io"]}}), "websites", json!(["https://acme.io"])),
+        (json!({"external_refs": ["crm-2"]}), "external_refs", json!(["crm-2"])),
     ];
     let mut previous = created.clone();
     for (patch, field, expected) in cases {
@@ -358,170 +227,84 @@ async fn accounts_update_keeps_omitted_fields(app: TestApp) {
                 assert_eq!(&acc[k], v, "{k} changed although only {field} was sent");
             }
         }
-        assert!(
-            text(&acc["modified_date"]) > text(&previous["modified_date"]),
-            "modified_date moves forward"
-        );
+        assert!(text(&acc["modified_date"]) > text(&previous["modified_date"]), "modified_date moves forward");
         assert_eq!(acc["created_date"], created["created_date"]);
         assert!(acc.get("type").is_none());
-        assert_eq!(
-            *acc,
-            get_account(&app, &id).await,
-            "the answer is what is stored"
-        );
+        assert_eq!(*acc, get_account(&app, &id).await, "the answer is what is stored");
         previous = acc.clone();
     }
     let now = get_rev_org(&app, &ws["id"]).await;
-    assert_eq!(
-        now["account"]["display_name"], "Acme Corp",
-        "summaries show the account as it is now"
-    );
-    assert_eq!(
-        now["display_name"], "Acme",
-        "the workspace keeps its own name"
-    );
+    assert_eq!(now["account"]["display_name"], "Acme Corp", "summaries show the account as it is now");
+    assert_eq!(now["display_name"], "Acme", "the workspace keeps its own name");
     // By display id; tier null clears it; owned_by [] is refused.
-    let a = app
-        .post(
-            "/accounts.update",
-            json!({"id": created["display_id"], "tier": null}),
-        )
-        .await;
+    let a = app.post("/accounts.update", json!({"id": created["display_id"], "tier": null})).await;
     assert_eq!(a.status, 200, "{:#}", a.body);
     assert!(a.body["account"].get("tier").is_none(), "{:#}", a.body);
     assert_eq!(a.body["account"]["display_name"], "Acme Corp");
     let before = a.body["account"].clone();
-    let a = app
-        .post(
-            "/accounts.update",
-            json!({"id": id, "owned_by": [], "display_name": "x"}),
-        )
-        .await;
+    let a = app.post("/accounts.update", json!({"id": id, "owned_by": [], "display_name": "x"})).await;
     assert_error(&a, 400, "value_not_permitted");
     assert_eq!(a.body["field_name"], "owned_by");
     assert_eq!(get_account(&app, &id).await, before, "nothing written");
-    let a = app
-        .post("/accounts.update", json!({"display_name": "x"}))
-        .await;
+    let a = app.post("/accounts.update", json!({"display_name": "x"})).await;
     assert_error(&a, 400, "missing_required_field");
     assert_eq!(a.body["field_name"], "id");
-    let a = app
-        .post(
-            "/accounts.update",
-            json!({"id": "ACC-999", "display_name": "x"}),
-        )
-        .await;
+    let a = app.post("/accounts.update", json!({"id": "ACC-999", "display_name": "x"})).await;
     assert_error(&a, 404, "not_found");
 }
 
 async fn accounts_list_filters_and_pages(app: TestApp) {
     let mut ids = Vec::new();
     for (i, name) in ["Acme", "Beta", "Gamma"].iter().enumerate() {
-        let (a, _) = create_account(
-            &app,
-            json!({"display_name": name, "external_refs": [format!("crm-{i}")]}),
-        )
-        .await;
+        let (a, _) = create_account(&app, json!({"display_name": name, "external_refs": [format!("crm-{i}")]})).await;
         ids.push(a["id"].clone());
     }
     let all = all_accounts(&app).await;
     assert_eq!(all.len(), 3);
     assert!(all.iter().all(|a| a.get("type").is_none()));
-    let a = app
-        .post("/accounts.list", json!({"display_name": ["Beta"]}))
-        .await;
+    let a = app.post("/accounts.list", json!({"display_name": ["Beta"]})).await;
     assert_eq!(a.body["accounts"].as_array().unwrap().len(), 1);
     assert_eq!(a.body["accounts"][0]["id"], ids[1]);
-    let a = app
-        .post(
-            "/accounts.list",
-            json!({"external_refs": ["crm-2", "nope"]}),
-        )
-        .await;
+    let a = app.post("/accounts.list", json!({"external_refs": ["crm-2", "nope"]})).await;
     assert_eq!(a.body["accounts"].as_array().unwrap().len(), 1);
     assert_eq!(a.body["accounts"][0]["id"], ids[2]);
-    let g = app
-        .get(
-            "/accounts.list",
-            "external_refs=crm-0,crm-2&sort_by=display_name:desc",
-        )
-        .await;
-    let names: Vec<&str> = g.body["accounts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| text(&a["display_name"]))
-        .collect();
+    let g = app.get("/accounts.list", "external_refs=crm-0,crm-2&sort_by=display_name:desc").await;
+    let names: Vec<&str> = g.body["accounts"].as_array().unwrap().iter().map(|a| text(&a["display_name"])).collect();
     assert_eq!(names, ["Gamma", "Acme"]);
-    let a = app
-        .post(
-            "/accounts.list",
-            json!({"limit": 2, "sort_by": ["display_name"]}),
-        )
-        .await;
+    let a = app.post("/accounts.list", json!({"limit": 2, "sort_by": ["display_name"]})).await;
     assert_eq!(a.body["accounts"].as_array().unwrap().len(), 2);
     let cursor = a.body["next_cursor"].clone();
     assert!(cursor.is_string(), "{:#}", a.body);
-    let a = app
-        .post(
-            "/accounts.list",
-            json!({"limit": 2, "sort_by": ["display_name"], "cursor": cursor}),
-        )
-        .await;
+    let a = app.post("/accounts.list", json!({"limit": 2, "sort_by": ["display_name"], "cursor": cursor})).await;
     assert_eq!(a.body["accounts"].as_array().unwrap().len(), 1);
     assert_eq!(a.body["accounts"][0]["display_name"], "Gamma");
-    assert!(
-        a.body.get("next_cursor").is_none(),
-        "omitted at the end: {:#}",
-        a.body
-    );
+    assert!(a.body.get("next_cursor").is_none(), "omitted at the end: {:#}", a.body);
 
-    let a = app
-        .post("/rev-orgs.list", json!({"account": [ids[0]]}))
-        .await;
-    assert_eq!(
-        a.body["rev_orgs"].as_array().unwrap().len(),
-        1,
-        "{:#}",
-        a.body
-    );
+    let a = app.post("/rev-orgs.list", json!({"account": [ids[0]]})).await;
+    assert_eq!(a.body["rev_orgs"].as_array().unwrap().len(), 1, "{:#}", a.body);
     assert_eq!(a.body["rev_orgs"][0]["account"]["id"], ids[0]);
 }
 
 async fn deleting_an_account_deletes_its_workspaces(app: TestApp) {
-    let (account, ws) = create_account(
-        &app,
-        json!({"display_name": "Acme", "external_refs": ["crm-1"]}),
-    )
-    .await;
-    let extra = create_rev_org(
-        &app,
-        json!({"display_name": "Acme EU", "account": account["id"], "external_ref": "ws-eu"}),
-    )
-    .await;
+    let (account, ws) = create_account(&app, json!({"display_name": "Acme", "external_refs": ["crm-1"]})).await;
+    let extra =
+        create_rev_org(&app, json!({"display_name": "Acme EU", "account": account["id"], "external_ref": "ws-eu"}))
+            .await;
     let (keep, keep_ws) = create_account(&app, json!({"display_name": "Keep"})).await;
-    let c1 = app
-        .create_rev_user(json!({"account": account["display_id"]}))
-        .await;
+    let c1 = app.create_rev_user(json!({"account": account["display_id"]})).await;
     let c2 = app.create_rev_user(json!({"rev_org": extra["id"]})).await;
     let c3 = app.create_rev_user(json!({"rev_org": keep_ws["id"]})).await;
     assert_eq!(c1["rev_org"]["id"], ws["id"]);
 
-    let a = app
-        .post("/accounts.delete", json!({"id": account["display_id"]}))
-        .await;
+    let a = app.post("/accounts.delete", json!({"id": account["display_id"]})).await;
     assert_eq!((a.status, &a.body), (200, &json!({})));
-    let a = app
-        .post("/accounts.get", json!({"id": account["id"]}))
-        .await;
+    let a = app.post("/accounts.get", json!({"id": account["id"]})).await;
     assert_error(&a, 404, "not_found");
     for w in [&ws, &extra] {
         let a = app.post("/rev-orgs.get", json!({"id": w["id"]})).await;
         assert_error(&a, 404, "not_found");
     }
-    let a = app
-        .post("/rev-orgs.get", json!({"account": account["id"]}))
-        .await;
+    let a = app.post("/rev-orgs.get", json!({"account": account["id"]})).await;
     assert_error(&a, 404, "not_found");
     assert_eq!(all_accounts(&app).await, vec![keep.clone()]);
     assert_eq!(all_rev_orgs(&app).await, vec![keep_ws.clone()]);
@@ -530,24 +313,11 @@ async fn deleting_an_account_deletes_its_workspaces(app: TestApp) {
         let now = app.get_rev_user(text(&c["id"])).await;
         assert!(now.get("rev_org").is_none(), "{now:#}");
     }
-    assert_eq!(
-        app.get_rev_user(text(&c3["id"])).await["rev_org"]["id"],
-        keep_ws["id"]
-    );
+    assert_eq!(app.get_rev_user(text(&c3["id"])).await["rev_org"]["id"], keep_ws["id"]);
     // The refs the account and its workspaces held are free again.
-    let (_, _) = create_account(
-        &app,
-        json!({"display_name": "Acme again", "external_refs": ["crm-1"]}),
-    )
-    .await;
-    create_rev_org(
-        &app,
-        json!({"display_name": "EU again", "account": keep["id"], "external_ref": "ws-eu"}),
-    )
-    .await;
-    let a = app
-        .post("/accounts.delete", json!({"id": account["id"]}))
-        .await;
+    let (_, _) = create_account(&app, json!({"display_name": "Acme again", "external_refs": ["crm-1"]})).await;
+    create_rev_org(&app, json!({"display_name": "EU again", "account": keep["id"], "external_ref": "ws-eu"})).await;
+    let a = app.post("/accounts.delete", json!({"id": account["id"]})).await;
     assert_error(&a, 404, "not_found");
 }
 
@@ -578,69 +348,31 @@ async fn rev_orgs_create_get_update_delete(app: TestApp) {
     assert_eq!(ws["created_by"]["id"], me["id"]);
     assert_eq!(ws["created_by"]["type"], "dev_user");
     // The account's DON works as well as its display id.
-    let ws2 = create_rev_org(
-        &app,
-        json!({"display_name": "Acme US", "account": account["id"]}),
-    )
-    .await;
+    let ws2 = create_rev_org(&app, json!({"display_name": "Acme US", "account": account["id"]})).await;
     assert_eq!(ws2["account"]["id"], account["id"]);
     assert!(ws2.get("external_ref").is_none(), "{ws2:#}");
     assert_ne!(ws2["id"], ws["id"]);
 
     assert_eq!(get_rev_org(&app, &ws["id"]).await, ws);
     assert_eq!(get_rev_org(&app, &ws["display_id"]).await, ws);
-    let g = app
-        .get("/rev-orgs.get", &format!("id={}", text(&ws["id"])))
-        .await;
+    let g = app.get("/rev-orgs.get", &format!("id={}", text(&ws["id"]))).await;
     assert_eq!((g.status, &g.body["rev_org"]), (200, &ws));
 
-    let a = app
-        .post(
-            "/rev-orgs.update",
-            json!({"id": ws["display_id"], "display_name": "Acme Europe"}),
-        )
-        .await;
+    let a = app.post("/rev-orgs.update", json!({"id": ws["display_id"], "display_name": "Acme Europe"})).await;
     assert_eq!(a.status, 200, "{:#}", a.body);
     let updated = a.body["rev_org"].clone();
     assert_eq!(updated["display_name"], "Acme Europe");
-    for keep in [
-        "id",
-        "display_id",
-        "description",
-        "domain",
-        "external_ref",
-        "account",
-        "created_by",
-        "created_date",
-    ] {
+    for keep in ["id", "display_id", "description", "domain", "external_ref", "account", "created_by", "created_date"] {
         assert_eq!(updated[keep], ws[keep], "{keep} kept");
     }
-    assert!(
-        text(&updated["modified_date"]) > text(&ws["modified_date"]),
-        "modified_date moves forward"
-    );
+    assert!(text(&updated["modified_date"]) > text(&ws["modified_date"]), "modified_date moves forward");
     assert_eq!(get_rev_org(&app, &ws["id"]).await, updated);
-    let a = app
-        .post(
-            "/rev-orgs.update",
-            json!({"id": ws["id"], "description": "EMEA"}),
-        )
-        .await;
+    let a = app.post("/rev-orgs.update", json!({"id": ws["id"], "description": "EMEA"})).await;
     assert_eq!(a.body["rev_org"]["description"], "EMEA");
     assert_eq!(a.body["rev_org"]["display_name"], "Acme Europe");
-    let a = app
-        .post(
-            "/rev-orgs.update",
-            json!({"id": ws["id"], "external_ref": "ws-emea"}),
-        )
-        .await;
+    let a = app.post("/rev-orgs.update", json!({"id": ws["id"], "external_ref": "ws-emea"})).await;
     assert_eq!(a.body["rev_org"]["external_ref"], "ws-emea");
-    let a = app
-        .post(
-            "/rev-orgs.update",
-            json!({"id": "REV-nope1234", "display_name": "x"}),
-        )
-        .await;
+    let a = app.post("/rev-orgs.update", json!({"id": "REV-nope1234", "display_name": "x"})).await;
     assert_error(&a, 404, "not_found");
 
     let a = app.post("/rev-orgs.delete", json!({"id": ws["id"]})).await;
@@ -649,79 +381,40 @@ async fn rev_orgs_create_get_update_delete(app: TestApp) {
         let a = app.post("/rev-orgs.get", json!({"id": id})).await;
         assert_error(&a, 404, "not_found");
     }
-    let a = app
-        .post("/rev-orgs.delete", json!({"id": ws["display_id"]}))
-        .await;
+    let a = app.post("/rev-orgs.delete", json!({"id": ws["display_id"]})).await;
     assert_error(&a, 404, "not_found");
-    assert_eq!(
-        get_account(&app, &account["id"]).await,
-        account,
-        "the account is untouched"
-    );
+    assert_eq!(get_account(&app, &account["id"]).await, account, "the account is untouched");
     assert_eq!(all_rev_orgs(&app).await.len(), 2, "default + Acme US");
 }
 
 async fn rev_orgs_create_requires_an_existing_account(app: TestApp) {
     let (account, _) = create_account(&app, json!({"display_name": "Acme"})).await;
-    let a = app
-        .post("/rev-orgs.create", json!({"display_name": "No account"}))
-        .await;
+    let a = app.post("/rev-orgs.create", json!({"display_name": "No account"})).await;
     assert_error(&a, 400, "missing_required_field");
     assert_eq!(a.body["field_name"], "account");
-    let a = app
-        .post("/rev-orgs.create", json!({"account": account["id"]}))
-        .await;
+    let a = app.post("/rev-orgs.create", json!({"account": account["id"]})).await;
     assert_error(&a, 400, "missing_required_field");
     assert_eq!(a.body["field_name"], "display_name");
-    let a = app
-        .post(
-            "/rev-orgs.create",
-            json!({"display_name": "x", "account": "ACC-999"}),
-        )
-        .await;
+    let a = app.post("/rev-orgs.create", json!({"display_name": "x", "account": "ACC-999"})).await;
     assert_error(&a, 400, "value_not_permitted");
     assert_eq!(a.body["field_name"], "account");
-    let a = app
-        .post(
-            "/rev-orgs.create",
-            json!({"display_name": "x", "account": "nope"}),
-        )
-        .await;
+    let a = app.post("/rev-orgs.create", json!({"display_name": "x", "account": "nope"})).await;
     assert_error(&a, 400, "invalid_id");
     assert_eq!(a.body["field_name"], "account");
-    let a = app
-        .post(
-            "/rev-orgs.create",
-            json!({"display_name": "x", "account": "REV-abc"}),
-        )
-        .await;
+    let a = app.post("/rev-orgs.create", json!({"display_name": "x", "account": "REV-abc"})).await;
     assert_error(&a, 400, "unexpected_id_type");
-    assert_eq!(
-        all_rev_orgs(&app).await.len(),
-        1,
-        "only the default workspace"
-    );
+    assert_eq!(all_rev_orgs(&app).await.len(), 1, "only the default workspace");
 }
 
 async fn rev_org_external_ref_is_unique_per_org(app: TestApp) {
     let (account, default_ws) = create_account(&app, json!({"display_name": "Acme"})).await;
-    let one = create_rev_org(
-        &app,
-        json!({"display_name": "One", "account": account["id"], "external_ref": "ws-1"}),
-    )
-    .await;
+    let one =
+        create_rev_org(&app, json!({"display_name": "One", "account": account["id"], "external_ref": "ws-1"})).await;
     let r = app
-        .post(
-            "/rev-orgs.create",
-            json!({"display_name": "Two", "account": account["id"], "external_ref": "ws-1"}),
-        )
+        .post("/rev-orgs.create", json!({"display_name": "Two", "account": account["id"], "external_ref": "ws-1"}))
         .await;
     assert_error(&r, 409, "conflict");
-    assert!(
-        text(&r.body["message"]).contains(text(&one["display_id"])),
-        "names the holder: {:#}",
-        r.body
-    );
+    assert!(text(&r.body["message"]).contains(text(&one["display_id"])), "names the holder: {:#}", r.body);
     // The default workspace holds the account's DON as its ref.
     let r = app
         .post(
@@ -730,97 +423,43 @@ async fn rev_org_external_ref_is_unique_per_org(app: TestApp) {
         )
         .await;
     assert_error(&r, 409, "conflict");
-    assert!(
-        text(&r.body["message"]).contains(text(&default_ws["display_id"])),
-        "{:#}",
-        r.body
-    );
-    assert_eq!(
-        all_rev_orgs(&app).await.len(),
-        2,
-        "refused creates write nothing"
-    );
+    assert!(text(&r.body["message"]).contains(text(&default_ws["display_id"])), "{:#}", r.body);
+    assert_eq!(all_rev_orgs(&app).await.len(), 2, "refused creates write nothing");
 
-    let two = create_rev_org(
-        &app,
-        json!({"display_name": "Two", "account": account["id"], "external_ref": "ws-2"}),
-    )
-    .await;
-    let r = app
-        .post(
-            "/rev-orgs.update",
-            json!({"id": two["id"], "external_ref": "ws-1", "display_name": "changed"}),
-        )
-        .await;
+    let two =
+        create_rev_org(&app, json!({"display_name": "Two", "account": account["id"], "external_ref": "ws-2"})).await;
+    let r =
+        app.post("/rev-orgs.update", json!({"id": two["id"], "external_ref": "ws-1", "display_name": "changed"})).await;
     assert_error(&r, 409, "conflict");
-    assert_eq!(
-        get_rev_org(&app, &two["id"]).await,
-        two,
-        "a refused update writes nothing"
-    );
-    let r = app
-        .post(
-            "/rev-orgs.update",
-            json!({"id": one["id"], "external_ref": "ws-1"}),
-        )
-        .await;
+    assert_eq!(get_rev_org(&app, &two["id"]).await, two, "a refused update writes nothing");
+    let r = app.post("/rev-orgs.update", json!({"id": one["id"], "external_ref": "ws-1"})).await;
     assert_eq!(r.status, 200, "its own value again: {:#}", r.body);
     // Account refs and workspace refs are separate namespaces.
-    let (acc2, _) = create_account(
-        &app,
-        json!({"display_name": "B", "external_refs": ["ws-1"]}),
-    )
-    .await;
+    let (acc2, _) = create_account(&app, json!({"display_name": "B", "external_refs": ["ws-1"]})).await;
     assert_eq!(acc2["external_refs"], json!(["ws-1"]));
     let other = app.other_org_token().await;
     let (_, other_ws) = {
-        let a = app
-            .post_as(
-                &other,
-                "/accounts.create",
-                json!({"display_name": "Theirs"}),
-            )
-            .await;
+        let a = app.post_as(&other, "/accounts.create", json!({"display_name": "Theirs"})).await;
         assert_eq!(a.status, 201);
         (a.body["account"].clone(), a.body["default_rev_org"].clone())
     };
-    let r = app
-        .post_as(
-            &other,
-            "/rev-orgs.update",
-            json!({"id": other_ws["id"], "external_ref": "ws-1"}),
-        )
-        .await;
-    assert_eq!(
-        r.status, 200,
-        "another org may use the same ref: {:#}",
-        r.body
-    );
+    let r = app.post_as(&other, "/rev-orgs.update", json!({"id": other_ws["id"], "external_ref": "ws-1"})).await;
+    assert_eq!(r.status, 200, "another org may use the same ref: {:#}", r.body);
 }
 
 async fn rev_orgs_get_by_account_and_bad_input(app: TestApp) {
     let (account, ws) = create_account(&app, json!({"display_name": "Acme"})).await;
     // More workspaces do not change which one is the default.
-    create_rev_org(
-        &app,
-        json!({"display_name": "Aaa first by name", "account": account["id"]}),
-    )
-    .await;
-    let a = app
-        .post("/rev-orgs.get", json!({"account": account["display_id"]}))
-        .await;
+    create_rev_org(&app, json!({"display_name": "Aaa first by name", "account": account["id"]})).await;
+    let a = app.post("/rev-orgs.get", json!({"account": account["display_id"]})).await;
     assert_eq!(a.body["rev_org"]["id"], ws["id"], "{:#}", a.body);
-    let a = app
-        .post("/rev-orgs.get", json!({"account": "ACC-999"}))
-        .await;
+    let a = app.post("/rev-orgs.get", json!({"account": "ACC-999"})).await;
     assert_error(&a, 404, "not_found");
     let a = app.post("/rev-orgs.get", json!({})).await;
     assert_error(&a, 400, "missing_required_field");
     let g = app.get("/rev-orgs.get", "").await;
     assert_error(&g, 400, "missing_required_field");
-    let a = app
-        .post("/rev-orgs.get", json!({"account": ws["id"]}))
-        .await;
+    let a = app.post("/rev-orgs.get", json!({"account": ws["id"]})).await;
     assert_error(&a, 400, "unexpected_id_type");
     assert_eq!(a.body["field_name"], "account");
     for path in [
@@ -842,157 +481,62 @@ async fn rev_orgs_get_by_account_and_bad_input(app: TestApp) {
 
 async fn deleting_a_rev_org_detaches_its_contacts(app: TestApp) {
     let (account, default_ws) = create_account(&app, json!({"display_name": "Acme"})).await;
-    let ws = create_rev_org(
-        &app,
-        json!({"display_name": "EU", "account": account["id"]}),
-    )
-    .await;
-    let inside = app
-        .create_rev_user(json!({"display_name": "in", "rev_org": ws["display_id"]}))
-        .await;
-    let outside = app
-        .create_rev_user(json!({"display_name": "out", "rev_org": default_ws["id"]}))
-        .await;
+    let ws = create_rev_org(&app, json!({"display_name": "EU", "account": account["id"]})).await;
+    let inside = app.create_rev_user(json!({"display_name": "in", "rev_org": ws["display_id"]})).await;
+    let outside = app.create_rev_user(json!({"display_name": "out", "rev_org": default_ws["id"]})).await;
     assert_eq!(inside["rev_org"]["id"], ws["id"]);
-    let a = app
-        .post("/rev-users.list", json!({"rev_org": [ws["id"]]}))
-        .await;
+    let a = app.post("/rev-users.list", json!({"rev_org": [ws["id"]]})).await;
     assert_eq!(a.body["rev_users"].as_array().unwrap().len(), 1);
 
-    let a = app
-        .post("/rev-orgs.delete", json!({"id": ws["display_id"]}))
-        .await;
+    let a = app.post("/rev-orgs.delete", json!({"id": ws["display_id"]})).await;
     assert_eq!((a.status, &a.body), (200, &json!({})));
     let now = app.get_rev_user(text(&inside["id"])).await;
-    assert!(
-        now.get("rev_org").is_none(),
-        "detached, not deleted: {now:#}"
-    );
+    assert!(now.get("rev_org").is_none(), "detached, not deleted: {now:#}");
     assert_eq!(now["display_name"], "in");
-    assert_eq!(
-        app.get_rev_user(text(&outside["id"])).await["rev_org"]["id"],
-        default_ws["id"]
-    );
-    assert_eq!(
-        get_account(&app, &account["id"]).await,
-        account,
-        "the account stays"
-    );
+    assert_eq!(app.get_rev_user(text(&outside["id"])).await["rev_org"]["id"], default_ws["id"]);
+    assert_eq!(get_account(&app, &account["id"]).await, account, "the account stays");
     // Contacts may no longer be put there.
-    let a = app
-        .post("/rev-users.create", json!({"rev_org": ws["id"]}))
-        .await;
+    let a = app.post("/rev-users.create", json!({"rev_org": ws["id"]})).await;
     assert_error(&a, 400, "value_not_permitted");
     assert_eq!(a.body["field_name"], "rev_org");
 }
 
 async fn another_orgs_accounts_and_rev_orgs_are_not_found(app: TestApp) {
-    let (account, ws) = create_account(
-        &app,
-        json!({"display_name": "Mine", "external_refs": ["crm-1"]}),
-    )
-    .await;
+    let (account, ws) = create_account(&app, json!({"display_name": "Mine", "external_refs": ["crm-1"]})).await;
     let other = app.other_org_token().await;
     // The other org has no accounts or workspaces: its answers for our ids must be the very
     // answers it gives for ids it simply lacks, so nothing tells it ours exist.
     let cases: [(&str, &str, Value, Value); 5] = [
-        (
-            "/accounts.get",
-            "id",
-            account["id"].clone(),
-            account["display_id"].clone(),
-        ),
-        (
-            "/accounts.delete",
-            "id",
-            account["id"].clone(),
-            account["display_id"].clone(),
-        ),
-        (
-            "/rev-orgs.get",
-            "id",
-            ws["id"].clone(),
-            ws["display_id"].clone(),
-        ),
-        (
-            "/rev-orgs.delete",
-            "id",
-            ws["id"].clone(),
-            ws["display_id"].clone(),
-        ),
-        (
-            "/rev-orgs.get",
-            "account",
-            account["id"].clone(),
-            account["display_id"].clone(),
-        ),
+        ("/accounts.get", "id", account["id"].clone(), account["display_id"].clone()),
+        ("/accounts.delete", "id", account["id"].clone(), account["display_id"].clone()),
+        ("/rev-orgs.get", "id", ws["id"].clone(), ws["display_id"].clone()),
+        ("/rev-orgs.delete", "id", ws["id"].clone(), ws["display_id"].clone()),
+        ("/rev-orgs.get", "account", account["id"].clone(), account["display_id"].clone()),
     ];
     for (path, field, don, display) in cases {
         let missing = app.post_as(&other, path, json!({ field: display })).await;
         assert_error(&missing, 404, "not_found");
         let foreign = app.post_as(&other, path, json!({ field: don })).await;
-        assert_eq!(
-            (foreign.status, &foreign.body),
-            (missing.status, &missing.body),
-            "{path}"
-        );
+        assert_eq!((foreign.status, &foreign.body), (missing.status, &missing.body), "{path}");
     }
-    for (path, id) in [
-        ("/accounts.update", &account["id"]),
-        ("/rev-orgs.update", &ws["id"]),
-    ] {
-        let a = app
-            .post_as(&other, path, json!({"id": id, "display_name": "stolen"}))
-            .await;
+    for (path, id) in [("/accounts.update", &account["id"]), ("/rev-orgs.update", &ws["id"])] {
+        let a = app.post_as(&other, path, json!({"id": id, "display_name": "stolen"})).await;
         assert_error(&a, 404, "not_found");
     }
     // Our account cannot anchor their workspaces or contacts either.
-    let a = app
-        .post_as(
-            &other,
-            "/rev-orgs.create",
-            json!({"display_name": "x", "account": account["id"]}),
-        )
-        .await;
+    let a = app.post_as(&other, "/rev-orgs.create", json!({"display_name": "x", "account": account["id"]})).await;
     assert_error(&a, 400, "value_not_permitted");
-    let a = app
-        .post_as(&other, "/rev-users.create", json!({"rev_org": ws["id"]}))
-        .await;
+    let a = app.post_as(&other, "/rev-users.create", json!({"rev_org": ws["id"]})).await;
     assert_error(&a, 400, "value_not_permitted");
-    let a = app
-        .post_as(
-            &other,
-            "/rev-users.create",
-            json!({"account": account["id"]}),
-        )
-        .await;
+    let a = app.post_as(&other, "/rev-users.create", json!({"account": account["id"]})).await;
     assert_error(&a, 400, "value_not_permitted");
-    for (path, key) in [
-        ("/accounts.list", "accounts"),
-        ("/rev-orgs.list", "rev_orgs"),
-    ] {
+    for (path, key) in [("/accounts.list", "accounts"), ("/rev-orgs.list", "rev_orgs")] {
         let a = app.post_as(&other, path, json!({})).await;
-        assert_eq!(
-            a.body[key],
-            json!([]),
-            "{path}: another org's objects never appear"
-        );
+        assert_eq!(a.body[key], json!([]), "{path}: another org's objects never appear");
     }
-    let a = app
-        .post_as(
-            &other,
-            "/accounts.list",
-            json!({"external_refs": ["crm-1"]}),
-        )
-        .await;
+    let a = app.post_as(&other, "/accounts.list", json!({"external_refs": ["crm-1"]})).await;
     assert_eq!(a.body["accounts"], json!([]));
-    let a = app
-        .post_as(
-            &other,
-            "/rev-orgs.list",
-            json!({"account": [account["id"]]}),
-        )
-        .await;
+    let a = app.post_as(&other, "/rev-orgs.list", json!({"account": [account["id"]]})).await;
     assert_eq!(a.body["rev_orgs"], json!([]));
     // Ours are untouched.
     assert_eq!(get_account(&app, &account["id"]).await, account);
@@ -1006,29 +550,16 @@ async fn dev_orgs_get_and_dev_users_self(app: TestApp) {
     let a = app.post("/dev-orgs.get", json!({})).await;
     assert_eq!(a.status, 200, "{:#}", a.body);
     let org = a.body["dev_org"].clone();
-    let local = text(&org["id"])
-        .strip_prefix("don:identity:dvrv-us-1:devo/")
-        .unwrap()
-        .to_owned();
-    assert!(
-        !local.is_empty() && local.chars().all(|c| c.is_ascii_alphanumeric()),
-        "{org:#}"
-    );
+    let local = text(&org["id"]).strip_prefix("don:identity:dvrv-us-1:devo/").unwrap().to_owned();
+    assert!(!local.is_empty() && local.chars().all(|c| c.is_ascii_alphanumeric()), "{org:#}");
     assert_eq!(org["display_id"], format!("DEV-{local}"));
-    assert!(
-        org["dev_slug"].as_str().is_some_and(|s| !s.is_empty()),
-        "{org:#}"
-    );
+    assert!(org["dev_slug"].as_str().is_some_and(|s| !s.is_empty()), "{org:#}");
     assert!(org.get("type").is_none());
     let g = app.get("/dev-orgs.get", "").await;
     assert_eq!((g.status, &g.body), (200, &a.body), "GET twin");
 
     let me = me(&app).await;
-    assert_eq!(
-        me["id"],
-        format!("{}:devu/1", text(&org["id"])),
-        "the bootstrapped admin"
-    );
+    assert_eq!(me["id"], format!("{}:devu/1", text(&org["id"])), "the bootstrapped admin");
     assert_eq!(me["display_id"], "DEVU-1");
     assert_eq!(me["state"], "active");
     assert!(me.get("type").is_none(), "{me:#}");
@@ -1042,16 +573,10 @@ async fn dev_orgs_get_and_dev_users_self(app: TestApp) {
     assert_ne!(a.body["dev_org"]["id"], org["id"]);
     assert_ne!(a.body["dev_org"]["dev_slug"], org["dev_slug"]);
     let b = app.post_as(&other, "/dev-users.self", json!({})).await;
-    assert_eq!(
-        b.body["dev_user"]["id"],
-        format!("{}:devu/1", text(&a.body["dev_org"]["id"]))
-    );
+    assert_eq!(b.body["dev_user"]["id"], format!("{}:devu/1", text(&a.body["dev_org"]["id"])));
 
     // Without a token: 401 unauthenticated.
-    let r = app
-        .raw
-        .post(format!("{}/dev-orgs.get", app.addr))
-        .json(&json!({}));
+    let r = app.raw.post(format!("{}/dev-orgs.get", app.addr)).json(&json!({}));
     let a = app.send_checked("/dev-orgs.get", "POST", r).await;
     assert_error(&a, 401, "unauthenticated");
 }
@@ -1062,42 +587,18 @@ async fn dev_orgs_get_and_dev_users_self(app: TestApp) {
 async fn unknown_routes_and_methods_are_route_not_found(app: TestApp) {
     let route_not_found = json!({"message": "route not found"});
     let reqs = [
-        app.raw
-            .post(format!("{}/widgets.create", app.addr))
-            .bearer_auth(&app.token)
-            .json(&json!({})),
-        app.raw
-            .get(format!("{}/widgets.list", app.addr))
-            .bearer_auth(&app.token),
-        app.raw
-            .post(format!("{}/", app.addr))
-            .bearer_auth(&app.token)
-            .json(&json!({})),
-        app.raw
-            .post(format!("{}/tags.create/extra", app.addr))
-            .bearer_auth(&app.token)
-            .json(&json!({})),
+        app.raw.post(format!("{}/widgets.create", app.addr)).bearer_auth(&app.token).json(&json!({})),
+        app.raw.get(format!("{}/widgets.list", app.addr)).bearer_auth(&app.token),
+        app.raw.post(format!("{}/", app.addr)).bearer_auth(&app.token).json(&json!({})),
+        app.raw.post(format!("{}/tags.create/extra", app.addr)).bearer_auth(&app.token).json(&json!({})),
         // Unknown routes answer before authentication.
-        app.raw
-            .post(format!("{}/widgets.create", app.addr))
-            .json(&json!({})),
+        app.raw.post(format!("{}/widgets.create", app.addr)).json(&json!({})),
         // Mutations are POST-only; other methods on known paths are unknown routes.
-        app.raw
-            .get(format!("{}/rev-users.update", app.addr))
-            .bearer_auth(&app.token),
-        app.raw
-            .get(format!("{}/tags.delete?id=TAG-1", app.addr))
-            .bearer_auth(&app.token),
-        app.raw
-            .get(format!("{}/accounts.create", app.addr))
-            .bearer_auth(&app.token),
-        app.raw
-            .put(format!("{}/tags.get", app.addr))
-            .bearer_auth(&app.token)
-            .json(&json!({"id": "TAG-1"})),
-        app.raw
-            .delete(format!("{}/rev-orgs.delete", app.addr))
-            .bearer_auth(&app.token),
+        app.raw.get(format!("{}/rev-users.update", app.addr)).bearer_auth(&app.token),
+        app.raw.get(format!("{}/tags.delete?id=TAG-1", app.addr)).bearer_auth(&app.token),
+        app.raw.get(format!("{}/accounts.create", app.addr)).bearer_auth(&app.token),
+        app.raw.put(format!("{}/tags.get", app.addr)).bearer_auth(&app.token).json(&json!({"id": "TAG-1"})),
+        app.raw.delete(format!("{}/rev-orgs.delete", app.addr)).bearer_auth(&app.token),
     ];
     for req in reqs {
         let shown = format!("{req:?}");
@@ -1115,24 +616,10 @@ async fn api_version_header(app: TestApp) {
             .header("x-devrev-version", version)
             .json(&body)
     };
-    let a = app
-        .send_checked(
-            "/tags.list",
-            "POST",
-            post("2024-01-24", "/tags.list", json!({})),
-        )
-        .await;
+    let a = app.send_checked("/tags.list", "POST", post("2024-01-24", "/tags.list", json!({}))).await;
     assert_eq!(a.status, 200, "{:#}", a.body);
     let a = app
-        .send_checked(
-            "/accounts.create",
-            "POST",
-            post(
-                "2024-01-24",
-                "/accounts.create",
-                json!({"display_name": "Ok"}),
-            ),
-        )
+        .send_checked("/accounts.create", "POST", post("2024-01-24", "/accounts.create", json!({"display_name": "Ok"})))
         .await;
     assert_eq!(a.status, 201, "{:#}", a.body);
     let g = app
@@ -1140,37 +627,20 @@ async fn api_version_header(app: TestApp) {
         .get(format!("{}/dev-orgs.get", app.addr))
         .bearer_auth(&app.token)
         .header("x-devrev-version", "2024-01-24");
-    assert_eq!(
-        app.send_checked("/dev-orgs.get", "GET", g).await.status,
-        200
-    );
+    assert_eq!(app.send_checked("/dev-orgs.get", "GET", g).await.status, 200);
 
     for bad in ["2020-01-01", "", "latest"] {
-        let a = app
-            .send_checked("/tags.list", "POST", post(bad, "/tags.list", json!({})))
-            .await;
+        let a = app.send_checked("/tags.list", "POST", post(bad, "/tags.list", json!({}))).await;
         assert_error(&a, 400, "invalid_api_version");
         assert_eq!(a.body["value"], bad);
     }
     // A refused version applies nothing.
     let a = app
-        .send_checked(
-            "/accounts.create",
-            "POST",
-            post(
-                "2020-01-01",
-                "/accounts.create",
-                json!({"display_name": "No"}),
-            ),
-        )
+        .send_checked("/accounts.create", "POST", post("2020-01-01", "/accounts.create", json!({"display_name": "No"})))
         .await;
     assert_error(&a, 400, "invalid_api_version");
     assert_eq!(a.body["value"], "2020-01-01");
-    let names: Vec<String> = all_accounts(&app)
-        .await
-        .iter()
-        .map(|a| text(&a["display_name"]).to_owned())
-        .collect();
+    let names: Vec<String> = all_accounts(&app).await.iter().map(|a| text(&a["display_name"]).to_owned()).collect();
     assert_eq!(names, ["Ok"]);
     let g = app
         .raw

@@ -6,8 +6,8 @@
 //! Each scenario starts extra servers, with a limit, over the store of the `TestApp` it is
 //! given (same database, same signing key, so the app's tokens work on them).
 
-use revdir_server::startup::{Application, RateLimitConfig};
 use revdir_core::time::Timestamp;
+use revdir_server::startup::{Application, RateLimitConfig};
 use serde_json::{json, Value};
 
 use crate::helpers::{spawn_app, Backend, TestApp};

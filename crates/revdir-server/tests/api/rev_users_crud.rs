@@ -39,21 +39,14 @@ async fn create_fills_the_documented_defaults(app: TestApp) {
     assert_eq!(u["external_refs"], json!(["REVU-1"]));
     assert_eq!(u["is_verified"], true);
     assert_eq!(u["state"], "active");
-    assert!(
-        u.get("rev_org").is_none(),
-        "no workspace unless asked: {u:#}"
-    );
+    assert!(u.get("rev_org").is_none(), "no workspace unless asked: {u:#}");
     assert!(u.get("type").is_none(), "full objects carry no type: {u:#}");
     assert_eq!(u["created_by"]["type"], "dev_user", "summaries do");
     assert_eq!(u["created_by"]["id"], me["id"]);
     assert_eq!(u["created_by"], u["modified_by"]);
     assert_eq!(u["created_date"], u["modified_date"]);
     let date = text(&u["created_date"]);
-    assert_eq!(
-        date.len(),
-        "2025-01-10T09:15:00.000Z".len(),
-        "milliseconds: {date}"
-    );
+    assert_eq!(date.len(), "2025-01-10T09:15:00.000Z".len(), "milliseconds: {date}");
     for absent in ["email", "phone_numbers", "description", "tags"] {
         assert!(u.get(absent).is_none(), "{absent} not invented: {u:#}");
     }
@@ -64,20 +57,11 @@ async fn create_fills_the_documented_defaults(app: TestApp) {
 }
 
 async fn create_keeps_what_is_given(app: TestApp) {
-    let tag = app
-        .post(
-            "/tags.create",
-            json!({"name": "vip", "allowed_values": ["gold"]}),
-        )
-        .await
-        .body["tag"]
-        .clone();
+    let tag = app.post("/tags.create", json!({"name": "vip", "allowed_values": ["gold"]})).await.body["tag"].clone();
     let u = app
-        .create_rev_user(
-            json!({"display_name": "Ada", "description": "first", "email": "ada@example.com",
+        .create_rev_user(json!({"display_name": "Ada", "description": "first", "email": "ada@example.com",
             "phone_numbers": ["+14155550100"], "external_ref": "crm-1",
-            "tags": [{"id": tag["display_id"], "value": "gold"}]}),
-        )
+            "tags": [{"id": tag["display_id"], "value": "gold"}]}))
         .await;
     assert_eq!(u["display_name"], "Ada");
     assert_eq!(u["description"], "first");
@@ -88,40 +72,22 @@ async fn create_keeps_what_is_given(app: TestApp) {
     assert_eq!(u["tags"][0]["tag"]["id"], tag["id"]);
     assert_eq!(u["tags"][0]["value"], "gold");
     assert_eq!(u["is_verified"], true);
-    assert_eq!(
-        app.get_rev_user(text(&u["id"])).await,
-        u,
-        "the answer is what is stored"
-    );
+    assert_eq!(app.get_rev_user(text(&u["id"])).await, u, "the answer is what is stored");
 
-    let v = app
-        .create_rev_user(json!({"external_ref": "crm-2", "external_refs": ["crm-2", "zd-2"]}))
-        .await;
+    let v = app.create_rev_user(json!({"external_ref": "crm-2", "external_refs": ["crm-2", "zd-2"]})).await;
     assert_eq!(v["external_ref"], "crm-2");
     assert_eq!(v["external_refs"], json!(["crm-2", "zd-2"]));
-    let w = app
-        .create_rev_user(json!({"external_refs": ["zd-3"]}))
-        .await;
+    let w = app.create_rev_user(json!({"external_refs": ["zd-3"]})).await;
     assert_eq!(w["external_refs"], json!(["zd-3"]));
-    assert_eq!(
-        w["external_ref"], w["display_id"],
-        "external_ref still defaults"
-    );
+    assert_eq!(w["external_ref"], w["display_id"], "external_ref still defaults");
 }
 
 async fn create_in_a_rev_org_or_an_account(app: TestApp) {
-    let created = app
-        .post("/accounts.create", json!({"display_name": "Acme"}))
-        .await;
+    let created = app.post("/accounts.create", json!({"display_name": "Acme"})).await;
     assert_eq!(created.status, 201);
     let account = created.body["account"].clone();
     let default_ws = created.body["default_rev_org"].clone();
-    let ws = app
-        .post(
-            "/rev-orgs.create",
-            json!({"display_name": "Acme EU", "account": account["id"]}),
-        )
-        .await;
+    let ws = app.post("/rev-orgs.create", json!({"display_name": "Acme EU", "account": account["id"]})).await;
     assert_eq!(ws.status, 201);
     let ws = ws.body["rev_org"].clone();
 
@@ -132,10 +98,7 @@ async fn create_in_a_rev_org_or_an_account(app: TestApp) {
             json!({"type": "rev_org", "id": ws["id"], "display_id": ws["display_id"], "display_name": "Acme EU"}),
             "{id}"
         );
-        assert_eq!(
-            app.get_rev_user(text(&u["id"])).await["rev_org"],
-            u["rev_org"]
-        );
+        assert_eq!(app.get_rev_user(text(&u["id"])).await["rev_org"], u["rev_org"]);
     }
     // An account means its default workspace, whichever workspace is newer.
     for id in [&account["id"], &account["display_id"]] {
@@ -144,61 +107,22 @@ async fn create_in_a_rev_org_or_an_account(app: TestApp) {
         assert_eq!(u["rev_org"]["type"], "rev_org");
         assert_eq!(u["rev_org"]["display_name"], "Acme");
     }
-    let a = app
-        .post(
-            "/rev-users.list",
-            json!({"rev_org": [default_ws["display_id"]]}),
-        )
-        .await;
-    assert_eq!(
-        a.body["rev_users"].as_array().unwrap().len(),
-        2,
-        "{:#}",
-        a.body
-    );
-    let a = app
-        .post("/rev-users.list", json!({"rev_org": [ws["id"]]}))
-        .await;
-    assert_eq!(
-        a.body["rev_users"].as_array().unwrap().len(),
-        2,
-        "{:#}",
-        a.body
-    );
+    let a = app.post("/rev-users.list", json!({"rev_org": [default_ws["display_id"]]})).await;
+    assert_eq!(a.body["rev_users"].as_array().unwrap().len(), 2, "{:#}", a.body);
+    let a = app.post("/rev-users.list", json!({"rev_org": [ws["id"]]})).await;
+    assert_eq!(a.body["rev_users"].as_array().unwrap().len(), 2, "{:#}", a.body);
 }
 
 async fn unknown_workspaces_are_refused_and_nothing_is_created(app: TestApp) {
-    let created = app
-        .post("/accounts.create", json!({"display_name": "Acme"}))
-        .await;
+    let created = app.post("/accounts.create", json!({"display_name": "Acme"})).await;
     let account = created.body["account"].clone();
     let cases: Vec<(Value, &str, &str)> = vec![
-        (
-            json!({"rev_org": "REV-nope1234"}),
-            "rev_org",
-            "value_not_permitted",
-        ),
-        (
-            json!({"rev_org": "don:identity:dvrv-us-1:devo/zzz:revo/abc"}),
-            "rev_org",
-            "value_not_permitted",
-        ),
-        (
-            json!({"account": "ACC-999"}),
-            "account",
-            "value_not_permitted",
-        ),
+        (json!({"rev_org": "REV-nope1234"}), "rev_org", "value_not_permitted"),
+        (json!({"rev_org": "don:identity:dvrv-us-1:devo/zzz:revo/abc"}), "rev_org", "value_not_permitted"),
+        (json!({"account": "ACC-999"}), "account", "value_not_permitted"),
         (json!({"rev_org": "nope"}), "rev_org", "invalid_id"),
-        (
-            json!({"rev_org": account["id"]}),
-            "rev_org",
-            "unexpected_id_type",
-        ),
-        (
-            json!({"account": "REV-abc"}),
-            "account",
-            "unexpected_id_type",
-        ),
+        (json!({"rev_org": account["id"]}), "rev_org", "unexpected_id_type"),
+        (json!({"account": "REV-abc"}), "account", "unexpected_id_type"),
         (json!({"account": ""}), "account", "invalid_id"),
     ];
     for (body, field, kind) in cases {
@@ -216,52 +140,16 @@ async fn unknown_workspaces_are_refused_and_nothing_is_created(app: TestApp) {
 }
 
 async fn create_decode_and_validation_errors_write_nothing(app: TestApp) {
-    app.create_rev_user(json!({"external_ref": "crm-1", "email": "taken@example.com"}))
-        .await;
+    app.create_rev_user(json!({"external_ref": "crm-1", "email": "taken@example.com"})).await;
     let cases: Vec<(Value, u16, &str, &str)> = vec![
-        (
-            json!({"display_name": 5}),
-            400,
-            "unexpected_json_type",
-            "display_name",
-        ),
-        (
-            json!({"phone_numbers": "+14155550100"}),
-            400,
-            "unexpected_json_type",
-            "phone_numbers",
-        ),
-        (
-            json!({"email": "not an email"}),
-            400,
-            "value_not_permitted",
-            "email",
-        ),
-        (
-            json!({"phone_numbers": ["4155550100"]}),
-            400,
-            "value_not_permitted",
-            "phone_numbers",
-        ),
-        (
-            json!({"tags": [{"id": "TAG-9"}]}),
-            400,
-            "value_not_permitted",
-            "tags[0].id",
-        ),
-        (
-            json!({"tags": [{"value": "x"}]}),
-            400,
-            "missing_required_field",
-            "tags[0].id",
-        ),
+        (json!({"display_name": 5}), 400, "unexpected_json_type", "display_name"),
+        (json!({"phone_numbers": "+14155550100"}), 400, "unexpected_json_type", "phone_numbers"),
+        (json!({"email": "not an email"}), 400, "value_not_permitted", "email"),
+        (json!({"phone_numbers": ["4155550100"]}), 400, "value_not_permitted", "phone_numbers"),
+        (json!({"tags": [{"id": "TAG-9"}]}), 400, "value_not_permitted", "tags[0].id"),
+        (json!({"tags": [{"value": "x"}]}), 400, "missing_required_field", "tags[0].id"),
         (json!({"external_ref": "crm-1"}), 409, "conflict", ""),
-        (
-            json!({"external_refs": ["zd-1", "crm-1"]}),
-            409,
-            "conflict",
-            "",
-        ),
+        (json!({"external_refs": ["zd-1", "crm-1"]}), 409, "conflict", ""),
     ];
     for (body, status, kind, field) in cases {
         let a = app.post("/rev-users.create", body.clone()).await;
@@ -270,25 +158,14 @@ async fn create_decode_and_validation_errors_write_nothing(app: TestApp) {
             assert_eq!(a.body["field_name"], field, "{body}");
         }
     }
-    let a = app
-        .post(
-            "/rev-users.create",
-            json!({"display_picture": "ARTIFACT-1"}),
-        )
-        .await;
+    let a = app.post("/rev-users.create", json!({"display_picture": "ARTIFACT-1"})).await;
     assert_error(&a, 400, "value_not_permitted");
-    assert_eq!(
-        all_users(&app).await.len(),
-        1,
-        "no refused create wrote anything"
-    );
+    assert_eq!(all_users(&app).await.len(), 1, "no refused create wrote anything");
     assert_eq!(app.create_rev_user(json!({})).await["display_id"], "REVU-2");
 }
 
 async fn get_by_either_id_and_on_both_twins(app: TestApp) {
-    let u = app
-        .create_rev_user(json!({"display_name": "Ada", "email": "ada@example.com"}))
-        .await;
+    let u = app.create_rev_user(json!({"display_name": "Ada", "email": "ada@example.com"})).await;
     for id in [text(&u["id"]), text(&u["display_id"])] {
         assert_eq!(app.get_rev_user(id).await, u);
         let g = app.get("/rev-users.get", &format!("id={id}")).await;
@@ -311,9 +188,7 @@ async fn get_by_either_id_and_on_both_twins(app: TestApp) {
 
 async fn delete_then_not_found_and_refs_freed(app: TestApp) {
     let tag = app.post("/tags.create", json!({"name": "vip"})).await.body["tag"].clone();
-    let u = app
-        .create_rev_user(json!({"external_ref": "crm-1", "tags": [{"id": tag["id"]}]}))
-        .await;
+    let u = app.create_rev_user(json!({"external_ref": "crm-1", "tags": [{"id": tag["id"]}]})).await;
     let keep = app.create_rev_user(json!({"external_ref": "crm-2"})).await;
     for (i, id) in [&u["display_id"], &u["id"]].into_iter().enumerate() {
         let a = app.post("/rev-users.delete", json!({"id": id})).await;
@@ -325,19 +200,9 @@ async fn delete_then_not_found_and_refs_freed(app: TestApp) {
         let a = app.post("/rev-users.get", json!({"id": id})).await;
         assert_error(&a, 404, "not_found");
     }
-    let ids: Vec<Value> = all_users(&app)
-        .await
-        .iter()
-        .map(|u| u["id"].clone())
-        .collect();
-    assert_eq!(
-        ids,
-        vec![keep["id"].clone()],
-        "gone from lists; the other contact stays"
-    );
-    let a = app
-        .post("/rev-users.list", json!({"tags": [tag["id"]]}))
-        .await;
+    let ids: Vec<Value> = all_users(&app).await.iter().map(|u| u["id"].clone()).collect();
+    assert_eq!(ids, vec![keep["id"].clone()], "gone from lists; the other contact stays");
+    let a = app.post("/rev-users.list", json!({"tags": [tag["id"]]})).await;
     assert_eq!(a.body["rev_users"], json!([]), "its tag links went with it");
     // Its external ref is free again; its number is not reused.
     let again = app.create_rev_user(json!({"external_ref": "crm-1"})).await;

@@ -43,7 +43,10 @@ async fn updates_each_field_and_keeps_the_rest(app: TestApp) {
             assert_eq!(user[keep], created[keep], "{keep} must never change");
         }
         for (k, v) in previous.as_object().unwrap() {
-            if k != field && k != "modified_date" && k != "modified_by" && !(field == "external_ref" && k == "external_refs")
+            if k != field
+                && k != "modified_date"
+                && k != "modified_by"
+                && !(field == "external_ref" && k == "external_refs")
             {
                 assert_eq!(&user[k], v, "{k} changed although only {field} was sent");
             }
@@ -108,7 +111,8 @@ async fn phone_numbers_replace_clear_and_validate(app: TestApp) {
 async fn external_refs_are_unique_per_org(app: TestApp) {
     let a = app.create_rev_user(json!({"external_ref": "crm-1"})).await;
     let b = app.create_rev_user(json!({"external_ref": "crm-2", "display_name": "B"})).await;
-    let r = app.post("/rev-users.update", json!({"id": b["id"], "external_ref": "crm-1", "display_name": "changed"})).await;
+    let r =
+        app.post("/rev-users.update", json!({"id": b["id"], "external_ref": "crm-1", "display_name": "changed"})).await;
     assert_error(&r, 409, "conflict");
     assert!(r.body["message"].as_str().unwrap().contains(a["display_id"].as_str().unwrap()), "{:#}", r.body);
     let r = app.post("/rev-users.update", json!({"id": b["id"], "external_refs": ["x", "crm-1"]})).await;
@@ -130,12 +134,16 @@ async fn external_refs_are_unique_per_org(app: TestApp) {
 }
 
 async fn tags_replace_and_respect_allowed_values(app: TestApp) {
-    let vip = app.post("/tags.create", json!({"name": "vip", "allowed_values": ["gold", "silver"]})).await.body["tag"].clone();
+    let vip = app.post("/tags.create", json!({"name": "vip", "allowed_values": ["gold", "silver"]})).await.body["tag"]
+        .clone();
     let beta = app.post("/tags.create", json!({"name": "beta"})).await.body["tag"].clone();
     let u = app.create_rev_user(json!({})).await;
     let id = u["id"].clone();
     let a = app
-        .post("/rev-users.update", json!({"id": id, "tags": [{"id": vip["display_id"], "value": "gold"}, {"id": beta["id"]}]}))
+        .post(
+            "/rev-users.update",
+            json!({"id": id, "tags": [{"id": vip["display_id"], "value": "gold"}, {"id": beta["id"]}]}),
+        )
         .await;
     assert_eq!(a.status, 200, "{:#}", a.body);
     let tags = &a.body["rev_user"]["tags"];

@@ -89,8 +89,8 @@ fn spec() -> &'static Spec {
 impl Spec {
     /// Reads and converts the spec; panics (failing the test) if it is missing.
     fn load() -> Self {
-        let file = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("../../../shared/reference/devrev-identity-openapi.yaml");
+        let file =
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/reference/devrev-identity-openapi.yaml");
         let text = std::fs::read_to_string(&file).unwrap_or_else(|err| {
             panic!(
                 "cannot read DevRev's OpenAPI spec at {}: {err}; the response-validation \
@@ -98,21 +98,15 @@ impl Spec {
                 file.display()
             )
         });
-        let doc: Value = yaml_serde::from_str(&text).unwrap_or_else(|err| {
-            panic!("cannot parse the OpenAPI spec {}: {err}", file.display())
-        });
+        let doc: Value = yaml_serde::from_str(&text)
+            .unwrap_or_else(|err| panic!("cannot parse the OpenAPI spec {}: {err}", file.display()));
         let object_at = |pointer: &str| -> Map<String, Value> {
             match doc.pointer(pointer) {
                 Some(Value::Object(map)) => map.clone(),
-                _ => panic!(
-                    "the OpenAPI spec {} has no object at {pointer}",
-                    file.display()
-                ),
+                _ => panic!("the OpenAPI spec {} has no object at {pointer}", file.display()),
             }
         };
-        let converter = Converter {
-            raw: object_at("/components/schemas"),
-        };
+        let converter = Converter { raw: object_at("/components/schemas") };
         let defs = converter
             .raw
             .iter()
@@ -141,9 +135,7 @@ impl Spec {
 
     /// Locks the validator cache (a panicking test must not poison others).
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<ResponseKey, CachedValidator>> {
-        self.validators
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
+        self.validators.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Looks the response up in the spec and compiles its schema.
@@ -154,48 +146,30 @@ impl Spec {
             .ok_or_else(|| format!("path {path} is not in the DevRev spec"))?
             .get(method)
             .ok_or_else(|| format!("{} {path} is not in the DevRev spec", method.to_uppercase()))?;
-        let mut response = operation
-            .pointer(&format!("/responses/{status}"))
-            .ok_or_else(|| {
-                let declared: Vec<&String> = operation
-                    .get("responses")
-                    .and_then(Value::as_object)
-                    .map(|r| r.keys().collect())
-                    .unwrap_or_default();
-                format!(
-                    "status {status} is not declared for {} {path} (declared: {declared:?})",
-                    method.to_uppercase()
-                )
-            })?;
+        let mut response = operation.pointer(&format!("/responses/{status}")).ok_or_else(|| {
+            let declared: Vec<&String> =
+                operation.get("responses").and_then(Value::as_object).map(|r| r.keys().collect()).unwrap_or_default();
+            format!("status {status} is not declared for {} {path} (declared: {declared:?})", method.to_uppercase())
+        })?;
         if let Some(reference) = response.get("$ref").and_then(Value::as_str) {
             let name = reference
                 .strip_prefix("#/components/responses/")
                 .ok_or_else(|| format!("unsupported response $ref {reference}"))?;
-            response = self
-                .responses
-                .get(name)
-                .ok_or_else(|| format!("dangling response $ref {reference}"))?;
+            response = self.responses.get(name).ok_or_else(|| format!("dangling response $ref {reference}"))?;
         }
         let Some(content) = response.get("content") else {
             // A declared response without content: any body is acceptable.
             return Ok(None);
         };
-        let schema = content
-            .pointer("/application~1json/schema")
-            .ok_or_else(|| {
-                format!(
-                    "status {status} of {} {path} declares no application/json schema",
-                    method.to_uppercase()
-                )
-            })?;
+        let schema = content.pointer("/application~1json/schema").ok_or_else(|| {
+            format!("status {status} of {} {path} declares no application/json schema", method.to_uppercase())
+        })?;
         let root = self.converter.convert(schema, &BTreeSet::new());
         let validator = jsonschema::options()
             .with_draft(jsonschema::Draft::Draft202012)
             .should_validate_formats(true)
             .build(&self.bundle(root))
-            .map_err(|err| {
-                format!("cannot compile the schema of {method} {path} {status}: {err}")
-            })?;
+            .map_err(|err| format!("cannot compile the schema of {method} {path} {status}: {err}"))?;
         Ok(Some(Arc::new(validator)))
     }
 
@@ -212,10 +186,8 @@ impl Spec {
                 }
             }
         }
-        let defs: Map<String, Value> = needed
-            .into_iter()
-            .filter_map(|name| self.defs.get(&name).map(|def| (name, def.clone())))
-            .collect();
+        let defs: Map<String, Value> =
+            needed.into_iter().filter_map(|name| self.defs.get(&name).map(|def| (name, def.clone()))).collect();
         json!({ "allOf": [root], "$defs": defs })
     }
 }
@@ -252,10 +224,8 @@ impl Converter {
         let name = reference
             .strip_prefix(COMPONENT_PREFIX)
             .unwrap_or_else(|| panic!("unsupported schema $ref {reference} in the DevRev spec"));
-        let schema = self
-            .raw
-            .get(name)
-            .unwrap_or_else(|| panic!("dangling schema $ref {reference} in the DevRev spec"));
+        let schema =
+            self.raw.get(name).unwrap_or_else(|| panic!("dangling schema $ref {reference} in the DevRev spec"));
         (name, schema)
     }
 
@@ -284,8 +254,8 @@ impl Converter {
         let mut out = Map::new();
         for (key, value) in map {
             match key.as_str() {
-                "discriminator" | "example" | "xml" | "externalDocs" | "deprecated"
-                | "nullable" | "oneOf" | "anyOf" => {}
+                "discriminator" | "example" | "xml" | "externalDocs" | "deprecated" | "nullable" | "oneOf"
+                | "anyOf" => {}
                 k if k.starts_with("x-") => {}
                 "format" => {
                     if value == "date-time" {
@@ -306,10 +276,8 @@ impl Converter {
                 }
                 "allOf" => {
                     let members = value.as_array().map(Vec::as_slice).unwrap_or_default();
-                    let member_props: Vec<BTreeSet<String>> = members
-                        .iter()
-                        .map(|member| self.declared_props(member, &mut BTreeSet::new()))
-                        .collect();
+                    let member_props: Vec<BTreeSet<String>> =
+                        members.iter().map(|member| self.declared_props(member, &mut BTreeSet::new())).collect();
                     let converted = members
                         .iter()
                         .enumerate()
@@ -335,15 +303,11 @@ impl Converter {
         // Variants of a oneOf/anyOf share the object with the enclosing schema.
         let mut variant_extra = extra.clone();
         variant_extra.extend(own_props.iter().cloned());
-        let discriminator = map
-            .get("discriminator")
-            .and_then(|d| d.get("propertyName"))
-            .and_then(Value::as_str);
+        let discriminator = map.get("discriminator").and_then(|d| d.get("propertyName")).and_then(Value::as_str);
         if let Some(variants) = map.get("oneOf").and_then(Value::as_array) {
             match discriminator {
                 Some(property) => {
-                    let dispatch =
-                        self.dispatch(property, map.get("discriminator"), variants, &variant_extra);
+                    let dispatch = self.dispatch(property, map.get("discriminator"), variants, &variant_extra);
                     match out.get_mut("allOf") {
                         Some(Value::Array(all_of)) => all_of.extend(dispatch),
                         _ => {
@@ -352,19 +316,13 @@ impl Converter {
                     }
                 }
                 None => {
-                    let converted = variants
-                        .iter()
-                        .map(|variant| self.convert(variant, &variant_extra))
-                        .collect();
+                    let converted = variants.iter().map(|variant| self.convert(variant, &variant_extra)).collect();
                     out.insert("oneOf".to_owned(), Value::Array(converted));
                 }
             }
         }
         if let Some(variants) = map.get("anyOf").and_then(Value::as_array) {
-            let converted = variants
-                .iter()
-                .map(|variant| self.convert(variant, &variant_extra))
-                .collect();
+            let converted = variants.iter().map(|variant| self.convert(variant, &variant_extra)).collect();
             out.insert("anyOf".to_owned(), Value::Array(converted));
         }
 
@@ -372,18 +330,11 @@ impl Converter {
         // declared by sibling/enclosing schemas and by its own allOf members.
         if out.get("additionalProperties") == Some(&Value::Bool(false)) {
             let mut allowed = extra.clone();
-            for member in map
-                .get("allOf")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-            {
+            for member in map.get("allOf").and_then(Value::as_array).into_iter().flatten() {
                 allowed.extend(self.declared_props(member, &mut BTreeSet::new()));
             }
             if !allowed.is_empty() {
-                let props = out
-                    .entry("properties")
-                    .or_insert_with(|| Value::Object(Map::new()));
+                let props = out.entry("properties").or_insert_with(|| Value::Object(Map::new()));
                 if let Value::Object(props) = props {
                     for name in allowed {
                         props.entry(name).or_insert(Value::Bool(true));
@@ -408,34 +359,28 @@ impl Converter {
         variants: &[Value],
         extra: &BTreeSet<String>,
     ) -> Vec<Value> {
-        let mapping: BTreeMap<String, String> = match discriminator
-            .and_then(|d| d.get("mapping"))
-            .and_then(Value::as_object)
-        {
-            Some(mapping) => mapping
-                .iter()
-                .map(|(key, reference)| {
-                    let reference = reference
-                        .as_str()
-                        .unwrap_or_else(|| panic!("non-string discriminator mapping for {key}"));
-                    (key.clone(), reference.to_owned())
-                })
-                .collect(),
-            // Implicit mapping: the schema name is the discriminator value.
-            None => variants
-                .iter()
-                .map(|variant| {
-                    let reference =
-                        variant
+        let mapping: BTreeMap<String, String> =
+            match discriminator.and_then(|d| d.get("mapping")).and_then(Value::as_object) {
+                Some(mapping) => mapping
+                    .iter()
+                    .map(|(key, reference)| {
+                        let reference =
+                            reference.as_str().unwrap_or_else(|| panic!("non-string discriminator mapping for {key}"));
+                        (key.clone(), reference.to_owned())
+                    })
+                    .collect(),
+                // Implicit mapping: the schema name is the discriminator value.
+                None => variants
+                    .iter()
+                    .map(|variant| {
+                        let reference = variant
                             .get("$ref")
                             .and_then(Value::as_str)
-                            .unwrap_or_else(|| {
-                                panic!("discriminated oneOf with an inline variant: {variant}")
-                            });
-                    (self.target(reference).0.to_owned(), reference.to_owned())
-                })
-                .collect(),
-        };
+                            .unwrap_or_else(|| panic!("discriminated oneOf with an inline variant: {variant}"));
+                        (self.target(reference).0.to_owned(), reference.to_owned())
+                    })
+                    .collect(),
+            };
         let keys: Vec<&String> = mapping.keys().collect();
         let mut members = vec![json!({
             "properties": { property: { "enum": keys } },
@@ -486,17 +431,9 @@ impl Converter {
             }
             return self.declared_props(target, seen);
         }
-        let mut props: BTreeSet<String> = map
-            .get("properties")
-            .and_then(Value::as_object)
-            .map(|p| p.keys().cloned().collect())
-            .unwrap_or_default();
-        for member in map
-            .get("allOf")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
+        let mut props: BTreeSet<String> =
+            map.get("properties").and_then(Value::as_object).map(|p| p.keys().cloned().collect()).unwrap_or_default();
+        for member in map.get("allOf").and_then(Value::as_array).into_iter().flatten() {
             props.extend(self.declared_props(member, seen));
         }
         props
@@ -529,12 +466,7 @@ fn nullable(schema: Value) -> Value {
 /// Fails if the operation is not in the spec, if `status` is not declared
 /// for it, or if `body` does not match the declared `application/json`
 /// schema. A declared response without content accepts any body.
-pub fn validate_response(
-    path: &str,
-    method: &str,
-    status: u16,
-    body: &serde_json::Value,
-) -> Result<(), String> {
+pub fn validate_response(path: &str, method: &str, status: u16, body: &serde_json::Value) -> Result<(), String> {
     let Some(validator) = spec().validator(path, method, status)? else {
         return Ok(());
     };
@@ -605,25 +537,14 @@ mod tests {
 
     #[test]
     fn valid_update_response_passes() {
-        assert_valid_response(
-            "/rev-users.update",
-            "POST",
-            200,
-            &json!({ "rev_user": rev_user() }),
-        );
+        assert_valid_response("/rev-users.update", "POST", 200, &json!({ "rev_user": rev_user() }));
     }
 
     #[test]
     fn wrong_field_type_fails() {
         let mut user = rev_user();
         user["created_date"] = json!(5);
-        let err = validate_response(
-            "/rev-users.update",
-            "POST",
-            200,
-            &json!({ "rev_user": user }),
-        )
-        .unwrap_err();
+        let err = validate_response("/rev-users.update", "POST", 200, &json!({ "rev_user": user })).unwrap_err();
         assert!(err.contains("created_date"), "{err}");
     }
 
@@ -631,26 +552,14 @@ mod tests {
     fn bad_date_time_fails() {
         let mut user = rev_user();
         user["created_date"] = json!("yesterday");
-        assert!(validate_response(
-            "/rev-users.update",
-            "POST",
-            200,
-            &json!({ "rev_user": user })
-        )
-        .is_err());
+        assert!(validate_response("/rev-users.update", "POST", 200, &json!({ "rev_user": user })).is_err());
     }
 
     #[test]
     fn missing_required_property_fails() {
         let mut user = rev_user();
         user.as_object_mut().unwrap().remove("id");
-        assert!(validate_response(
-            "/rev-users.update",
-            "POST",
-            200,
-            &json!({ "rev_user": user })
-        )
-        .is_err());
+        assert!(validate_response("/rev-users.update", "POST", 200, &json!({ "rev_user": user })).is_err());
         assert!(validate_response("/rev-users.update", "POST", 200, &json!({})).is_err());
     }
 
@@ -664,12 +573,7 @@ mod tests {
         });
         let mut user = rev_user();
         user["created_by"] = summary.clone();
-        assert_valid_response(
-            "/rev-users.update",
-            "POST",
-            200,
-            &json!({ "rev_user": user }),
-        );
+        assert_valid_response("/rev-users.update", "POST", 200, &json!({ "rev_user": user }));
         for bad in [
             json!({ "type": "bogus_user", "id": "x" }),
             json!({ "id": "x" }),
@@ -679,13 +583,7 @@ mod tests {
             let mut user = rev_user();
             user["created_by"] = bad.clone();
             assert!(
-                validate_response(
-                    "/rev-users.update",
-                    "POST",
-                    200,
-                    &json!({ "rev_user": user })
-                )
-                .is_err(),
+                validate_response("/rev-users.update", "POST", 200, &json!({ "rev_user": user })).is_err(),
                 "{bad} should be rejected"
             );
         }
@@ -695,8 +593,7 @@ mod tests {
     fn bad_request_errors() {
         let check = |body: Value| validate_response("/rev-users.update", "POST", 400, &body);
         check(json!({ "type": "missing_required_field", "field_name": "id" })).unwrap();
-        check(json!({ "type": "missing_required_field", "field_name": "id", "message": "m" }))
-            .unwrap();
+        check(json!({ "type": "missing_required_field", "field_name": "id", "message": "m" })).unwrap();
         check(json!({ "type": "parse_error", "message": "x" })).unwrap();
         check(json!({ "type": "bad_request", "message": "x", "detail": "d" })).unwrap();
         check(json!({ "type": "missing_required_field" })).unwrap_err();
@@ -732,36 +629,20 @@ mod tests {
 
     #[test]
     fn unauthorized_and_not_found_pass() {
-        assert_valid_response(
-            "/rev-users.get",
-            "GET",
-            401,
-            &json!({ "type": "unauthenticated" }),
-        );
+        assert_valid_response("/rev-users.get", "GET", 401, &json!({ "type": "unauthenticated" }));
         assert_valid_response(
             "/rev-users.get",
             "GET",
             404,
             &json!({ "type": "not_found", "message": "Rev user not found" }),
         );
-        validate_response(
-            "/rev-users.get",
-            "GET",
-            404,
-            &json!({ "type": "unauthenticated" }),
-        )
-        .unwrap_err();
+        validate_response("/rev-users.get", "GET", 404, &json!({ "type": "unauthenticated" })).unwrap_err();
     }
 
     #[test]
     fn response_without_content_accepts_anything() {
         assert_valid_response("/auth-tokens.delete", "POST", 200, &json!(null));
-        assert_valid_response(
-            "/auth-tokens.delete",
-            "POST",
-            200,
-            &json!({ "any": "thing" }),
-        );
+        assert_valid_response("/auth-tokens.delete", "POST", 200, &json!({ "any": "thing" }));
     }
 
     #[test]
