@@ -16,6 +16,8 @@
 #                                      for information
 #   PG_URL=postgres://postgres@127.0.0.1:5432/test   a fresh schema is made and dropped there
 #   SERVER_CPU=0 CLIENT_CPU=1          CPUs the server and the load generator are pinned to
+#   QUIET_WAIT=30   before each measured run, wait up to this many seconds for the machine to
+#                   be nearly idle (5 with QUICK=1); each run also reports foreign CPU use
 #   SKIP_BUILD=1    use the binaries already in target/release
 #   EXTRAS=0        only the main comparison (no start-up, scale or list-by-email runs)
 #   WRK_DEBUG=1     print the first non-2xx answers of each wrk run
@@ -36,11 +38,13 @@ if [[ $QUICK == 1 ]]; then
   DURATION=${DURATION:-3}
   WARMUP=${WARMUP:-1}
   SEED_BIG=${SEED_BIG:-100000}
+  QUIET_WAIT=${QUIET_WAIT:-5}
 else
   ROUNDS=${ROUNDS:-3}
   DURATION=${DURATION:-10}
   WARMUP=${WARMUP:-3}
   SEED_BIG=${SEED_BIG:-1000000}
+  QUIET_WAIT=${QUIET_WAIT:-30}
 fi
 USERS=${USERS:-10000}
 SEED_SMALL=${SEED_SMALL:-1000}
@@ -199,14 +203,42 @@ healthy_or_restart() {
   die "$SERVER_NAME keeps failing (last answer $code)"
 }
 
+# cpu_jiffies N: busy jiffies of CPU N (all CPUs when N is empty) and its total jiffies.
+cpu_jiffies() {
+  awk -v c="cpu$1" '$1 == c {b = $2 + $3 + $4 + $9; print b, b + $5 + $6 + $7 + $8}' /proc/stat
+}
+# proc_jiffies PID: user + system jiffies of a process (0 when gone).
+proc_jiffies() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+
+# wait_quiet: waits (QUIET_WAIT seconds at most) until the machine is nearly idle (under 10%
+# busy over one second) before a measured run, since other work skews the numbers.
+wait_quiet() {
+  local deadline=$((SECONDS + QUIET_WAIT)) b0 t0 b1 t1 busy
+  while :; do
+    read -r b0 t0 < <(cpu_jiffies "")
+    sleep 1
+    read -r b1 t1 < <(cpu_jiffies "")
+    busy=$(((b1 - b0) * 100 / (t1 - t0 > 0 ? t1 - t0 : 1)))
+    ((busy < 10)) && return 0
+    if ((SECONDS >= deadline)); then
+      log "  machine still ${busy}% busy after ${QUIET_WAIT}s of waiting; measuring anyway"
+      return 0
+    fi
+  done
+}
+
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 
 # wrk_run SCRIPT CONNS SECONDS TOKEN USERS [PATH]: one wrk run pinned to CLIENT_CPU; prints
-# the RESULT line of the Lua done(). While it runs, samples the server's VmRSS every 0.25 s
-# and leaves the peak (kB) in $WORK/rss_peak.
+# the RESULT line of the Lua done() with foreign=<%> appended: the share of the server's CPU
+# used by anything but the server during the run (other work on the machine; PostgreSQL's own
+# processes for the pg target). While it runs, samples the server's VmRSS every 0.25 s and
+# leaves the peak (kB) in $WORK/rss_peak.
 wrk_run() {
   local script=$1 conns=$2 secs=$3 token=$4 users=$5 path=${6:-/rev-users.update}
-  local out=$WORK/wrk.out
+  local out=$WORK/wrk.out cb0 ct0 cb1 ct1 p0 p1
+  read -r cb0 ct0 < <(cpu_jiffies "$SERVER_CPU")
+  p0=$(proc_jiffies "$SERVER_PID")
   TOKEN=$token USERS=$users timeout $((secs + 60)) taskset -c "$CLIENT_CPU" \
     wrk -t1 -c"$conns" -d"${secs}s" --timeout 10s --latency -s "$BENCH/$script" "$SERVER_URL$path" >"$out" 2>&1 &
   local wpid=$! peak=0 r i
@@ -217,9 +249,15 @@ wrk_run() {
     sleep 0.25
   done
   wait "$wpid" || { cat "$out" >&2; die "wrk failed"; }
+  read -r cb1 ct1 < <(cpu_jiffies "$SERVER_CPU")
+  p1=$(proc_jiffies "$SERVER_PID")
   echo "$peak" >"$WORK/rss_peak"
   if [[ -n ${WRK_DEBUG:-} ]]; then grep '^non-2xx' "$out" >&2 || true; fi
-  grep '^RESULT' "$out" || { cat "$out" >&2; die "wrk printed no RESULT line"; }
+  local result
+  result=$(grep '^RESULT' "$out") || { cat "$out" >&2; die "wrk printed no RESULT line"; }
+  local foreign=$(((cb1 - cb0 - (p1 - p0)) * 100 / (ct1 - ct0 > 0 ? ct1 - ct0 : 1)))
+  ((foreign < 0)) && foreign=0
+  echo "$result foreign=$foreign"
 }
 
 field() { # field NAME LINE
@@ -311,7 +349,7 @@ pgbench_run() {
 # Main comparison: rounds, targets interleaved (the order rotates each round).
 
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
-RES=$WORK/results.tsv # round target conns rps p50 p99 non2xx errors rss_idle_kb rss_load_kb
+RES=$WORK/results.tsv # round target conns rps p50 p99 non2xx errors rss_idle_kb rss_load_kb foreign%
 : >"$RES"
 read -r -a TLIST <<<"$TARGETS"
 [[ $PG_OK == 1 ]] && setup_pgbench
@@ -327,8 +365,9 @@ for ((r = 1; r <= ROUNDS; r++)); do
       log "round $r: pgbench"
       pgbench_run 32 "$WARMUP" >/dev/null
       for c in 32 1; do
+        wait_quiet
         line=$(pgbench_run "$c" "$DURATION")
-        printf '%s\t%s\t%s\t%s\t%s\t%s\t0\t0\t0\t0\n' "$r" pgbench "$c" "$(field rps "$line")" \
+        printf '%s\t%s\t%s\t%s\t%s\t%s\t0\t0\t0\t0\t-\n' "$r" pgbench "$c" "$(field rps "$line")" \
           "$(field p50_ms "$line")" "$(field p99_ms "$line")" >>"$RES"
       done
       continue
@@ -340,12 +379,13 @@ for ((r = 1; r <= ROUNDS; r++)); do
     wrk_run update.lua 32 "$WARMUP" "$TOKEN" "$USERS" >/dev/null
     for c in 32 1; do
       healthy_or_restart
+      wait_quiet
       line=$(wrk_run update.lua "$c" "$DURATION" "$TOKEN" "$USERS")
       load=$(cat "$WORK/rss_peak")
       [[ $c == 1 ]] && load=0
-      printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$r" "$t" "$c" "$(field rps "$line")" \
+      printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$r" "$t" "$c" "$(field rps "$line")" \
         "$(field p50_ms "$line")" "$(field p99_ms "$line")" "$(field non2xx "$line")" \
-        "$(field errors "$line")" "$idle" "$load" >>"$RES"
+        "$(field errors "$line")" "$idle" "$load" "$(field foreign "$line")" >>"$RES"
       log "  -c$c: $line"
     done
     teardown_target "$t"
@@ -403,10 +443,11 @@ for size in "$SEED_SMALL" "$SEED_BIG"; do
     wrk_run "$script" 32 "$WARMUP" "$TOKEN" "$size" "$path" >/dev/null
     for c in 1 32; do
       healthy_or_restart
+      wait_quiet
       line=$(wrk_run "$script" "$c" "$DURATION" "$TOKEN" "$size" "$path")
-      printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$size" "$op" "$c" "$(field rps "$line")" \
+      printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$size" "$op" "$c" "$(field rps "$line")" \
         "$(field p50_ms "$line")" "$(field p99_ms "$line")" "$(field non2xx "$line")" \
-        "$(field errors "$line")" >>"$SCALE"
+        "$(field errors "$line")" "$(field foreign "$line")" >>"$SCALE"
       log "  $size $op -c$c: $line"
     done
   done
@@ -420,7 +461,7 @@ fi
 # ----------------------------------------------------------------------------------------
 # Report
 
-get() { # get TARGET CONNS COLUMN(4=rps 5=p50 6=p99 7=non2xx 8=errors 9=idle 10=load) ROUND|all
+get() { # get TARGET CONNS COLUMN(4=rps 5=p50 6=p99 7=non2xx 8=errors 9=idle 10=load 11=foreign) ROUND|all
   awk -F'\t' -v t="$1" -v c="$2" -v col="$3" -v r="$4" \
     '$2 == t && $3 == c && (r == "all" || $1 == r) {print $col}' "$RES"
 }
@@ -448,8 +489,8 @@ REPORT=$WORK/report.md
   echo
   echo "## Per round"
   echo
-  echo "| round | target | c32 req/s | c32 p50 ms | c32 p99 ms | c32 × ceiling | c1 req/s | c1 p50 ms | c1 p99 ms | c1 p50 − ceiling's | RSS idle / c32 MB | non-2xx, errors |"
-  echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
+  echo "| round | target | c32 req/s | c32 p50 ms | c32 p99 ms | c32 × ceiling | c1 req/s | c1 p50 ms | c1 p99 ms | c1 p50 − ceiling's | RSS idle / c32 MB | non-2xx, errors | foreign CPU % c32 / c1 |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
   for ((r = 1; r <= ROUNDS; r++)); do
     crps=$(get ceiling 32 4 "$r")
     cp50=$(get ceiling 1 5 "$r")
@@ -458,7 +499,7 @@ REPORT=$WORK/report.md
       [[ -n $rps32 ]] || continue
       rss="$(mb "$(get "$t" 32 9 "$r")") / $(mb "$(get "$t" 32 10 "$r")")"
       [[ $t == pgbench ]] && rss="–"
-      echo "| $r | $t | $(fmt "$rps32") | $(get "$t" 32 5 "$r") | $(get "$t" 32 6 "$r") | $(ratio "$rps32" "${crps:-0}") | $(fmt "$(get "$t" 1 4 "$r")") | $(get "$t" 1 5 "$r") | $(get "$t" 1 6 "$r") | $(delta "$(get "$t" 1 5 "$r")" "${cp50:-0}") | $rss | $(($(get "$t" 32 7 "$r") + $(get "$t" 1 7 "$r"))), $(($(get "$t" 32 8 "$r") + $(get "$t" 1 8 "$r"))) |"
+      echo "| $r | $t | $(fmt "$rps32") | $(get "$t" 32 5 "$r") | $(get "$t" 32 6 "$r") | $(ratio "$rps32" "${crps:-0}") | $(fmt "$(get "$t" 1 4 "$r")") | $(get "$t" 1 5 "$r") | $(get "$t" 1 6 "$r") | $(delta "$(get "$t" 1 5 "$r")" "${cp50:-0}") | $rss | $(($(get "$t" 32 7 "$r") + $(get "$t" 1 7 "$r"))), $(($(get "$t" 32 8 "$r") + $(get "$t" 1 8 "$r"))) | $(get "$t" 32 11 "$r") / $(get "$t" 1 11 "$r") |"
     done
   done
   echo
@@ -509,12 +550,12 @@ REPORT=$WORK/report.md
   echo
   echo "Seeding with \`revdir seed\`: $(awk '/^seed/ {printf "%s contacts in %s s; ", $2, $3}' "$WORK/seedtimes")database file $(awk '/^dbsize/ {printf "%s MB at %s; ", $3, $2}' "$WORK/seedtimes")"
   echo
-  echo "| operation | contacts | c1 req/s | c1 p50 ms | c1 p99 ms | c32 req/s | c32 p50 ms | c32 p99 ms | non-2xx |"
-  echo "|---|---|---|---|---|---|---|---|---|"
+  echo "| operation | contacts | c1 req/s | c1 p50 ms | c1 p99 ms | c32 req/s | c32 p50 ms | c32 p99 ms | non-2xx | foreign CPU % c1 / c32 |"
+  echo "|---|---|---|---|---|---|---|---|---|---|"
   sget() { awk -F'\t' -v s="$1" -v o="$2" -v c="$3" -v col="$4" '$1 == s && $2 == o && $3 == c {print $col}' "$SCALE"; }
   for op in update list; do
     for size in "$SEED_SMALL" "$SEED_BIG"; do
-      echo "| $op | $size | $(fmt "$(sget "$size" $op 1 4)") | $(sget "$size" $op 1 5) | $(sget "$size" $op 1 6) | $(fmt "$(sget "$size" $op 32 4)") | $(sget "$size" $op 32 5) | $(sget "$size" $op 32 6) | $(($(sget "$size" $op 1 7) + $(sget "$size" $op 32 7))) |"
+      echo "| $op | $size | $(fmt "$(sget "$size" $op 1 4)") | $(sget "$size" $op 1 5) | $(sget "$size" $op 1 6) | $(fmt "$(sget "$size" $op 32 4)") | $(sget "$size" $op 32 5) | $(sget "$size" $op 32 6) | $(($(sget "$size" $op 1 7) + $(sget "$size" $op 32 7))) | $(sget "$size" $op 1 9) / $(sget "$size" $op 32 9) |"
     done
     MED[$op.p50growth]=$(ratio "$(sget "$SEED_BIG" $op 1 5)" "$(sget "$SEED_SMALL" $op 1 5)")
     MED[$op.rpsgrowth]=$(ratio "$(sget "$SEED_SMALL" $op 32 4)" "$(sget "$SEED_BIG" $op 32 4)")
@@ -557,9 +598,9 @@ cp "$REPORT" "$RESULTS"
   echo "## Raw results"
   echo
   echo '```text'
-  echo "# round target conns rps p50_ms p99_ms non2xx errors rss_idle_kb rss_load_kb"
+  echo "# round target conns rps p50_ms p99_ms non2xx errors rss_idle_kb rss_load_kb foreign_cpu_pct"
   cat "$RES"
-  echo "# contacts op conns rps p50_ms p99_ms non2xx errors"
+  echo "# contacts op conns rps p50_ms p99_ms non2xx errors foreign_cpu_pct"
   cat "$SCALE"
   cat "$STARTUP"
   echo '```'

@@ -245,9 +245,10 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for SetList<T> {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Empty {}
 
-/// `custom-schema-spec`: which schema fragments a request's custom fields belong to.
+/// `custom-schema-spec`: which schema fragments a request's custom fields belong to (§6.3).
 ///
-/// Carried so that requests naming it decode; the fields themselves arrive with custom schemas.
+/// Every custom field sent must belong to a fragment named here (or in the request's
+/// explicit fragment ids); fragments not named stay as they are.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CustomSchemaSpec {
     /// Application fragments to include.
@@ -264,7 +265,18 @@ pub struct CustomSchemaSpec {
     pub validate_required_fields: Option<bool>,
     /// Fragments to detach.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub drop: Option<serde_json::Value>,
+    pub drop: Option<CustomSchemaSpecDrop>,
+}
+
+/// `custom-schema-spec-drop`: fragments a write detaches from the object.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomSchemaSpecDrop {
+    /// Applications whose fragments (and values) to detach; none may also be in `apps`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub apps: Option<Vec<String>>,
+    /// Whether to remove the subtype (and its values); `subtype` must then be absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subtype: Option<bool>,
 }
 
 /// Serde helper for three-state nullable fields: absent, `null`, or a value.

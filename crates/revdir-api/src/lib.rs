@@ -7,12 +7,15 @@
 
 pub mod accounts;
 pub mod artifacts;
+pub mod auth_tokens;
 pub mod common;
 pub mod dev_orgs;
 pub mod dev_users;
 pub mod error;
+pub mod operator;
 pub mod rev_orgs;
 pub mod rev_users;
+pub mod schemas;
 pub mod sys_users;
 pub mod tags;
 

@@ -4,8 +4,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::common::{
-    AccountSummary, ArtifactSummary, DateTimeFilter, ListMode, OrgSummary, SetList, SetTagWithValue, TagWithValue,
-    UserSummary,
+    AccountSummary, ArtifactSummary, CustomSchemaSpec, DateTimeFilter, ListMode, OrgSummary, SetList, SetTagWithValue,
+    TagWithValue, UserSummary,
 };
 
 /// `rev-org`: a workspace.
@@ -94,6 +94,10 @@ pub struct RevOrgsCreateRequest {
     /// Schema fragment ids.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_schema_fragments: Option<Vec<String>>,
+    /// Which schemas the custom fields belong to (a revdir extension here: the spec leaves
+    /// it out of this request).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub custom_schema_spec: Option<CustomSchemaSpec>,
     /// Free-text description.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
@@ -157,9 +161,17 @@ pub struct RevOrgsUpdateRequest {
     /// Replaces the attached artifacts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub artifacts: Option<SetList<String>>,
-    /// Schema fragment ids.
+    /// Custom field values to write (a revdir extension here: the spec leaves it out of
+    /// this request).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub custom_fields: Option<Map<String, Value>>,
+    /// Replaces the schema fragment list.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_schema_fragments: Option<Vec<String>>,
+    /// Which schemas the custom fields belong to (a revdir extension here, like
+    /// `custom_fields`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub custom_schema_spec: Option<CustomSchemaSpec>,
     /// New description.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,

@@ -468,7 +468,7 @@ pub enum CustomSchemaFragmentFragmentType {
 pub struct CustomSchemaFragmentSummary {
     /// The fragment's kind.
     #[serde(rename = "type")]
-    pub fragment_type: CustomSchemaFragmentType,
+    pub kind: CustomSchemaFragmentType,
     /// The fragment's DON.
     pub id: String,
     /// Human-readable id (fragments have none).
@@ -495,7 +495,7 @@ pub struct StageDiagramSummary {
 pub struct CustomSchemaFragment {
     /// The fragment's kind.
     #[serde(rename = "type")]
-    pub fragment_type: CustomSchemaFragmentType,
+    pub kind: CustomSchemaFragmentType,
     /// The fragment's DON; every version has its own.
     pub id: String,
     /// Human-readable id (fragments have none).
@@ -581,7 +581,7 @@ pub struct CustomSchemaFragment {
 pub struct CustomSchemaFragmentsSetRequest {
     /// The fragment's kind.
     #[serde(rename = "type")]
-    pub fragment_type: CustomSchemaFragmentsSetRequestType,
+    pub kind: CustomSchemaFragmentsSetRequestType,
     /// Free-text description.
     pub description: String,
     /// The object type the fragment extends.

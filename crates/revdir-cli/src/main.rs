@@ -83,6 +83,10 @@ struct ServeArgs {
     /// Largest artifact upload in bytes.
     #[arg(long, env = "REVDIR_MAX_UPLOAD_BYTES", default_value_t = revdir_server::artifacts::DEFAULT_MAX_UPLOAD_BYTES)]
     max_upload_bytes: usize,
+    /// Key of the operator routes (`POST /_revdir/orgs.create`, sent as `Authorization: Bearer
+    /// <key>`), at least 16 bytes; without it those routes are not served.
+    #[arg(long, env = "REVDIR_OPERATOR_KEY", hide_env_values = true)]
+    operator_key: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -134,6 +138,24 @@ enum Command {
     Token {
         #[command(subcommand)]
         command: TokenCommand,
+    },
+    /// Manage dev orgs.
+    Org {
+        #[command(subcommand)]
+        command: OrgCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum OrgCommand {
+    /// Create a dev org (with its admin DEVU-1 and devrev-bot) and print its admin's token,
+    /// alone on stdout; the org's id goes to stderr. A running server serves it at once.
+    Create {
+        #[command(flatten)]
+        db: DbArgs,
+        /// The org's display name.
+        #[arg(long)]
+        display_name: Option<String>,
     },
 }
 
@@ -248,6 +270,7 @@ async fn main() -> anyhow::Result<()> {
                 public_url: serve.public_url,
                 max_upload_bytes: Some(serve.max_upload_bytes),
             };
+            config.operator_key = serve.operator_key.map(secrecy::SecretString::from);
             tracing::info!(db = %config.db, tls = config.tls.is_some(), rate_limit = ?serve.rate_limit,
                 redis = config.redis.is_some(), "starting");
             let app = Application::build(&config).await.context("starting the server")?;
@@ -295,6 +318,12 @@ async fn main() -> anyhow::Result<()> {
         Command::Token { command: TokenCommand::Create { db, new_org } } => {
             let state = open(&db.config(String::new())).await.context("opening the store")?;
             let token = admin_token(&state, new_org).await?;
+            say(token.expose_secret())?;
+        }
+        Command::Org { command: OrgCommand::Create { db, display_name } } => {
+            let state = open(&db.config(String::new())).await.context("opening the store")?;
+            let (org, token) = revdir_server::operator::create_org(&state, display_name).await?;
+            eprintln!("created dev org {} ({})", org.id, org.slug);
             say(token.expose_secret())?;
         }
     }

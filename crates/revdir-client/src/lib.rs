@@ -21,6 +21,7 @@ use revdir_api::dev_orgs::{DevOrgsGetRequest, DevOrgsGetResponse};
 use revdir_api::dev_users::{DevUsersSelfRequest, DevUsersSelfResponse};
 use revdir_api::rev_orgs::*;
 use revdir_api::rev_users::*;
+use revdir_api::schemas::*;
 use revdir_api::sys_users::*;
 use revdir_api::tags::*;
 use revdir_api::ErrorBody;
@@ -159,4 +160,80 @@ operations! {
     tags_update: "/tags.update", TagsUpdateRequest => TagsUpdateResponse;
     /// `tags.delete`.
     tags_delete: "/tags.delete", TagsDeleteRequest => Empty;
+}
+
+// Custom schemas (§6).
+operations! {
+    /// `schemas.custom.set`: creates or updates a custom schema fragment.
+    schemas_custom_set: "/schemas.custom.set", CustomSchemaFragmentsSetRequest => CustomSchemaFragmentsSetResponse;
+    /// `schemas.custom.get`.
+    schemas_custom_get: "/schemas.custom.get", CustomSchemaFragmentsGetRequest => CustomSchemaFragmentsGetResponse;
+    /// `schemas.custom.list`.
+    schemas_custom_list: "/schemas.custom.list", CustomSchemaFragmentsListRequest => CustomSchemaFragmentsListResponse;
+    /// `schemas.stock.get`.
+    schemas_stock_get: "/schemas.stock.get", StockSchemaFragmentsGetRequest => StockSchemaFragmentsGetResponse;
+    /// `schemas.stock.list`.
+    schemas_stock_list: "/schemas.stock.list", StockSchemaFragmentsListRequest => StockSchemaFragmentsListResponse;
+    /// `schemas.aggregated.get`.
+    schemas_aggregated_get: "/schemas.aggregated.get", AggregatedSchemaGetRequest => AggregatedSchemaGetResponse;
+    /// `schemas.subtypes.list`.
+    schemas_subtypes_list: "/schemas.subtypes.list", SubtypesListRequest => SubtypesListResponse;
+    /// `schemas.subtypes.prepare-update`.
+    schemas_subtypes_prepare_update: "/schemas.subtypes.prepare-update",
+        SchemasSubtypePrepareUpdateGetRequest => SchemasSubtypePrepareUpdateGetResponse;
+}
+
+// Dev users (§8.2).
+operations! {
+    /// `dev-users.create`: a shadow dev user.
+    dev_users_create: "/dev-users.create", revdir_api::dev_users::DevUsersCreateRequest => revdir_api::dev_users::DevUsersCreateResponse;
+    /// `dev-users.get`.
+    dev_users_get: "/dev-users.get", revdir_api::dev_users::DevUsersGetRequest => revdir_api::dev_users::DevUsersGetResponse;
+    /// `dev-users.list`.
+    dev_users_list: "/dev-users.list", revdir_api::dev_users::DevUsersListRequest => revdir_api::dev_users::DevUsersListResponse;
+    /// `dev-users.update`.
+    dev_users_update: "/dev-users.update", revdir_api::dev_users::DevUsersUpdateRequest => revdir_api::dev_users::DevUsersUpdateResponse;
+    /// `dev-users.self.update`.
+    dev_users_self_update: "/dev-users.self.update",
+        revdir_api::dev_users::DevUsersSelfUpdateRequest => revdir_api::dev_users::DevUsersSelfUpdateResponse;
+    /// `dev-users.activate`.
+    dev_users_activate: "/dev-users.activate",
+        revdir_api::dev_users::DevUsersActivateRequest => revdir_api::dev_users::DevUsersActivateResponse;
+    /// `dev-users.deactivate`: the user's tokens stop working at once.
+    dev_users_deactivate: "/dev-users.deactivate",
+        revdir_api::dev_users::DevUsersDeactivateRequest => revdir_api::dev_users::DevUsersDeactivateResponse;
+    /// `dev-users.identities.link`.
+    dev_users_identities_link: "/dev-users.identities.link",
+        revdir_api::dev_users::DevUsersIdentitiesLinkRequest => revdir_api::dev_users::DevUsersIdentitiesLinkResponse;
+    /// `dev-users.identities.unlink`.
+    dev_users_identities_unlink: "/dev-users.identities.unlink",
+        revdir_api::dev_users::DevUsersIdentitiesUnlinkRequest => revdir_api::dev_users::DevUsersIdentitiesUnlinkResponse;
+    /// `dev-users.merge`.
+    dev_users_merge: "/dev-users.merge", revdir_api::dev_users::DevUsersMergeRequest => revdir_api::dev_users::DevUsersMergeResponse;
+}
+
+// Auth tokens (§8.5).
+operations! {
+    /// `auth-tokens.create`: the answer holds the token, shown this once.
+    auth_tokens_create: "/auth-tokens.create",
+        revdir_api::auth_tokens::AuthTokensCreateRequest => revdir_api::auth_tokens::AuthTokensCreateResponse;
+    /// `auth-tokens.get`.
+    auth_tokens_get: "/auth-tokens.get", revdir_api::auth_tokens::AuthTokensGetRequest => revdir_api::auth_tokens::AuthTokensGetResponse;
+    /// `auth-tokens.list`.
+    auth_tokens_list: "/auth-tokens.list", revdir_api::auth_tokens::AuthTokensListRequest => revdir_api::auth_tokens::AuthTokensListResponse;
+    /// `auth-tokens.update`: only the hint changes.
+    auth_tokens_update: "/auth-tokens.update",
+        revdir_api::auth_tokens::AuthTokensUpdateRequest => revdir_api::auth_tokens::AuthTokensUpdateResponse;
+    /// `auth-tokens.delete`: revokes a token (the calling one without `token_id`).
+    auth_tokens_delete: "/auth-tokens.delete", revdir_api::auth_tokens::AuthTokensDeleteRequest => Empty;
+    /// `auth-tokens.self.delete`: revokes the caller's tokens of a kind.
+    auth_tokens_self_delete: "/auth-tokens.self.delete", revdir_api::auth_tokens::AuthTokensSelfDeleteRequest => Empty;
+    /// `auth-tokens.info`: the calling token's org, user and claims.
+    auth_tokens_info: "/auth-tokens.info", revdir_api::auth_tokens::AuthTokensInfoRequest => revdir_api::auth_tokens::AuthTokensInfoResponse;
+}
+
+// revdir's operator API (not DevRev's): build the client with the operator key as its token.
+operations! {
+    /// `/_revdir/orgs.create`: a new dev org and its admin's token.
+    revdir_orgs_create: "/_revdir/orgs.create", revdir_api::operator::OrgsCreateRequest => revdir_api::operator::OrgsCreateResponse;
 }

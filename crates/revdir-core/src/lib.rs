@@ -6,10 +6,15 @@
 //! from a store are rendered into wire types again.
 
 pub mod artifacts;
+pub mod auth_tokens;
+pub mod authz;
+pub mod custom_fields;
+pub mod dev_users;
 pub mod error;
 pub mod ids;
 pub mod orgs;
 pub mod pagination;
+pub mod schemas;
 pub mod scope;
 pub mod store;
 pub mod tags;

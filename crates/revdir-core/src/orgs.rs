@@ -3,8 +3,12 @@
 use revdir_api::common::{AccountSummary, SetTagWithValue};
 use revdir_api::{accounts, dev_orgs, rev_orgs};
 
+use crate::custom_fields::{
+    parse_custom_field_filter, parse_filters, CustomFilter, CustomInput, CustomState, CustomView,
+};
 use crate::error::ValidationError;
 use crate::ids::{display_id, don, parse_any_id, parse_id, ObjectKind, ParsedId};
+use crate::schemas::LeafType;
 use crate::scope::UserRef;
 use crate::tags::{parse_assignments, parse_tag_filters_in, render_links, TagAssignment, TagFilterEntry, TagLinkData};
 use crate::time::Timestamp;
@@ -65,6 +69,8 @@ pub struct AccountRecord {
     pub modified_by: Option<UserRef>,
     /// Last change time.
     pub modified_date: Timestamp,
+    /// Subtype, fragment references and custom field values, as stored (§6).
+    pub custom: CustomState,
 }
 
 /// An account with what it references.
@@ -80,6 +86,8 @@ pub struct AccountView {
     pub owned_by: Vec<UserSummaryData>,
     /// Tags.
     pub tags: Vec<TagLinkData>,
+    /// The custom part, presented against the current fragment versions (§6.4).
+    pub custom: CustomView,
 }
 
 fn non_empty(v: &[String]) -> Option<Vec<String>> {
@@ -90,6 +98,7 @@ impl AccountView {
     /// Renders the wire `account`.
     pub fn render(&self, org: &str) -> accounts::Account {
         let r = &self.record;
+        let custom = self.custom.render(org, LeafType::Account);
         accounts::Account {
             id: don(ObjectKind::Account, org, r.id),
             display_id: display_id(ObjectKind::Account, r.id),
@@ -99,15 +108,15 @@ impl AccountView {
             modified_date: Some(r.modified_date.to_rfc3339()),
             display_name: Some(r.display_name.clone()),
             artifacts: None,
-            custom_fields: None,
-            custom_schema_fragments: None,
+            custom_fields: custom.custom_fields,
+            custom_schema_fragments: custom.custom_schema_fragments,
             description: r.description.clone(),
             domains: non_empty(&r.domains),
             external_refs: non_empty(&r.external_refs),
             owned_by: self.owned_by.iter().map(|u| u.render(org)).collect(),
             primary_account: None,
-            stock_schema_fragment: None,
-            subtype: None,
+            stock_schema_fragment: Some(custom.stock_schema_fragment),
+            subtype: custom.subtype,
             tags: (!self.tags.is_empty()).then(|| render_links(org, &self.tags)),
             tier: r.tier.clone(),
             websites: non_empty(&r.websites),
@@ -142,6 +151,8 @@ pub struct RevOrgRecord {
     pub modified_by: Option<UserRef>,
     /// Last change time.
     pub modified_date: Timestamp,
+    /// Subtype, fragment references and custom field values, as stored (§6).
+    pub custom: CustomState,
 }
 
 /// A rev org with what it references.
@@ -157,12 +168,15 @@ pub struct RevOrgView {
     pub modified_by: Option<UserSummaryData>,
     /// Tags.
     pub tags: Vec<TagLinkData>,
+    /// The custom part, presented against the current fragment versions (§6.4).
+    pub custom: CustomView,
 }
 
 impl RevOrgView {
     /// Renders the wire `rev-org`.
     pub fn render(&self, org: &str) -> rev_orgs::RevOrg {
         let r = &self.record;
+        let custom = self.custom.render(org, LeafType::RevOrg);
         rev_orgs::RevOrg {
             id: don(ObjectKind::RevOrg, org, &r.id),
             display_id: display_id(ObjectKind::RevOrg, &r.id),
@@ -177,14 +191,14 @@ impl RevOrgView {
                 display_name: self.account_name.clone(),
             }),
             artifacts: None,
-            custom_fields: None,
-            custom_schema_fragments: None,
+            custom_fields: custom.custom_fields,
+            custom_schema_fragments: custom.custom_schema_fragments,
             description: r.description.clone(),
             domain: r.domain.clone(),
             external_ref: r.external_ref.clone(),
             primary_rev_org: None,
-            stock_schema_fragment: None,
-            subtype: None,
+            stock_schema_fragment: Some(custom.stock_schema_fragment),
+            subtype: custom.subtype,
             tags: (!self.tags.is_empty()).then(|| render_links(org, &self.tags)),
         }
     }
@@ -232,18 +246,21 @@ pub struct AccountDraft {
     pub tier: Option<String>,
     /// Websites.
     pub websites: Vec<String>,
+    /// Custom fields, schema spec and fragment ids (§6.3).
+    pub custom: Option<CustomInput>,
 }
 
 impl TryFrom<&accounts::AccountsCreateRequest> for AccountDraft {
     type Error = ValidationError;
     fn try_from(r: &accounts::AccountsCreateRequest) -> Result<Self, Self::Error> {
-        unsupported(&[
-            ("artifacts", r.artifacts.is_some()),
-            ("custom_fields", r.custom_fields.is_some()),
-            ("custom_schema_spec", r.custom_schema_spec.is_some()),
-            ("schema_fragment_ids", r.schema_fragment_ids.is_some()),
-        ])?;
+        unsupported(&[("artifacts", r.artifacts.is_some())])?;
         Ok(Self {
+            custom: CustomInput::parse(
+                r.custom_fields.as_ref(),
+                r.custom_schema_spec.as_ref(),
+                r.schema_fragment_ids.as_deref(),
+                "schema_fragment_ids",
+            )?,
             display_name: values::non_blank("display_name", &r.display_name)?,
             description: opt_text("description", r.description.as_deref())?,
             domains: text_list("domains", r.domains.as_deref())?.unwrap_or_default(),
@@ -277,22 +294,25 @@ pub struct AccountPatch {
     pub tier: Option<Option<String>>,
     /// Websites.
     pub websites: Option<Vec<String>>,
+    /// Custom fields (merged per key), schema spec and fragment ids (§6.3).
+    pub custom: Option<CustomInput>,
 }
 
 impl TryFrom<&accounts::AccountsUpdateRequest> for AccountPatch {
     type Error = ValidationError;
     fn try_from(r: &accounts::AccountsUpdateRequest) -> Result<Self, Self::Error> {
-        unsupported(&[
-            ("artifacts", r.artifacts.is_some()),
-            ("custom_fields", r.custom_fields.is_some()),
-            ("custom_schema_spec", r.custom_schema_spec.is_some()),
-            ("schema_fragment_ids", r.schema_fragment_ids.is_some()),
-        ])?;
+        unsupported(&[("artifacts", r.artifacts.is_some())])?;
         let owned_by = owners(r.owned_by.as_deref())?;
         if owned_by.as_ref().is_some_and(Vec::is_empty) {
             return Err(ValidationError::not_permitted("owned_by", "an account needs at least one owner"));
         }
         Ok(Self {
+            custom: CustomInput::parse(
+                r.custom_fields.as_ref(),
+                r.custom_schema_spec.as_ref(),
+                r.schema_fragment_ids.as_deref(),
+                "schema_fragment_ids",
+            )?,
             id: parse_id("id", &r.id, ObjectKind::Account)?,
             display_name: r.display_name.as_deref().map(|n| values::non_blank("display_name", n)).transpose()?,
             description: opt_text("description", r.description.as_deref())?,
@@ -325,6 +345,8 @@ pub struct RevOrgDraft {
     pub environment: Option<String>,
     /// Tags.
     pub tags: Vec<TagAssignment>,
+    /// Custom fields, schema spec and fragment ids (§6.3).
+    pub custom: Option<CustomInput>,
 }
 
 fn environment(e: Option<rev_orgs::OrgEnvironment>) -> Option<String> {
@@ -341,12 +363,14 @@ fn environment(e: Option<rev_orgs::OrgEnvironment>) -> Option<String> {
 impl TryFrom<&rev_orgs::RevOrgsCreateRequest> for RevOrgDraft {
     type Error = ValidationError;
     fn try_from(r: &rev_orgs::RevOrgsCreateRequest) -> Result<Self, Self::Error> {
-        unsupported(&[
-            ("artifacts", r.artifacts.is_some()),
-            ("custom_fields", r.custom_fields.is_some()),
-            ("custom_schema_fragments", r.custom_schema_fragments.is_some()),
-        ])?;
+        unsupported(&[("artifacts", r.artifacts.is_some())])?;
         Ok(Self {
+            custom: CustomInput::parse(
+                r.custom_fields.as_ref(),
+                r.custom_schema_spec.as_ref(),
+                r.custom_schema_fragments.as_deref(),
+                "custom_schema_fragments",
+            )?,
             account: parse_id("account", &r.account, ObjectKind::Account)?,
             display_name: values::non_blank("display_name", &r.display_name)?,
             description: opt_text("description", r.description.as_deref())?,
@@ -380,16 +404,21 @@ pub struct RevOrgPatch {
     pub environment: Option<String>,
     /// Tags.
     pub tags: Option<Vec<TagAssignment>>,
+    /// Custom fields (merged per key), schema spec and fragment ids (§6.3).
+    pub custom: Option<CustomInput>,
 }
 
 impl TryFrom<&rev_orgs::RevOrgsUpdateRequest> for RevOrgPatch {
     type Error = ValidationError;
     fn try_from(r: &rev_orgs::RevOrgsUpdateRequest) -> Result<Self, Self::Error> {
-        unsupported(&[
-            ("artifacts", r.artifacts.is_some()),
-            ("custom_schema_fragments", r.custom_schema_fragments.is_some()),
-        ])?;
+        unsupported(&[("artifacts", r.artifacts.is_some())])?;
         Ok(Self {
+            custom: CustomInput::parse(
+                r.custom_fields.as_ref(),
+                r.custom_schema_spec.as_ref(),
+                r.custom_schema_fragments.as_deref(),
+                "custom_schema_fragments",
+            )?,
             id: parse_id("id", &r.id, ObjectKind::RevOrg)?,
             account: r.account.as_deref().map(|a| parse_id("account", a, ObjectKind::Account)).transpose()?,
             display_name: r.display_name.as_deref().map(|n| values::non_blank("display_name", n)).transpose()?,
@@ -426,7 +455,11 @@ pub struct AccountFilter {
     pub websites: Option<Vec<String>>,
     /// Tags.
     pub tags: Option<Vec<TagFilterEntry>>,
-    /// Subtypes or stages were asked for: nothing here has one, so nothing matches.
+    /// Subtypes.
+    pub subtype: Option<Vec<String>>,
+    /// Custom field filters, checked against the fragments by the store.
+    pub custom_fields: Option<Vec<CustomFilter>>,
+    /// Stages were asked for: accounts have none, so nothing matches.
     pub match_nothing: bool,
 }
 
@@ -451,9 +484,6 @@ impl AccountFilter {
     /// # Errors
     /// A 400 for malformed ids or times.
     pub fn parse(org: &str, r: &accounts::AccountsListRequest) -> Result<Self, ValidationError> {
-        if r.custom_fields.is_some() {
-            return Err(ValidationError::unsupported("custom_fields"));
-        }
         let owned_by = r
             .owned_by
             .as_ref()
@@ -475,8 +505,9 @@ impl AccountFilter {
             tier: r.tier.clone(),
             websites: r.websites.clone(),
             tags: r.tags.as_deref().map(|t| parse_tag_filters_in(org, t)).transpose()?,
-            match_nothing: r.stage.as_ref().is_some_and(|s| !s.is_empty())
-                || r.subtype.as_ref().is_some_and(|s| !s.is_empty()),
+            subtype: r.subtype.clone().filter(|s| !s.is_empty()),
+            custom_fields: r.custom_fields.as_ref().map(parse_filters),
+            match_nothing: r.stage.as_ref().is_some_and(|s| !s.is_empty()),
         })
     }
 }
@@ -498,6 +529,9 @@ pub struct RevOrgFilter {
     pub external_ref: Option<Vec<String>>,
     /// Tags.
     pub tags: Option<Vec<TagFilterEntry>>,
+    /// Custom field filters (`custom_fields` and `custom_field_filter`), checked against the
+    /// fragments by the store.
+    pub custom_fields: Option<Vec<CustomFilter>>,
 }
 
 impl RevOrgFilter {
@@ -506,11 +540,9 @@ impl RevOrgFilter {
     /// # Errors
     /// A 400 for malformed ids or times.
     pub fn parse(org: &str, r: &rev_orgs::RevOrgsListRequest) -> Result<Self, ValidationError> {
-        if r.custom_fields.is_some() {
-            return Err(ValidationError::unsupported("custom_fields"));
-        }
-        if r.custom_field_filter.is_some() {
-            return Err(ValidationError::unsupported("custom_field_filter"));
+        let mut custom = r.custom_fields.as_ref().map(parse_filters);
+        if let Some(entries) = &r.custom_field_filter {
+            custom.get_or_insert_with(Vec::new).extend(parse_custom_field_filter(entries)?);
         }
         let account = r
             .account
@@ -530,6 +562,7 @@ impl RevOrgFilter {
             display_name: r.display_name.clone(),
             external_ref: r.external_ref.clone(),
             tags: r.tags.as_deref().map(|t| parse_tag_filters_in(org, t)).transpose()?,
+            custom_fields: custom,
         })
     }
 }

@@ -7,6 +7,10 @@
 use async_trait::async_trait;
 
 use crate::artifacts::{ArtifactDraft, ArtifactView, BlobLocation, ParentRef, Upload, VersionRecord};
+use crate::auth_tokens::{IssuedSubject, TokenFilter, TokenIssue, TokenKind, TokenView};
+use crate::dev_users::{
+    DevUserDraft, DevUserFilter, DevUserMerge, DevUserPatch, DevUserView, IdentityLink, IdentityUnlink, StateChange,
+};
 use crate::error::StoreError;
 use crate::ids::ParsedId;
 use crate::orgs::{
@@ -14,10 +18,11 @@ use crate::orgs::{
     RevOrgView,
 };
 use crate::pagination::{Page, PageRequest};
+use crate::schemas::{FragmentCatalog, FragmentFilter, FragmentRef, FragmentSet, FragmentView, LeafType};
 use crate::scope::{DevOrgScope, UserRef};
 use crate::tags::{TagDraft, TagPatch, TagView};
 use crate::time::Timestamp;
-use crate::users::{RevUserDraft, RevUserFilter, RevUserPatch, SysUserPatch, UserView};
+use crate::users::{RevUserDraft, RevUserFilter, RevUserPatch, SysUserPatch, UserSummaryData, UserView};
 
 /// Result of a store call.
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -69,13 +74,86 @@ pub trait DevOrgStore {
     async fn insert_token(&self, token: &TokenRecord) -> StoreResult<()>;
     /// Looks up a token record and whether its subject may still act.
     async fn token(&self, dev_org: &str, jti: &str) -> StoreResult<Option<(TokenRecord, bool)>>;
+    /// Records a token minted through the API (§8.5), after resolving its subject: the
+    /// caller, a sys user, a service account (created for a new `client_id`) or a session's
+    /// rev user (found by external ref or created, with its account and workspace), all in
+    /// one transaction.
+    async fn issue_token(&self, scope: &DevOrgScope, issue: TokenIssue, now: Timestamp) -> StoreResult<IssuedSubject>;
+    /// A token's record.
+    async fn get_token(&self, scope: &DevOrgScope, jti: &ParsedId) -> StoreResult<TokenView>;
+    /// The token records a filter matches, oldest first.
+    async fn list_tokens(&self, scope: &DevOrgScope, filter: &TokenFilter) -> StoreResult<Vec<TokenView>>;
+    /// Replaces a token's hint.
+    async fn update_token_hint(
+        &self,
+        scope: &DevOrgScope,
+        jti: &ParsedId,
+        hint: Option<String>,
+        now: Timestamp,
+    ) -> StoreResult<TokenView>;
+    /// Revokes a token; revoking a revoked token changes nothing.
+    async fn revoke_token(&self, scope: &DevOrgScope, jti: &ParsedId, now: Timestamp) -> StoreResult<()>;
+    /// Revokes every unrevoked token of `subject` (of `kind`, when given); returns how many.
+    async fn revoke_tokens_of(
+        &self,
+        scope: &DevOrgScope,
+        subject: UserRef,
+        kind: Option<TokenKind>,
+        now: Timestamp,
+    ) -> StoreResult<u64>;
+    /// The summary of one user of the caller's org.
+    async fn user_summary(&self, scope: &DevOrgScope, user: UserRef) -> StoreResult<UserSummaryData>;
 }
 
-/// Dev users.
+/// Dev users (§8.2).
 #[async_trait]
 pub trait DevUserStore {
     /// The calling dev user.
     async fn get_dev_user(&self, scope: &DevOrgScope, id: i64) -> StoreResult<UserView>;
+    /// Creates a shadow dev user.
+    async fn create_dev_user(
+        &self,
+        scope: &DevOrgScope,
+        draft: DevUserDraft,
+        now: Timestamp,
+    ) -> StoreResult<DevUserView>;
+    /// Reads a dev user with its dev-user-only fields.
+    async fn dev_user(&self, scope: &DevOrgScope, id: &ParsedId) -> StoreResult<DevUserView>;
+    /// Lists dev users.
+    async fn list_dev_users(
+        &self,
+        scope: &DevOrgScope,
+        filter: DevUserFilter,
+        page: PageRequest,
+    ) -> StoreResult<Page<DevUserView>>;
+    /// Applies a patch to a dev user.
+    async fn update_dev_user(
+        &self,
+        scope: &DevOrgScope,
+        id: &ParsedId,
+        patch: DevUserPatch,
+        now: Timestamp,
+    ) -> StoreResult<DevUserView>;
+    /// Activates or deactivates a dev user (deactivation also revokes its tokens).
+    async fn change_dev_user_state(
+        &self,
+        scope: &DevOrgScope,
+        id: &ParsedId,
+        change: StateChange,
+        now: Timestamp,
+    ) -> StoreResult<DevUserView>;
+    /// Links an external identity, replacing the user's identity of the same issuer.
+    async fn link_identity(&self, scope: &DevOrgScope, link: IdentityLink, now: Timestamp) -> StoreResult<DevUserView>;
+    /// Unlinks the identity of an issuer; unlinking what is not linked changes nothing.
+    async fn unlink_identity(
+        &self,
+        scope: &DevOrgScope,
+        unlink: IdentityUnlink,
+        now: Timestamp,
+    ) -> StoreResult<DevUserView>;
+    /// Merges the secondary dev user into the primary: what it owned moves, its tokens are
+    /// revoked and it is deactivated.
+    async fn merge_dev_users(&self, scope: &DevOrgScope, merge: DevUserMerge, now: Timestamp) -> StoreResult<()>;
 }
 
 /// Rev users (contacts).
@@ -246,6 +324,40 @@ pub trait ArtifactStore {
     ) -> StoreResult<(String, VersionRecord, BlobLocation)>;
 }
 
+/// Custom schema fragments (§6).
+#[async_trait]
+pub trait SchemaStore {
+    /// Creates or updates a fragment (`schemas.custom.set`): a first version, an in-place
+    /// change, or a new version chained to the current one (`schemas::plan_set`). Returns
+    /// the lineage's current version.
+    async fn set_fragment(&self, scope: &DevOrgScope, cmd: FragmentSet, now: Timestamp) -> StoreResult<FragmentRef>;
+    /// Reads any version of a fragment.
+    async fn get_fragment(&self, scope: &DevOrgScope, id: FragmentRef) -> StoreResult<FragmentView>;
+    /// Lists current fragment versions.
+    async fn list_fragments(
+        &self,
+        scope: &DevOrgScope,
+        filter: FragmentFilter,
+        page: PageRequest,
+    ) -> StoreResult<Page<FragmentView>>;
+    /// Reads the current versions of every fragment of `leaves`, and where the fragment ids
+    /// `refs` stand, in one transaction.
+    async fn fragment_catalog(
+        &self,
+        scope: &DevOrgScope,
+        leaves: &[LeafType],
+        refs: &[i64],
+    ) -> StoreResult<FragmentCatalog>;
+    /// Reads an object's stored custom state and the fragments of its leaf type, in one
+    /// transaction (for `schemas.subtypes.prepare-update`).
+    async fn custom_state(
+        &self,
+        scope: &DevOrgScope,
+        leaf: LeafType,
+        id: &ParsedId,
+    ) -> StoreResult<(crate::custom_fields::CustomState, FragmentCatalog)>;
+}
+
 /// Everything a revdir server needs from storage.
 pub trait Store:
     DevOrgStore
@@ -256,6 +368,7 @@ pub trait Store:
     + RevOrgStore
     + TagStore
     + ArtifactStore
+    + SchemaStore
     + Send
     + Sync
 {
@@ -270,6 +383,7 @@ impl<T> Store for T where
         + RevOrgStore
         + TagStore
         + ArtifactStore
+        + SchemaStore
         + Send
         + Sync
 {

@@ -6,8 +6,10 @@ use revdir_api::common::{DateTimeFilter, OrgSummary, OrgType, UserState, UserSum
 use revdir_api::{dev_users, rev_users, sys_users};
 
 use crate::artifacts::{parse_artifact_ids, ArtifactSummaryData};
+use crate::custom_fields::{parse_filters, CustomFilter, CustomInput, CustomState, CustomView};
 use crate::error::ValidationError;
 use crate::ids::{display_id, don, parse_any_id, parse_id, ObjectKind, ParsedId};
+use crate::schemas::LeafType;
 use crate::scope::UserRef;
 use crate::tags::{parse_assignments, parse_tag_filters_in, render_links, TagAssignment, TagFilterEntry, TagLinkData};
 use crate::time::Timestamp;
@@ -145,6 +147,8 @@ pub struct UserRecord {
     pub modified_by: Option<UserRef>,
     /// Last change time.
     pub modified_date: Timestamp,
+    /// Rev users: subtype, fragment references and custom field values, as stored (§6).
+    pub custom: CustomState,
 }
 
 /// A user with everything it references, read in one transaction, ready to render.
@@ -164,6 +168,8 @@ pub struct UserView {
     pub display_picture: Option<ArtifactSummaryData>,
     /// Rev users: attached artifacts' summaries, in order.
     pub artifacts: Vec<ArtifactSummaryData>,
+    /// Rev users: the custom part, presented against the current fragment versions (§6.4).
+    pub custom: CustomView,
 }
 
 fn non_empty(v: &[String]) -> Option<Vec<String>> {
@@ -174,6 +180,7 @@ impl UserView {
     /// Renders a `rev-user`.
     pub fn render_rev_user(&self, org: &str) -> rev_users::RevUser {
         let r = &self.record;
+        let custom = self.custom.render(org, LeafType::RevUser);
         rev_users::RevUser {
             id: don(ObjectKind::RevUser, org, r.user.id),
             display_id: display_id(ObjectKind::RevUser, r.user.id),
@@ -189,15 +196,15 @@ impl UserView {
             primary_identity: None,
             state: Some(r.state),
             artifacts: (!self.artifacts.is_empty()).then(|| self.artifacts.iter().map(|a| a.render(org)).collect()),
-            custom_fields: None,
-            custom_schema_fragments: None,
+            custom_fields: custom.custom_fields,
+            custom_schema_fragments: custom.custom_schema_fragments,
             description: r.description.clone(),
             external_ref: r.external_ref.clone(),
             external_refs: non_empty(&r.external_refs),
             is_verified: Some(r.is_verified),
             rev_org: self.rev_org.as_ref().map(|o| o.render(org)),
-            stock_schema_fragment: None,
-            subtype: None,
+            stock_schema_fragment: Some(custom.stock_schema_fragment),
+            subtype: custom.subtype,
             tags: (!self.tags.is_empty()).then(|| render_links(org, &self.tags)),
         }
     }
@@ -238,6 +245,8 @@ impl UserView {
             full_name: r.full_name.clone(),
             phone_numbers: non_empty(&r.phone_numbers),
             state: Some(r.state),
+            // The dev-user-only fields come from `dev_users::DevUserView::render`.
+            ..Default::default()
         }
     }
 }
@@ -267,6 +276,8 @@ pub struct RevUserDraft {
     pub display_picture: Option<ParsedId>,
     /// Attached artifacts.
     pub artifacts: Vec<ParsedId>,
+    /// Custom fields, schema spec and fragment ids (§6.3).
+    pub custom: Option<CustomInput>,
 }
 
 /// Changes to a rev user: `None` leaves a field as it is (§5.1).
@@ -290,13 +301,8 @@ pub struct RevUserPatch {
     pub display_picture: Option<Option<ParsedId>>,
     /// Replaces the attached artifacts.
     pub artifacts: Option<Vec<ParsedId>>,
-}
-
-fn reject_unsupported(present: &[(&str, bool)]) -> Result<(), ValidationError> {
-    match present.iter().find(|(_, p)| *p) {
-        Some((field, _)) => Err(ValidationError::unsupported(field)),
-        None => Ok(()),
-    }
+    /// Custom fields (merged per key), schema spec and fragment ids (§5.1, §6.3).
+    pub custom: Option<CustomInput>,
 }
 
 fn optional_text(field: &str, v: Option<&str>) -> Result<Option<Option<String>>, ValidationError> {
@@ -311,12 +317,13 @@ fn optional_email(v: Option<&str>) -> Result<Option<Option<Email>>, ValidationEr
 impl TryFrom<&rev_users::RevUsersCreateRequest> for RevUserDraft {
     type Error = ValidationError;
     fn try_from(r: &rev_users::RevUsersCreateRequest) -> Result<Self, Self::Error> {
-        reject_unsupported(&[
-            ("custom_fields", r.custom_fields.is_some()),
-            ("custom_schema_fragments", r.custom_schema_fragments.is_some()),
-            ("custom_schema_spec", r.custom_schema_spec.is_some()),
-        ])?;
         Ok(Self {
+            custom: CustomInput::parse(
+                r.custom_fields.as_ref(),
+                r.custom_schema_spec.as_ref(),
+                r.custom_schema_fragments.as_deref(),
+                "custom_schema_fragments",
+            )?,
             display_name: r.display_name.as_deref().map(|n| values::non_blank("display_name", n)).transpose()?,
             description: optional_text("description", r.description.as_deref())?.flatten(),
             email: optional_email(r.email.as_deref())?.flatten(),
@@ -339,12 +346,13 @@ impl TryFrom<&rev_users::RevUsersCreateRequest> for RevUserDraft {
 impl TryFrom<&rev_users::RevUsersUpdateRequest> for RevUserPatch {
     type Error = ValidationError;
     fn try_from(r: &rev_users::RevUsersUpdateRequest) -> Result<Self, Self::Error> {
-        reject_unsupported(&[
-            ("custom_fields", r.custom_fields.is_some()),
-            ("custom_schema_fragments", r.custom_schema_fragments.is_some()),
-            ("custom_schema_spec", r.custom_schema_spec.is_some()),
-        ])?;
         Ok(Self {
+            custom: CustomInput::parse(
+                r.custom_fields.as_ref(),
+                r.custom_schema_spec.as_ref(),
+                r.custom_schema_fragments.as_ref().map(|f| f.set.as_slice()),
+                "custom_schema_fragments",
+            )?,
             display_name: r.display_name.as_deref().map(|n| values::non_blank("display_name", n)).transpose()?,
             description: optional_text("description", r.description.as_deref())?,
             email: optional_email(r.email.as_deref())?,
@@ -439,6 +447,8 @@ pub struct RevUserFilter {
     pub is_verified: Option<bool>,
     /// Tags (resolved in the caller's org; foreign ones match nothing).
     pub tags: Option<Vec<TagFilterEntry>>,
+    /// Custom field filters, checked against the fragments by the store.
+    pub custom_fields: Option<Vec<CustomFilter>>,
 }
 
 /// Fields `rev-users.list` can sort by.
@@ -458,9 +468,6 @@ impl RevUserFilter {
     /// # Errors
     /// A 400 for a malformed id, time or unsupported filter.
     pub fn parse(org: &str, r: &rev_users::RevUsersListRequest) -> Result<Self, ValidationError> {
-        if r.custom_fields.is_some() {
-            return Err(ValidationError::unsupported("custom_fields"));
-        }
         let mut rev_org = None;
         let mut account = None;
         if let Some(ids) = &r.rev_org {
@@ -508,6 +515,7 @@ impl RevUserFilter {
             modified_date: TimeRange::parse("modified_date", r.modified_date.as_ref())?,
             is_verified: r.is_verified,
             tags,
+            custom_fields: r.custom_fields.as_ref().map(parse_filters),
         })
     }
 }

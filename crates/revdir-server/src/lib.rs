@@ -8,6 +8,7 @@ pub mod artifacts;
 pub mod error;
 pub mod extract;
 pub mod middleware;
+pub mod operator;
 pub mod rate_limit;
 pub mod routes;
 pub mod startup;

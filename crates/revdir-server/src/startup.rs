@@ -21,6 +21,7 @@ use tower_http::trace::TraceLayer;
 use crate::artifacts::{Artifacts, ArtifactsConfig, BlobBackend};
 use crate::error::ApiError;
 use crate::middleware::{api_version, panic_response, route_not_found};
+use crate::operator::OperatorKey;
 use crate::rate_limit::{InProcessLimiter, RateLimit, RateLimiter, RedisLimiter, DEFAULT_REDIS_PREFIX};
 use crate::routes::api_router;
 use crate::state::AppState;
@@ -47,6 +48,9 @@ pub struct ServerConfig {
     pub tls: Option<PathBuf>,
     /// Where artifact bytes live, upload limits and the public base URL.
     pub artifacts: ArtifactsConfig,
+    /// The key that unlocks the operator routes (`/_revdir/orgs.create`); `None` (the
+    /// default) leaves them unserved.
+    pub operator_key: Option<SecretString>,
 }
 
 impl ServerConfig {
@@ -60,6 +64,7 @@ impl ServerConfig {
             redis: None,
             tls: None,
             artifacts: ArtifactsConfig::default(),
+            operator_key: None,
         }
     }
 }
@@ -121,7 +126,8 @@ pub async fn open(config: &ServerConfig) -> anyhow::Result<AppState> {
     };
     let blobs = BlobBackend::from_config(config.artifacts.blob_store.as_deref())?;
     let artifacts = Artifacts::new(&config.artifacts, blobs, keys.expose_key(), config.tls.is_some());
-    Ok(AppState { store, keys, rate_limit, artifacts })
+    let operator_key = config.operator_key.clone().map(OperatorKey::new).transpose()?;
+    Ok(AppState { store, keys, rate_limit, artifacts, operator_key })
 }
 
 /// Creates the default dev org when the store has none; returns its admin token then.

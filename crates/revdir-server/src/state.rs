@@ -6,6 +6,7 @@ use revdir_core::store::Store;
 use revdir_core::time::Timestamp;
 
 use crate::artifacts::Artifacts;
+use crate::operator::OperatorKey;
 use crate::rate_limit::RateLimit;
 use crate::tokens::TokenKeys;
 
@@ -20,6 +21,8 @@ pub struct AppState {
     pub artifacts: Artifacts,
     /// Per-actor rate limit (§8.6); `None` when off.
     pub rate_limit: Option<RateLimit>,
+    /// The key of the operator routes (`/_revdir/orgs.create`); `None` leaves them unserved.
+    pub operator_key: Option<OperatorKey>,
 }
 
 impl AppState {

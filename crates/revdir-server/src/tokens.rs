@@ -7,8 +7,9 @@
 use std::fmt;
 
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use revdir_core::auth_tokens::{TokenIssue, TokenKind, TokenRequest, DEFAULT_AUDIENCE};
 use revdir_core::ids::{don, parse_any_id, ObjectKind};
-use revdir_core::scope::UserRef;
+use revdir_core::scope::{DevOrgScope, UserRef};
 use revdir_core::store::{Store, TokenRecord};
 use revdir_core::time::Timestamp;
 use secrecy::{ExposeSecret, SecretSlice, SecretString};
@@ -40,6 +41,25 @@ pub struct Claims {
     pub aud: Vec<String>,
     /// Token type, such as `urn:devrev:params:oauth:token-type:pat`.
     pub token_type: String,
+    /// Space-separated scopes, when the token was minted with some.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    /// The application of an application access token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+}
+
+/// A token minted through `auth-tokens.create`, to be shown once.
+#[derive(Debug)]
+pub struct IssuedToken {
+    /// The token.
+    pub token: SecretString,
+    /// Lifetime in seconds.
+    pub expires_in: i64,
+    /// The application of an application access token.
+    pub client_id: Option<String>,
+    /// Space-separated scopes, when any were asked for.
+    pub scope: Option<String>,
 }
 
 /// Mints and verifies tokens with the shared signing key.
@@ -72,6 +92,14 @@ impl TokenKeys {
         self.secret.expose_secret()
     }
 
+    /// Signs a token's claims.
+    fn sign(&self, claims: &Claims) -> Result<SecretString, jsonwebtoken::errors::Error> {
+        let mut header = Header::new(Algorithm::HS256);
+        header.kid = Some(KEY_ID.to_owned());
+        jsonwebtoken::encode(&header, claims, &EncodingKey::from_secret(self.secret.expose_secret()))
+            .map(SecretString::from)
+    }
+
     /// Mints a personal access token for `subject` in `org`, records it and returns it.
     ///
     /// # Errors
@@ -84,33 +112,92 @@ impl TokenKeys {
         now: Timestamp,
         days: i64,
     ) -> anyhow::Result<SecretString> {
+        self.mint_pat_lasting(store, org, subject, now, days * 86_400).await
+    }
+
+    /// Mints a personal access token lasting `seconds` (tests use short lives to watch
+    /// tokens expire), records it and returns it.
+    ///
+    /// # Errors
+    /// When the record cannot be stored or signing fails.
+    pub async fn mint_pat_lasting(
+        &self,
+        store: &dyn Store,
+        org: &str,
+        subject: UserRef,
+        now: Timestamp,
+        seconds: i64,
+    ) -> anyhow::Result<SecretString> {
         let jti = uuid::Uuid::new_v4().simple().to_string();
-        let exp = now.seconds() + days * 86_400;
+        let exp = now.seconds() + seconds;
         let claims = Claims {
             iss: ISSUER.to_owned(),
             sub: don(subject.kind, org, subject.id),
             iat: now.seconds(),
             exp,
             jti: jti.clone(),
-            aud: vec!["janus".to_owned()],
-            token_type: "urn:devrev:params:oauth:token-type:pat".to_owned(),
+            aud: vec![DEFAULT_AUDIENCE.to_owned()],
+            token_type: TokenKind::Pat.urn(),
+            scope: None,
+            client_id: None,
         };
-        let mut header = Header::new(Algorithm::HS256);
-        header.kid = Some(KEY_ID.to_owned());
-        let token = jsonwebtoken::encode(&header, &claims, &EncodingKey::from_secret(self.secret.expose_secret()))?;
+        let token = self.sign(&claims)?;
         store
             .insert_token(&TokenRecord {
                 jti,
                 dev_org: org.to_owned(),
                 subject,
-                token_type: "pat".to_owned(),
+                token_type: TokenKind::Pat.code().to_owned(),
                 issued_at: now,
                 expires_at: Some(Timestamp::from_millis(exp * 1000)),
                 revoked: false,
             })
             .await
             .map_err(|e| anyhow::anyhow!("recording the token: {e}"))?;
-        Ok(SecretString::from(token))
+        Ok(token)
+    }
+
+    /// Mints a token through the API (§8.5): the store resolves its subject (creating a
+    /// service account or a session's rev user when needed) and records it, then it is
+    /// signed. The token is returned once and never logged.
+    ///
+    /// # Errors
+    /// The store's errors (400 for unknown references); 500 when signing fails.
+    #[tracing::instrument(skip_all)]
+    pub async fn issue(
+        &self,
+        store: &dyn Store,
+        scope: &DevOrgScope,
+        request: TokenRequest,
+        now: Timestamp,
+    ) -> Result<IssuedToken, ApiError> {
+        let jti = uuid::Uuid::new_v4().simple().to_string();
+        let kind = request.grant.kind();
+        let seconds = i64::from(request.days) * 86_400;
+        let expires_at = Timestamp::from_millis((now.seconds() + seconds) * 1000);
+        let scope_text = (!request.scopes.is_empty()).then(|| request.scopes.join(" "));
+        let issue = TokenIssue {
+            jti: jti.clone(),
+            grant: request.grant,
+            issued_at: now,
+            expires_at,
+            scopes: request.scopes,
+            hint: request.hint,
+        };
+        let subject = store.issue_token(scope, issue, now).await?;
+        let claims = Claims {
+            iss: ISSUER.to_owned(),
+            sub: subject.subject_don,
+            iat: now.seconds(),
+            exp: expires_at.seconds(),
+            jti,
+            aud: request.aud,
+            token_type: kind.urn(),
+            scope: scope_text.clone(),
+            client_id: subject.client_id.clone(),
+        };
+        let token = self.sign(&claims).map_err(|e| ApiError::Internal(anyhow::anyhow!("signing a token: {e}")))?;
+        Ok(IssuedToken { token, expires_in: seconds, client_id: subject.client_id, scope: scope_text })
     }
 
     /// Checks a token's signature, algorithm, issuer and expiry, and returns its claims.

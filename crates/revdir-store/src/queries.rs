@@ -31,6 +31,14 @@ use revdir_core::users::{
 };
 use serde_json::Value;
 
+use revdir_core::custom_fields::{self, ApplyContext, CustomFilter, CustomInput, CustomState, CustomView, FilterMatch};
+use revdir_core::schemas::{
+    plan_set, Family, FragmentCatalog, FragmentContent, FragmentFilter, FragmentKind, FragmentRecord, FragmentRef,
+    FragmentSet, FragmentView, LeafType, SetPlan,
+};
+use revdir_core::store::SchemaStore;
+use std::sync::Arc;
+
 type Conn = <Db as sqlx::Database>::Connection;
 type Tx = sqlx::Transaction<'static, Db>;
 
@@ -719,7 +727,7 @@ async fn claim_refs(
 const USER_COLS: &str = "u.kind, u.id, u.display_name, u.full_name, u.email, u.phone_numbers, u.state, \
     u.description, u.external_ref, u.external_refs, u.is_verified, u.rev_org_id, u.created_by_kind, \
     u.created_by_id, u.created_date, u.modified_by_kind, u.modified_by_id, u.modified_date, u.display_picture_id, \
-    u.artifact_ids";
+    u.artifact_ids, u.custom_fields, u.custom_schema_fragments, u.subtype";
 
 #[derive(sqlx::FromRow)]
 struct UserRow {
@@ -743,6 +751,9 @@ struct UserRow {
     modified_date: i64,
     display_picture_id: Option<i64>,
     artifact_ids: String,
+    custom_fields: String,
+    custom_schema_fragments: String,
+    subtype: Option<String>,
 }
 
 impl UserRow {
@@ -765,6 +776,7 @@ impl UserRow {
             created_date: Timestamp::from_millis(self.created_date),
             modified_by: user_ref(self.modified_by_kind, self.modified_by_id),
             modified_date: Timestamp::from_millis(self.modified_date),
+            custom: CustomState::from_columns(&self.custom_fields, &self.custom_schema_fragments, self.subtype),
         })
     }
 }
@@ -809,9 +821,12 @@ async fn hydrate_users(conn: &mut Conn, org: &str, records: Vec<UserRecord>) -> 
     let artifact_ids: Vec<i64> =
         records.iter().flat_map(|r| r.display_picture.iter().chain(r.artifacts.iter()).copied()).collect();
     let files = artifact_summaries(conn, org, &artifact_ids).await?;
+    let rev_users = records.iter().filter(|r| r.user.kind == ObjectKind::RevUser);
+    let mut custom = present_custom(conn, org, LeafType::RevUser, rev_users.map(|r| (r.user.id, &r.custom))).await?;
     Ok(records
         .into_iter()
         .map(|record| UserView {
+            custom: custom.remove(&record.user.id).unwrap_or_default(),
             display_picture: record.display_picture.and_then(|a| files.get(&a).cloned()),
             artifacts: record.artifacts.iter().filter_map(|a| files.get(a).cloned()).collect(),
             created_by: record.created_by.and_then(|r| summaries.get(&r).cloned()),
@@ -1018,6 +1033,7 @@ async fn create_org_rows(conn: &mut Conn, display_name: Option<String>, now: Tim
         created_date: now,
         modified_by: None,
         modified_date: now,
+        custom: CustomState::default(),
     };
     insert_user(conn, &org.id, &base(admin, "admin", "revdir admin")).await?;
     let bot = UserRef { kind: ObjectKind::SysUser, id: next_id(conn, &org.id, code(ObjectKind::SysUser)).await? };
@@ -1189,6 +1205,54 @@ impl DevOrgStore for Backend {
             ))
         }))
     }
+
+    // Token metadata (§8.5): implemented with the dev-user section at the end of this file.
+
+    async fn issue_token(
+        &self,
+        scope: &DevOrgScope,
+        issue: tok::TokenIssue,
+        now: Timestamp,
+    ) -> StoreResult<tok::IssuedSubject> {
+        retrying!(self.issue_token_once(scope, &issue, now))
+    }
+
+    async fn get_token(&self, scope: &DevOrgScope, jti: &ParsedId) -> StoreResult<tok::TokenView> {
+        let mut tx: Tx = self.begin_read().await.map_err(db_err)?;
+        fetch_token(&mut tx, &scope.dev_org, jti, false).await
+    }
+
+    async fn list_tokens(&self, scope: &DevOrgScope, filter: &tok::TokenFilter) -> StoreResult<Vec<tok::TokenView>> {
+        self.list_tokens_in(scope, filter).await
+    }
+
+    async fn update_token_hint(
+        &self,
+        scope: &DevOrgScope,
+        jti: &ParsedId,
+        hint: Option<String>,
+        now: Timestamp,
+    ) -> StoreResult<tok::TokenView> {
+        retrying!(self.update_token_hint_once(scope, jti, hint.as_deref(), now))
+    }
+
+    async fn revoke_token(&self, scope: &DevOrgScope, jti: &ParsedId, now: Timestamp) -> StoreResult<()> {
+        retrying!(self.revoke_token_once(scope, jti, now))
+    }
+
+    async fn revoke_tokens_of(
+        &self,
+        scope: &DevOrgScope,
+        subject: UserRef,
+        kind: Option<tok::TokenKind>,
+        now: Timestamp,
+    ) -> StoreResult<u64> {
+        retrying!(self.revoke_tokens_of_once(scope, subject, kind, now))
+    }
+
+    async fn user_summary(&self, scope: &DevOrgScope, user: UserRef) -> StoreResult<UserSummaryData> {
+        self.user_summary_of(scope, user).await
+    }
 }
 
 #[async_trait]
@@ -1198,6 +1262,74 @@ impl DevUserStore for Backend {
         user_view(&mut tx, &scope.dev_org, ObjectKind::DevUser, id)
             .await?
             .ok_or_else(|| StoreError::not_found("dev user", &format!("DEVU-{id}")))
+    }
+
+    // The rest of the dev-user family lives in its section at the end of this file.
+
+    async fn create_dev_user(
+        &self,
+        scope: &DevOrgScope,
+        draft: devu::DevUserDraft,
+        now: Timestamp,
+    ) -> StoreResult<devu::DevUserView> {
+        retrying!(self.create_dev_user_once(scope, &draft, now))
+    }
+
+    async fn dev_user(&self, scope: &DevOrgScope, id: &ParsedId) -> StoreResult<devu::DevUserView> {
+        let n = id.number_in(&scope.dev_org).ok_or_else(|| not_found(ObjectKind::DevUser, id))?;
+        let mut tx: Tx = self.begin_read().await.map_err(db_err)?;
+        dev_user_view(&mut tx, &scope.dev_org, n).await?.ok_or_else(|| not_found(ObjectKind::DevUser, id))
+    }
+
+    async fn list_dev_users(
+        &self,
+        scope: &DevOrgScope,
+        filter: devu::DevUserFilter,
+        page: PageRequest,
+    ) -> StoreResult<Page<devu::DevUserView>> {
+        self.list_dev_users_in(scope, &filter, &page).await
+    }
+
+    async fn update_dev_user(
+        &self,
+        scope: &DevOrgScope,
+        id: &ParsedId,
+        patch: devu::DevUserPatch,
+        now: Timestamp,
+    ) -> StoreResult<devu::DevUserView> {
+        retrying!(self.update_dev_user_once(scope, id, &patch, now))
+    }
+
+    async fn change_dev_user_state(
+        &self,
+        scope: &DevOrgScope,
+        id: &ParsedId,
+        change: devu::StateChange,
+        now: Timestamp,
+    ) -> StoreResult<devu::DevUserView> {
+        retrying!(self.change_dev_user_state_once(scope, id, change, now))
+    }
+
+    async fn link_identity(
+        &self,
+        scope: &DevOrgScope,
+        link: devu::IdentityLink,
+        now: Timestamp,
+    ) -> StoreResult<devu::DevUserView> {
+        retrying!(self.link_identity_once(scope, &link, now))
+    }
+
+    async fn unlink_identity(
+        &self,
+        scope: &DevOrgScope,
+        unlink: devu::IdentityUnlink,
+        now: Timestamp,
+    ) -> StoreResult<devu::DevUserView> {
+        retrying!(self.unlink_identity_once(scope, &unlink, now))
+    }
+
+    async fn merge_dev_users(&self, scope: &DevOrgScope, merge: devu::DevUserMerge, now: Timestamp) -> StoreResult<()> {
+        retrying!(self.merge_dev_users_once(scope, &merge, now))
     }
 }
 
@@ -1228,6 +1360,7 @@ impl Backend {
             }
             (None, None) => None,
         };
+        let custom = apply_custom(&mut tx, org, LeafType::RevUser, &CustomState::default(), d.custom.as_ref()).await?;
         let id = next_id(&mut tx, org, code(ObjectKind::RevUser)).await?;
         let holder = ParentRef { kind: ObjectKind::RevUser, id: id.to_string() };
         let picture = d.display_picture.as_ref().map(|p| resolve_artifact(org, "display_picture", p)).transpose()?;
@@ -1255,10 +1388,14 @@ impl Backend {
             created_date: now,
             modified_by: Some(scope.actor),
             modified_date: now,
+            custom,
         };
         let sid = id.to_string();
         claim_refs(&mut tx, org, ObjectKind::RevUser, &sid, &rev_user_refs(&record), "external_ref").await?;
         insert_user(&mut tx, org, &record).await?;
+        if d.custom.is_some() {
+            save_custom(&mut tx, org, &CustomOwner::User(ObjectKind::RevUser, id), &record.custom).await?;
+        }
         if !d.tags.is_empty() {
             write_tag_links(&mut tx, org, code(ObjectKind::RevUser), &sid, &d.tags).await?;
         }
@@ -1329,6 +1466,9 @@ impl Backend {
             r.display_picture = picture;
             r.artifacts = attached;
         }
+        if p.custom.is_some() {
+            r.custom = apply_custom(&mut tx, org, LeafType::RevUser, &r.custom, p.custom.as_ref()).await?;
+        }
         r.modified_by = Some(scope.actor);
         r.modified_date = after(r.modified_date, now);
         let sid = n.to_string();
@@ -1338,6 +1478,9 @@ impl Backend {
             claim_refs(&mut tx, org, ObjectKind::RevUser, &sid, &refs_after, field).await?;
         }
         save_user(&mut tx, org, &r).await?;
+        if p.custom.is_some() {
+            save_custom(&mut tx, org, &CustomOwner::User(ObjectKind::RevUser, n), &r.custom).await?;
+        }
         if let Some(tags) = &p.tags {
             write_tag_links(&mut tx, org, code(ObjectKind::RevUser), &sid, tags).await?;
         }
@@ -1481,6 +1624,7 @@ impl RevUserStore for Backend {
         }
         filter_tags(&mut sql, "u", code(ObjectKind::RevUser), f.tags.as_ref());
         let mut tx: Tx = self.begin_read().await.map_err(db_err)?;
+        filter_custom(&mut tx, &mut sql, org, LeafType::RevUser, "u.custom_fields", f.custom_fields.as_deref()).await?;
         list_page(&mut tx, &sql, USER_SORT, &USER_ID, &page, LoadUsers { org, kind: ObjectKind::RevUser }, user_keys)
             .await
     }
@@ -1917,10 +2061,14 @@ struct AccountRow {
     modified_by_kind: Option<String>,
     modified_by_id: Option<i64>,
     modified_date: i64,
+    custom_fields: String,
+    custom_schema_fragments: String,
+    subtype: Option<String>,
 }
 
 const ACCOUNT_COLS: &str = "a.id, a.display_name, a.description, a.domains, a.external_refs, a.owned_by, a.tier, \
-    a.websites, a.created_by_kind, a.created_by_id, a.created_date, a.modified_by_kind, a.modified_by_id, a.modified_date";
+    a.websites, a.created_by_kind, a.created_by_id, a.created_date, a.modified_by_kind, a.modified_by_id, a.modified_date, \
+    a.custom_fields, a.custom_schema_fragments, a.subtype";
 
 impl AccountRow {
     fn split(self) -> (AccountRecord, Vec<i64>) {
@@ -1938,6 +2086,7 @@ impl AccountRow {
                 created_date: Timestamp::from_millis(self.created_date),
                 modified_by: user_ref(self.modified_by_kind, self.modified_by_id),
                 modified_date: Timestamp::from_millis(self.modified_date),
+                custom: CustomState::from_columns(&self.custom_fields, &self.custom_schema_fragments, self.subtype),
             },
             owners,
         )
@@ -1981,12 +2130,14 @@ async fn load_accounts(conn: &mut Conn, org: &str, ids: &[i64]) -> StoreResult<V
     let summaries = user_summaries(conn, org, refs).await?;
     let str_ids: Vec<String> = ids.iter().map(i64::to_string).collect();
     let mut links = tag_links(conn, org, code(ObjectKind::Account), &str_ids).await?;
+    let mut custom = present_custom(conn, org, LeafType::Account, split.iter().map(|(r, _)| (r.id, &r.custom))).await?;
     let by_id = split
         .into_iter()
         .map(|(record, owners)| {
             (
                 record.id.to_string(),
                 AccountView {
+                    custom: custom.remove(&record.id).unwrap_or_default(),
                     created_by: record.created_by.and_then(|u| summaries.get(&u).cloned()),
                     modified_by: record.modified_by.and_then(|u| summaries.get(&u).cloned()),
                     owned_by: owners
@@ -2091,6 +2242,7 @@ impl Backend {
             None if scope.actor.kind == ObjectKind::DevUser => vec![scope.actor.id],
             None => Vec::new(),
         };
+        let custom = apply_custom(&mut tx, org, LeafType::Account, &CustomState::default(), d.custom.as_ref()).await?;
         let id = next_id(&mut tx, org, code(ObjectKind::Account)).await?;
         let account_don = don(ObjectKind::Account, org, id);
         let record = AccountRecord {
@@ -2106,10 +2258,14 @@ impl Backend {
             created_date: now,
             modified_by: Some(scope.actor),
             modified_date: now,
+            custom,
         };
         let sid = id.to_string();
         claim_refs(&mut tx, org, ObjectKind::Account, &sid, &record.external_refs, "external_refs").await?;
         save_account(&mut tx, org, &record, &owners, true).await?;
+        if d.custom.is_some() {
+            save_custom(&mut tx, org, &CustomOwner::Account(id), &record.custom).await?;
+        }
         if !d.tags.is_empty() {
             write_tag_links(&mut tx, org, code(ObjectKind::Account), &sid, &d.tags).await?;
         }
@@ -2126,6 +2282,7 @@ impl Backend {
             created_date: now,
             modified_by: Some(scope.actor),
             modified_date: now,
+            custom: CustomState::default(),
         };
         insert_rev_org(&mut tx, org, &rev_org, true).await?;
         let account = account_view(&mut tx, org, id).await?.ok_or_else(|| not_found_user(id))?;
@@ -2168,9 +2325,15 @@ impl Backend {
             r.external_refs = v.clone();
             claim_refs(&mut tx, org, ObjectKind::Account, &sid, v, "external_refs").await?;
         }
+        if p.custom.is_some() {
+            r.custom = apply_custom(&mut tx, org, LeafType::Account, &r.custom, p.custom.as_ref()).await?;
+        }
         r.modified_by = Some(scope.actor);
         r.modified_date = after(r.modified_date, now);
         save_account(&mut tx, org, &r, &owners, false).await?;
+        if p.custom.is_some() {
+            save_custom(&mut tx, org, &CustomOwner::Account(n), &r.custom).await?;
+        }
         if let Some(tags) = &p.tags {
             write_tag_links(&mut tx, org, code(ObjectKind::Account), &sid, tags).await?;
         }
@@ -2265,7 +2428,9 @@ impl AccountStore for Backend {
         filter_in_text(&mut sql, "a.tier", f.tier.as_ref());
         filter_json_any(&mut sql, "a.websites", f.websites.as_ref());
         filter_tags(&mut sql, "a", code(ObjectKind::Account), f.tags.as_ref());
+        filter_in_text(&mut sql, "a.subtype", f.subtype.as_ref());
         let mut tx: Tx = self.begin_read().await.map_err(db_err)?;
+        filter_custom(&mut tx, &mut sql, org, LeafType::Account, "a.custom_fields", f.custom_fields.as_deref()).await?;
         list_page(&mut tx, &sql, ORG_SORT_ACCOUNT, &ACCOUNT_ID, &page, LoadAccounts { org }, account_keys).await
     }
 }
@@ -2290,11 +2455,14 @@ struct RevOrgRow {
     modified_by_id: Option<i64>,
     modified_date: i64,
     account_name: Option<String>,
+    custom_fields: String,
+    custom_schema_fragments: String,
+    subtype: Option<String>,
 }
 
 const REV_ORG_COLS: &str = "r.id, r.account_id, r.display_name, r.description, r.domain, r.external_ref, r.tier, \
     r.environment, r.created_by_kind, r.created_by_id, r.created_date, r.modified_by_kind, r.modified_by_id, \
-    r.modified_date, a.display_name AS account_name";
+    r.modified_date, a.display_name AS account_name, r.custom_fields, r.custom_schema_fragments, r.subtype";
 const REV_ORG_FROM: &str = "rev_orgs r LEFT JOIN accounts a ON a.dev_org_id = r.dev_org_id AND a.id = r.account_id";
 
 impl RevOrgRow {
@@ -2313,6 +2481,7 @@ impl RevOrgRow {
                 created_date: Timestamp::from_millis(self.created_date),
                 modified_by: user_ref(self.modified_by_kind, self.modified_by_id),
                 modified_date: Timestamp::from_millis(self.modified_date),
+                custom: CustomState::from_columns(&self.custom_fields, &self.custom_schema_fragments, self.subtype),
             },
             self.account_name,
         )
@@ -2336,12 +2505,15 @@ async fn load_rev_orgs(conn: &mut Conn, org: &str, ids: &[String]) -> StoreResul
     )
     .await?;
     let mut links = tag_links(conn, org, code(ObjectKind::RevOrg), ids).await?;
+    let mut custom =
+        present_custom(conn, org, LeafType::RevOrg, split.iter().map(|(r, _)| (r.id.clone(), &r.custom))).await?;
     let by_id = split
         .into_iter()
         .map(|(record, account_name)| {
             (
                 record.id.clone(),
                 RevOrgView {
+                    custom: custom.remove(&record.id).unwrap_or_default(),
                     created_by: record.created_by.and_then(|u| summaries.get(&u).cloned()),
                     modified_by: record.modified_by.and_then(|u| summaries.get(&u).cloned()),
                     tags: links.remove(&record.id).unwrap_or_default(),
@@ -2452,6 +2624,7 @@ impl Backend {
         let org = scope.dev_org.as_str();
         let mut tx: WriteTx = self.begin_write().await.map_err(db_err)?;
         let account = account_exists(&mut tx, org, &d.account).await?;
+        let custom = apply_custom(&mut tx, org, LeafType::RevOrg, &CustomState::default(), d.custom.as_ref()).await?;
         let record = RevOrgRecord {
             id: random_alnum(8),
             account,
@@ -2465,8 +2638,12 @@ impl Backend {
             created_date: now,
             modified_by: Some(scope.actor),
             modified_date: now,
+            custom,
         };
         insert_rev_org(&mut tx, org, &record, false).await?;
+        if d.custom.is_some() {
+            save_custom(&mut tx, org, &CustomOwner::RevOrg(record.id.clone()), &record.custom).await?;
+        }
         if !d.tags.is_empty() {
             write_tag_links(&mut tx, org, code(ObjectKind::RevOrg), &record.id, &d.tags).await?;
         }
@@ -2515,6 +2692,10 @@ impl Backend {
         if let Some(v) = &p.external_ref {
             claim_refs(&mut tx, org, ObjectKind::RevOrg, &id, std::slice::from_ref(v), "external_ref").await?;
             r.external_ref = Some(v.clone());
+        }
+        if p.custom.is_some() {
+            r.custom = apply_custom(&mut tx, org, LeafType::RevOrg, &r.custom, p.custom.as_ref()).await?;
+            save_custom(&mut tx, org, &CustomOwner::RevOrg(id.clone()), &r.custom).await?;
         }
         sqlx::query::<Db>(
             "UPDATE rev_orgs SET account_id = $3, display_name = $4, description = $5, domain = $6, external_ref = $7, \
@@ -2602,6 +2783,7 @@ impl RevOrgStore for Backend {
         filter_in_text(&mut sql, "r.external_ref", f.external_ref.as_ref());
         filter_tags(&mut sql, "r", code(ObjectKind::RevOrg), f.tags.as_ref());
         let mut tx: Tx = self.begin_read().await.map_err(db_err)?;
+        filter_custom(&mut tx, &mut sql, org, LeafType::RevOrg, "r.custom_fields", f.custom_fields.as_deref()).await?;
         list_page(&mut tx, &sql, REV_ORG_SORT, &REV_ORG_ID, &page, LoadRevOrgs { org }, rev_org_keys).await
     }
 }
@@ -3245,5 +3427,1614 @@ impl ArtifactStore for Backend {
             }
         };
         Ok((name, v.record(), location))
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Custom schemas and custom fields (§6)
+
+const FRAGMENT_COLS: &str = "f.id, f.kind, f.leaf_type, f.name, f.old_id, f.new_id, f.is_deprecated, \
+    f.subtype_display_name, f.body, f.created_by_kind, f.created_by_id, f.created_date, f.modified_by_kind, \
+    f.modified_by_id, f.modified_date";
+
+/// The counter fragment ids come from: one per dev org across the three kinds.
+const FRAGMENT_COUNTER: &str = "schema_fragment";
+
+#[derive(sqlx::FromRow)]
+struct FragmentRow {
+    id: i64,
+    kind: String,
+    leaf_type: String,
+    name: String,
+    old_id: Option<i64>,
+    new_id: Option<i64>,
+    is_deprecated: bool,
+    subtype_display_name: Option<String>,
+    body: String,
+    created_by_kind: Option<String>,
+    created_by_id: Option<i64>,
+    created_date: i64,
+    modified_by_kind: Option<String>,
+    modified_by_id: Option<i64>,
+    modified_date: i64,
+}
+
+impl FragmentRow {
+    fn into_record(self) -> StoreResult<FragmentRecord> {
+        let bad = |what: &str| StoreError::Internal(anyhow::anyhow!("schema fragment {} has {what}", self.id));
+        let leaf = LeafType::from_name(&self.leaf_type).ok_or_else(|| bad("an unknown leaf type"))?;
+        let kind = FragmentKind::from_name(&self.kind).ok_or_else(|| bad("an unknown kind"))?;
+        let content = FragmentContent::from_json(&self.body).map_err(|_| bad("an unreadable body"))?;
+        Ok(FragmentRecord {
+            id: self.id,
+            family: Family { leaf, kind, name: self.name },
+            content,
+            is_deprecated: self.is_deprecated,
+            subtype_display_name: self.subtype_display_name,
+            old_id: self.old_id,
+            new_id: self.new_id,
+            created_by: user_ref(self.created_by_kind, self.created_by_id),
+            created_date: Timestamp::from_millis(self.created_date),
+            modified_by: user_ref(self.modified_by_kind, self.modified_by_id),
+            modified_date: Timestamp::from_millis(self.modified_date),
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct FragmentRefRow {
+    ref_id: i64,
+    #[sqlx(flatten)]
+    current: FragmentRow,
+}
+
+/// Reads the current version of every fragment of `leaves`, and for each fragment id in
+/// `refs` its lineage and that lineage's current version.
+async fn load_catalog(conn: &mut Conn, org: &str, leaves: &[LeafType], refs: &[i64]) -> StoreResult<FragmentCatalog> {
+    let mut catalog = FragmentCatalog::default();
+    if !leaves.is_empty() {
+        let mut sql = Sql::new("");
+        let o = sql.text_arg(org);
+        let names: Vec<String> = leaves.iter().map(|l| l.as_str().to_owned()).collect();
+        let ps = sql.text_list(&names);
+        sql.push(&format!(
+            "SELECT {FRAGMENT_COLS} FROM schema_fragments f WHERE f.dev_org_id = {o} AND f.new_id IS NULL \
+             AND f.leaf_type IN ({ps})"
+        ));
+        let rows: Vec<FragmentRow> = sql.query_as().fetch_all(&mut *conn).await.map_err(db_err)?;
+        for row in rows {
+            let f = row.into_record()?;
+            catalog.latest.insert(f.family.clone(), Arc::new(f));
+        }
+    }
+    let refs: Vec<i64> = refs.iter().copied().collect::<HashSet<_>>().into_iter().collect();
+    if !refs.is_empty() {
+        let mut sql = Sql::new("");
+        let o = sql.text_arg(org);
+        let ps = sql.int_list(&refs);
+        sql.push(&format!(
+            "SELECT r.id AS ref_id, {FRAGMENT_COLS} FROM schema_fragments r JOIN schema_fragments f \
+             ON f.dev_org_id = r.dev_org_id AND f.family = r.family AND f.new_id IS NULL \
+             WHERE r.dev_org_id = {o} AND r.id IN ({ps})"
+        ));
+        let rows: Vec<FragmentRefRow> = sql.query_as().fetch_all(&mut *conn).await.map_err(db_err)?;
+        for row in rows {
+            let f = row.current.into_record()?;
+            catalog.refs.insert(row.ref_id, (f.family.clone(), f.id));
+            catalog.latest.entry(f.family.clone()).or_insert_with(|| Arc::new(f));
+        }
+    }
+    Ok(catalog)
+}
+
+/// Presents objects' custom states against the current fragment versions (§6.4).
+async fn present_custom<'a, K: std::hash::Hash + Eq>(
+    conn: &mut Conn,
+    org: &str,
+    leaf: LeafType,
+    items: impl Iterator<Item = (K, &'a CustomState)>,
+) -> StoreResult<HashMap<K, CustomView>> {
+    let items: Vec<(K, &CustomState)> = items.collect();
+    let refs: Vec<i64> = items.iter().flat_map(|(_, s)| s.fragments.iter().map(|r| r.id)).collect();
+    let catalog =
+        if refs.is_empty() { FragmentCatalog::default() } else { load_catalog(conn, org, &[], &refs).await? };
+    Ok(items.into_iter().map(|(k, s)| (k, custom_fields::present(leaf, s, &catalog))).collect())
+}
+
+/// Applies a write's custom parts to `current`, validating against fragments read in the
+/// write's own transaction; `None` leaves the state as it is.
+async fn apply_custom(
+    conn: &mut Conn,
+    org: &str,
+    leaf: LeafType,
+    current: &CustomState,
+    input: Option<&CustomInput>,
+) -> StoreResult<CustomState> {
+    let Some(input) = input else { return Ok(current.clone()) };
+    let mut refs: Vec<i64> = current.fragments.iter().map(|r| r.id).collect();
+    refs.extend(input.fragments.iter().flatten().filter_map(|p| p.in_org(org)).map(|r| r.id));
+    let catalog = load_catalog(conn, org, &[leaf], &refs).await?;
+    Ok(custom_fields::apply(ApplyContext { org, leaf, catalog: &catalog }, current, input)?)
+}
+
+/// The row an object's custom columns live in.
+enum CustomOwner {
+    /// A user of a kind, by number.
+    User(ObjectKind, i64),
+    /// An account.
+    Account(i64),
+    /// A rev org.
+    RevOrg(String),
+}
+
+impl CustomOwner {
+    /// The table and the condition (after `$1` = dev org) naming the row, with its binds.
+    fn locate(&self) -> (&'static str, &'static str, Vec<Arg>) {
+        match self {
+            Self::User(kind, id) => {
+                ("users", "kind = $2 AND id = $3", vec![Arg::Text(code(*kind).to_owned()), Arg::I64(*id)])
+            }
+            Self::Account(id) => ("accounts", "id = $2", vec![Arg::I64(*id)]),
+            Self::RevOrg(id) => ("rev_orgs", "id = $2", vec![Arg::Text(id.clone())]),
+        }
+    }
+}
+
+/// Writes an object's custom columns.
+async fn save_custom(conn: &mut Conn, org: &str, owner: &CustomOwner, state: &CustomState) -> StoreResult<()> {
+    let (table, cond, binds) = owner.locate();
+    let mut sql = Sql::new("");
+    sql.text_arg(org);
+    for b in binds {
+        sql.arg(b);
+    }
+    let f = sql.text_arg(&state.fields_json());
+    let r = sql.text_arg(&state.fragments_json());
+    let t = match &state.subtype {
+        Some(t) => sql.text_arg(t),
+        None => "NULL".to_owned(),
+    };
+    sql.push(&format!(
+        "UPDATE {table} SET custom_fields = {f}, custom_schema_fragments = {r}, subtype = {t} \
+         WHERE dev_org_id = $1 AND {cond}"
+    ));
+    sql.query_as::<(i64,)>().fetch_optional(&mut *conn).await.map_err(db_err)?;
+    Ok(())
+}
+
+/// Reads an object's custom columns.
+async fn fetch_custom(conn: &mut Conn, org: &str, owner: &CustomOwner) -> StoreResult<Option<CustomState>> {
+    let (table, cond, binds) = owner.locate();
+    let mut sql = Sql::new("");
+    sql.text_arg(org);
+    for b in binds {
+        sql.arg(b);
+    }
+    sql.push(&format!(
+        "SELECT custom_fields, custom_schema_fragments, subtype FROM {table} WHERE dev_org_id = $1 AND {cond}"
+    ));
+    let row: Option<(String, String, Option<String>)> =
+        sql.query_as().fetch_optional(&mut *conn).await.map_err(db_err)?;
+    Ok(row.map(|(f, r, t)| CustomState::from_columns(&f, &r, t)))
+}
+
+/// Appends the `custom_fields` filters of a list, checked against the fragments of `leaf`
+/// read in the list's transaction.
+async fn filter_custom(
+    conn: &mut Conn,
+    sql: &mut Sql,
+    org: &str,
+    leaf: LeafType,
+    column: &str,
+    filters: Option<&[CustomFilter]>,
+) -> StoreResult<()> {
+    let Some(filters) = filters.filter(|f| !f.is_empty()) else { return Ok(()) };
+    let catalog = load_catalog(conn, org, &[leaf], &[]).await?;
+    for f in custom_fields::resolve_filters(org, leaf, filters, &catalog)? {
+        let mut ors = Vec::new();
+        match &f.matcher {
+            FilterMatch::Json(texts) if !texts.is_empty() => {
+                let ps = sql.text_list(texts);
+                ors.push(format!("{} IN ({ps})", json_field(column, &f.key)));
+            }
+            FilterMatch::Number(numbers) if !numbers.is_empty() => {
+                // Numbers from JSON are finite; their debug form is a valid SQL literal.
+                let literals: Vec<String> = numbers.iter().map(|n| format!("{n:?}")).collect();
+                ors.push(format!("{} IN ({})", json_field_number(column, &f.key), literals.join(", ")));
+            }
+            FilterMatch::ArrayAny(texts) if !texts.is_empty() => {
+                let ps = sql.text_list(texts);
+                ors.push(json_field_has_any(column, &f.key, &ps));
+            }
+            _ => {}
+        }
+        if f.or_missing {
+            ors.push(format!("{} IS NULL", json_field(column, &f.key)));
+        }
+        if ors.is_empty() {
+            sql.push(" AND 1 = 0");
+        } else {
+            sql.push(&format!(" AND ({})", ors.join(" OR ")));
+        }
+    }
+    Ok(())
+}
+
+async fn load_fragments(conn: &mut Conn, org: &str, ids: &[i64]) -> StoreResult<Vec<FragmentView>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut sql = Sql::new("");
+    let o = sql.text_arg(org);
+    let ps = sql.int_list(ids);
+    sql.push(&format!("SELECT {FRAGMENT_COLS} FROM schema_fragments f WHERE f.dev_org_id = {o} AND f.id IN ({ps})"));
+    let rows: Vec<FragmentRow> = sql.query_as().fetch_all(&mut *conn).await.map_err(db_err)?;
+    let records = rows.into_iter().map(FragmentRow::into_record).collect::<StoreResult<Vec<_>>>()?;
+    let summaries = user_summaries(
+        conn,
+        org,
+        records.iter().flat_map(|r| [r.created_by, r.modified_by]).flatten().collect::<Vec<_>>(),
+    )
+    .await?;
+    let by_id = records
+        .into_iter()
+        .map(|record| {
+            (
+                record.id.to_string(),
+                FragmentView {
+                    created_by: record.created_by.and_then(|u| summaries.get(&u).cloned()),
+                    modified_by: record.modified_by.and_then(|u| summaries.get(&u).cloned()),
+                    record,
+                },
+            )
+        })
+        .collect();
+    Ok(in_order(&ids.iter().map(i64::to_string).collect::<Vec<_>>(), by_id))
+}
+
+struct LoadFragments<'a> {
+    org: &'a str,
+}
+
+impl AsyncLoad<FragmentView> for LoadFragments<'_> {
+    async fn load(self, conn: &mut Conn, ids: Vec<String>) -> StoreResult<Vec<FragmentView>> {
+        let nums: Vec<i64> = ids.iter().filter_map(|s| s.parse().ok()).collect();
+        load_fragments(conn, self.org, &nums).await
+    }
+}
+
+const FRAGMENT_SORT: &[SortCol] = &[
+    SortCol { name: "created_date", expr: "f.created_date", int: true },
+    SortCol { name: "modified_date", expr: "f.modified_date", int: true },
+    SortCol { name: "leaf_type", expr: "f.leaf_type", int: false },
+];
+const FRAGMENT_ID: SortCol = SortCol { name: "id", expr: "f.id", int: true };
+
+fn fragment_keys(v: &FragmentView, cols: &[(&SortCol, bool)]) -> Vec<Value> {
+    let r = &v.record;
+    cols.iter()
+        .map(|(c, _)| match c.name {
+            "created_date" => Value::from(r.created_date.millis()),
+            "modified_date" => Value::from(r.modified_date.millis()),
+            "leaf_type" => Value::from(r.family.leaf.as_str()),
+            _ => Value::from(r.id),
+        })
+        .collect()
+}
+
+fn fragment_not_found(r: FragmentRef) -> StoreError {
+    StoreError::NotFound(format!("schema fragment {} not found", r.local()))
+}
+
+impl Backend {
+    async fn set_fragment_once(
+        &self,
+        scope: &DevOrgScope,
+        cmd: &FragmentSet,
+        now: Timestamp,
+    ) -> StoreResult<FragmentRef> {
+        let org = scope.dev_org.as_str();
+        let family = cmd.family.key();
+        let mut tx: WriteTx = self.begin_write().await.map_err(db_err)?;
+        let row: Option<FragmentRow> = sqlx::query_as::<Db, FragmentRow>(&format!(
+            "SELECT {FRAGMENT_COLS} FROM schema_fragments f WHERE f.dev_org_id = $1 AND f.family = $2 \
+             AND f.new_id IS NULL{FOR_UPDATE}"
+        ))
+        .bind(org)
+        .bind(&family)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        let current = row.map(FragmentRow::into_record).transpose()?;
+        let plan = plan_set(current.as_ref(), cmd)?;
+        let is_deprecated = cmd.is_deprecated.or(current.as_ref().map(|c| c.is_deprecated)).unwrap_or(false);
+        let display_name =
+            cmd.subtype_display_name.clone().or_else(|| current.as_ref().and_then(|c| c.subtype_display_name.clone()));
+        let content = match (plan, &current) {
+            (SetPlan::InPlace, Some(c)) => {
+                // §6.4: these two change in place, without a new version.
+                if c.is_deprecated != is_deprecated || c.subtype_display_name != display_name {
+                    sqlx::query::<Db>(
+                        "UPDATE schema_fragments SET is_deprecated = $3, subtype_display_name = $4, \
+                         modified_by_kind = $5, modified_by_id = $6, modified_date = $7 WHERE dev_org_id = $1 AND id = $2",
+                    )
+                    .bind(org)
+                    .bind(c.id)
+                    .bind(is_deprecated)
+                    .bind(&display_name)
+                    .bind(code(scope.actor.kind))
+                    .bind(scope.actor.id)
+                    .bind(after(c.modified_date, now).millis())
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
+                }
+                let r = c.fragment_ref();
+                tx.commit().await.map_err(db_err)?;
+                return Ok(r);
+            }
+            (SetPlan::InPlace, None) => {
+                return Err(StoreError::Internal(anyhow::anyhow!("in-place change of nothing")))
+            }
+            (SetPlan::Create(content) | SetPlan::NewVersion(content), _) => content,
+        };
+        let id = next_id(&mut tx, org, FRAGMENT_COUNTER).await?;
+        if let Some(c) = &current {
+            sqlx::query::<Db>("UPDATE schema_fragments SET new_id = $3 WHERE dev_org_id = $1 AND id = $2")
+                .bind(org)
+                .bind(c.id)
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+        }
+        sqlx::query::<Db>(
+            "INSERT INTO schema_fragments (dev_org_id, id, kind, leaf_type, name, family, old_id, new_id, is_deprecated, \
+             subtype_display_name, body, created_by_kind, created_by_id, created_date, modified_by_kind, modified_by_id, \
+             modified_date) VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, $8, $9, $10, $11, $12, $13, $11, $12, $13)",
+        )
+        .bind(org)
+        .bind(id)
+        .bind(cmd.family.kind.as_str())
+        .bind(cmd.family.leaf.as_str())
+        .bind(&cmd.family.name)
+        .bind(&family)
+        .bind(current.as_ref().map(|c| c.id))
+        .bind(is_deprecated)
+        .bind(&display_name)
+        .bind(content.to_json())
+        .bind(code(scope.actor.kind))
+        .bind(scope.actor.id)
+        .bind(now.millis())
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| match db_err(e) {
+            // Another node created this fragment's current version first: try again on top of it.
+            StoreError::Conflict(_) => StoreError::Unavailable("a concurrent schemas.custom.set won the race".into()),
+            other => other,
+        })?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(FragmentRef { kind: cmd.family.kind, id })
+    }
+}
+
+#[async_trait]
+impl SchemaStore for Backend {
+    async fn set_fragment(&self, scope: &DevOrgScope, cmd: FragmentSet, now: Timestamp) -> StoreResult<FragmentRef> {
+        retrying!(self.set_fragment_once(scope, &cmd, now))
+    }
+
+    async fn get_fragment(&self, scope: &DevOrgScope, id: FragmentRef) -> StoreResult<FragmentView> {
+        let mut tx: Tx = self.begin_read().await.map_err(db_err)?;
+        let view = load_fragments(&mut tx, &scope.dev_org, &[id.id]).await?.into_iter().next();
+        view.filter(|v| v.record.family.kind == id.kind).ok_or_else(|| fragment_not_found(id))
+    }
+
+    async fn list_fragments(
+        &self,
+        scope: &DevOrgScope,
+        f: FragmentFilter,
+        page: PageRequest,
+    ) -> StoreResult<Page<FragmentView>> {
+        let org = scope.dev_org.as_str();
+        let mut sql = Sql::new("");
+        let o = sql.text_arg(org);
+        let d = sql.arg(Arg::Bool(f.deprecated));
+        sql.push(&format!(
+            "SELECT CAST(f.id AS TEXT) FROM schema_fragments f WHERE f.dev_org_id = {o} AND f.new_id IS NULL \
+             AND f.is_deprecated = {d}"
+        ));
+        if f.match_nothing {
+            sql.push(" AND 1 = 0");
+        }
+        filter_in_text(&mut sql, "f.leaf_type", f.leaf_types.as_ref());
+        let kinds = f.kinds.as_ref().map(|k| k.iter().map(|k| k.as_str().to_owned()).collect::<Vec<_>>());
+        filter_in_text(&mut sql, "f.kind", kinds.as_ref());
+        for (kind, names) in [(FragmentKind::CustomType, &f.subtypes), (FragmentKind::App, &f.apps)] {
+            if names.is_some() {
+                let k = sql.text_arg(kind.as_str());
+                sql.push(&format!(" AND f.kind = {k}"));
+                filter_in_text(&mut sql, "f.name", names.as_ref());
+            }
+        }
+        let mut tx: Tx = self.begin_read().await.map_err(db_err)?;
+        list_page(&mut tx, &sql, FRAGMENT_SORT, &FRAGMENT_ID, &page, LoadFragments { org }, fragment_keys).await
+    }
+
+    async fn fragment_catalog(
+        &self,
+        scope: &DevOrgScope,
+        leaves: &[LeafType],
+        refs: &[i64],
+    ) -> StoreResult<FragmentCatalog> {
+        let mut tx: Tx = self.begin_read().await.map_err(db_err)?;
+        load_catalog(&mut tx, &scope.dev_org, leaves, refs).await
+    }
+
+    async fn custom_state(
+        &self,
+        scope: &DevOrgScope,
+        leaf: LeafType,
+        id: &ParsedId,
+    ) -> StoreResult<(CustomState, FragmentCatalog)> {
+        let org = scope.dev_org.as_str();
+        let (kind, owner) = match leaf {
+            LeafType::RevUser => {
+                (ObjectKind::RevUser, id.number_in(org).map(|n| CustomOwner::User(ObjectKind::RevUser, n)))
+            }
+            LeafType::DevUser => {
+                (ObjectKind::DevUser, id.number_in(org).map(|n| CustomOwner::User(ObjectKind::DevUser, n)))
+            }
+            LeafType::Account => (ObjectKind::Account, id.number_in(org).map(CustomOwner::Account)),
+            LeafType::RevOrg => (ObjectKind::RevOrg, id.local_in(org).map(|l| CustomOwner::RevOrg(l.to_owned()))),
+        };
+        let owner = owner.ok_or_else(|| not_found(kind, id))?;
+        let mut tx: Tx = self.begin_read().await.map_err(db_err)?;
+        let state = fetch_custom(&mut tx, org, &owner).await?.ok_or_else(|| not_found(kind, id))?;
+        let refs: Vec<i64> = state.fragments.iter().map(|r| r.id).collect();
+        let catalog = load_catalog(&mut tx, org, &[leaf], &refs).await?;
+        Ok((state, catalog))
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Dev users (§8.2) and auth tokens (§8.5)
+//
+// These write their own columns with their own statements rather than through
+// `insert_user`/`save_user`, so the dev-user-only columns and the token metadata stay out of
+// the shared user record.
+
+use revdir_core::auth_tokens as tok;
+use revdir_core::dev_users as devu;
+
+impl Sql {
+    /// Runs a statement that returns no rows; answers how many rows it touched.
+    async fn execute(&self, conn: &mut Conn) -> StoreResult<u64> {
+        let mut q = sqlx::query::<Db>(&self.text);
+        for a in &self.args {
+            q = match a {
+                Arg::I64(n) => q.bind(*n),
+                Arg::Text(s) => q.bind(s.as_str()),
+                Arg::Bool(b) => q.bind(*b),
+            };
+        }
+        Ok(q.execute(&mut *conn).await.map_err(db_err)?.rows_affected())
+    }
+}
+
+/// Binds an optional text, or writes SQL `NULL`.
+fn text_or_null(sql: &mut Sql, v: Option<&str>) -> String {
+    v.map_or_else(|| "NULL".to_owned(), |s| sql.text_arg(s))
+}
+
+/// SQL that moves `modified_date` to `now`, or a millisecond past its value when that is
+/// later (docs/API-CONVENTIONS.md, entry 16), and records the modifier.
+fn touch(sql: &mut Sql, actor: UserRef, now: Timestamp) -> String {
+    let k = sql.text_arg(code(actor.kind));
+    let i = sql.int_arg(actor.id);
+    let n = sql.int_arg(now.millis());
+    format!(
+        "modified_by_kind = {k}, modified_by_id = {i}, \
+         modified_date = CASE WHEN modified_date >= {n} THEN modified_date + 1 ELSE {n} END"
+    )
+}
+
+#[derive(sqlx::FromRow)]
+struct DevExtraRow {
+    id: i64,
+    reports_to_id: Option<i64>,
+    experience_start_date: Option<i64>,
+    job_history: String,
+    job_title: Option<String>,
+    primary_identity_id: Option<i64>,
+}
+
+#[derive(sqlx::FromRow)]
+struct IdentityRow {
+    dev_user_id: i64,
+    issuer: String,
+    external_id: String,
+    display_name: Option<String>,
+    is_verified: bool,
+}
+
+async fn dev_identities(
+    conn: &mut Conn,
+    org: &str,
+    ids: &[i64],
+) -> StoreResult<HashMap<i64, Vec<devu::ExternalIdentityData>>> {
+    let mut out: HashMap<i64, Vec<devu::ExternalIdentityData>> = HashMap::new();
+    if ids.is_empty() {
+        return Ok(out);
+    }
+    let mut sql = Sql::new("");
+    let o = sql.text_arg(org);
+    let ps = sql.int_list(ids);
+    sql.push(&format!(
+        "SELECT dev_user_id, issuer, external_id, display_name, is_verified FROM dev_user_identities \
+         WHERE dev_org_id = {o} AND dev_user_id IN ({ps}) ORDER BY dev_user_id, issuer"
+    ));
+    let rows: Vec<IdentityRow> = sql.query_as().fetch_all(&mut *conn).await.map_err(db_err)?;
+    for r in rows {
+        out.entry(r.dev_user_id).or_default().push(devu::ExternalIdentityData {
+            issuer: r.issuer,
+            id: r.external_id,
+            display_name: r.display_name,
+            is_verified: r.is_verified,
+        });
+    }
+    Ok(out)
+}
+
+/// Loads dev users with their dev-user-only fields, in the order of `ids`.
+async fn load_dev_users(conn: &mut Conn, org: &str, ids: &[i64]) -> StoreResult<Vec<devu::DevUserView>> {
+    let users = load_users(conn, org, ObjectKind::DevUser, ids).await?;
+    if users.is_empty() {
+        return Ok(Vec::new());
+    }
+    let found: Vec<i64> = users.iter().map(|u| u.record.user.id).collect();
+    let mut sql = Sql::new("");
+    let o = sql.text_arg(org);
+    let k = sql.text_arg(code(ObjectKind::DevUser));
+    let ps = sql.int_list(&found);
+    sql.push(&format!(
+        "SELECT id, reports_to_id, experience_start_date, job_history, job_title, primary_identity_id FROM users \
+         WHERE dev_org_id = {o} AND kind = {k} AND id IN ({ps})"
+    ));
+    let rows: Vec<DevExtraRow> = sql.query_as().fetch_all(&mut *conn).await.map_err(db_err)?;
+    let mut identities = dev_identities(conn, org, &found).await?;
+    let mut extras: HashMap<i64, devu::DevUserExtra> = rows
+        .into_iter()
+        .map(|r| {
+            (
+                r.id,
+                devu::DevUserExtra {
+                    reports_to: r.reports_to_id,
+                    experience_start_date: r.experience_start_date.map(Timestamp::from_millis),
+                    job_history: devu::JobHistoryEntry::decode(&r.job_history),
+                    job_title: r.job_title,
+                    primary_identity: r.primary_identity_id,
+                    external_identities: identities.remove(&r.id).unwrap_or_default(),
+                },
+            )
+        })
+        .collect();
+    let refs = extras
+        .values()
+        .flat_map(|x| [x.reports_to, x.primary_identity])
+        .flatten()
+        .map(|id| UserRef { kind: ObjectKind::DevUser, id });
+    let summaries = user_summaries(conn, org, refs.collect::<Vec<_>>()).await?;
+    let summary =
+        |id: Option<i64>| id.and_then(|id| summaries.get(&UserRef { kind: ObjectKind::DevUser, id }).cloned());
+    Ok(users
+        .into_iter()
+        .map(|user| {
+            let extra = extras.remove(&user.record.user.id).unwrap_or_default();
+            devu::DevUserView {
+                reports_to: summary(extra.reports_to),
+                primary_identity: summary(extra.primary_identity),
+                user,
+                extra,
+            }
+        })
+        .collect())
+}
+
+async fn dev_user_view(conn: &mut Conn, org: &str, id: i64) -> StoreResult<Option<devu::DevUserView>> {
+    Ok(load_dev_users(conn, org, &[id]).await?.into_iter().next())
+}
+
+struct LoadDevUsers<'a> {
+    org: &'a str,
+}
+
+impl AsyncLoad<devu::DevUserView> for LoadDevUsers<'_> {
+    async fn load(self, conn: &mut Conn, ids: Vec<String>) -> StoreResult<Vec<devu::DevUserView>> {
+        let nums: Vec<i64> = ids.iter().filter_map(|s| s.parse().ok()).collect();
+        load_dev_users(conn, self.org, &nums).await
+    }
+}
+
+/// Id, state and merge target of a dev user, optionally locking its row.
+async fn dev_facts(conn: &mut Conn, org: &str, id: i64, lock: bool) -> StoreResult<Option<devu::DevUserFacts>> {
+    let lock = if lock { FOR_UPDATE } else { "" };
+    let row: Option<(i64, String, Option<i64>)> = sqlx::query_as::<Db, (i64, String, Option<i64>)>(&format!(
+        "SELECT id, state, primary_identity_id FROM users WHERE dev_org_id = $1 AND kind = $2 AND id = $3{lock}"
+    ))
+    .bind(org)
+    .bind(code(ObjectKind::DevUser))
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(db_err)?;
+    Ok(row.map(|(id, state, merged_into)| devu::DevUserFacts { id, state: parse_state(&state), merged_into }))
+}
+
+/// The dev user holding an email (lower-cased).
+async fn dev_user_with_email(conn: &mut Conn, org: &str, email_lower: &str) -> StoreResult<Option<i64>> {
+    let row: Option<(i64,)> = sqlx::query_as::<Db, (i64,)>(
+        "SELECT id FROM users WHERE dev_org_id = $1 AND kind = $2 AND email_lower = $3 LIMIT 1",
+    )
+    .bind(org)
+    .bind(code(ObjectKind::DevUser))
+    .bind(email_lower)
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(db_err)?;
+    Ok(row.map(|(id,)| id))
+}
+
+fn email_taken(holder: Option<i64>) -> StoreError {
+    let by = holder.map(|h| format!(" by DEVU-{h}")).unwrap_or_default();
+    // dev-users.create declares no 409: a taken email is a value not permitted.
+    StoreError::Invalid(ValidationError::not_permitted("email", format!("the email is already used{by}")))
+}
+
+/// Resolves a manager: a dev user of the org other than `me`.
+async fn resolve_manager(conn: &mut Conn, org: &str, id: &ParsedId, me: Option<i64>) -> StoreResult<i64> {
+    let n = id.number_in(org).ok_or_else(|| reference_missing("reports_to", ObjectKind::DevUser, id))?;
+    if Some(n) == me {
+        return Err(StoreError::Invalid(ValidationError::not_permitted(
+            "reports_to",
+            "a dev user cannot report to itself",
+        )));
+    }
+    if dev_facts(conn, org, n, false).await?.is_none() {
+        return Err(reference_missing("reports_to", ObjectKind::DevUser, id));
+    }
+    Ok(n)
+}
+
+/// Marks every unrevoked token of `subject` (of `kind`, when given) revoked.
+async fn revoke_all(
+    conn: &mut Conn,
+    org: &str,
+    subject: UserRef,
+    kind: Option<tok::TokenKind>,
+    actor: UserRef,
+    now: Timestamp,
+) -> StoreResult<u64> {
+    let mut sql = Sql::new("UPDATE auth_tokens SET revoked = ");
+    let t = sql.arg(Arg::Bool(true));
+    // A record without a modified_date compares as NULL, so `touch` starts it at `now`.
+    let by = touch(&mut sql, actor, now);
+    let o = sql.text_arg(org);
+    let k = sql.text_arg(code(subject.kind));
+    let i = sql.int_arg(subject.id);
+    let f = sql.arg(Arg::Bool(false));
+    sql.push(&format!(
+        "{t}, {by} WHERE dev_org_id = {o} AND subject_kind = {k} AND subject_id = {i} AND revoked = {f}"
+    ));
+    if let Some(kind) = kind {
+        let c = sql.text_arg(kind.code());
+        sql.push(&format!(" AND token_type = {c}"));
+    }
+    sql.execute(conn).await
+}
+
+impl Backend {
+    async fn create_dev_user_once(
+        &self,
+        scope: &DevOrgScope,
+        d: &devu::DevUserDraft,
+        now: Timestamp,
+    ) -> StoreResult<devu::DevUserView> {
+        let org = scope.dev_org.as_str();
+        let email_lower = d.email.as_str().to_lowercase();
+        let mut tx: WriteTx = self.begin_write().await.map_err(db_err)?;
+        if let Some(holder) = dev_user_with_email(&mut tx, org, &email_lower).await? {
+            return Err(email_taken(Some(holder)));
+        }
+        let manager = match &d.reports_to {
+            Some(m) => Some(resolve_manager(&mut tx, org, m, None).await?),
+            None => None,
+        };
+        let id = next_id(&mut tx, org, code(ObjectKind::DevUser)).await?;
+        let actor = scope.actor;
+        sqlx::query::<Db>(
+            "INSERT INTO users (dev_org_id, kind, id, display_name, full_name, email, email_lower, state, is_verified, \
+             created_by_kind, created_by_id, created_date, modified_by_kind, modified_by_id, modified_date, reports_to_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $10, $11, $12, $13)",
+        )
+        .bind(org)
+        .bind(code(ObjectKind::DevUser))
+        .bind(id)
+        .bind(&d.display_name)
+        .bind(&d.full_name)
+        .bind(d.email.as_str())
+        .bind(&email_lower)
+        .bind(state_name(revdir_core::api::common::UserState::Shadow))
+        .bind(false)
+        .bind(code(actor.kind))
+        .bind(actor.id)
+        .bind(now.millis())
+        .bind(manager)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| match db_err(e) {
+            StoreError::Conflict(_) => email_taken(None),
+            other => other,
+        })?;
+        let view = dev_user_view(&mut tx, org, id).await?.ok_or_else(|| not_found_user(id))?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(view)
+    }
+
+    async fn update_dev_user_once(
+        &self,
+        scope: &DevOrgScope,
+        id: &ParsedId,
+        p: &devu::DevUserPatch,
+        now: Timestamp,
+    ) -> StoreResult<devu::DevUserView> {
+        let org = scope.dev_org.as_str();
+        let n = id.number_in(org).ok_or_else(|| not_found(ObjectKind::DevUser, id))?;
+        let mut tx: WriteTx = self.begin_write().await.map_err(db_err)?;
+        dev_facts(&mut tx, org, n, true).await?.ok_or_else(|| not_found(ObjectKind::DevUser, id))?;
+        let manager = match &p.reports_to {
+            Some(m) => Some(resolve_manager(&mut tx, org, m, Some(n)).await?),
+            None => None,
+        };
+        let mut sql = Sql::new("UPDATE users SET ");
+        let by = touch(&mut sql, scope.actor, now);
+        sql.push(&by);
+        if let Some(v) = &p.display_name {
+            let a = sql.text_arg(v);
+            sql.push(&format!(", display_name = {a}"));
+        }
+        if let Some(v) = &p.full_name {
+            let a = text_or_null(&mut sql, v.as_deref());
+            sql.push(&format!(", full_name = {a}"));
+        }
+        if let Some(v) = p.experience_start_date {
+            let a = sql.int_arg(v.millis());
+            sql.push(&format!(", experience_start_date = {a}"));
+        }
+        if let Some(v) = &p.job_history {
+            let a = sql.text_arg(&devu::JobHistoryEntry::encode(v));
+            sql.push(&format!(", job_history = {a}"));
+        }
+        if let Some(v) = &p.job_title {
+            let a = sql.text_arg(v);
+            sql.push(&format!(", job_title = {a}"));
+        }
+        if let Some(m) = manager {
+            let a = sql.int_arg(m);
+            sql.push(&format!(", reports_to_id = {a}"));
+        }
+        let o = sql.text_arg(org);
+        let k = sql.text_arg(code(ObjectKind::DevUser));
+        let i = sql.int_arg(n);
+        sql.push(&format!(" WHERE dev_org_id = {o} AND kind = {k} AND id = {i}"));
+        sql.execute(&mut tx).await?;
+        let view = dev_user_view(&mut tx, org, n).await?.ok_or_else(|| not_found_user(n))?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(view)
+    }
+
+    async fn change_dev_user_state_once(
+        &self,
+        scope: &DevOrgScope,
+        id: &ParsedId,
+        change: devu::StateChange,
+        now: Timestamp,
+    ) -> StoreResult<devu::DevUserView> {
+        let org = scope.dev_org.as_str();
+        let n = id.number_in(org).ok_or_else(|| not_found(ObjectKind::DevUser, id))?;
+        let mut tx: WriteTx = self.begin_write().await.map_err(db_err)?;
+        let facts = dev_facts(&mut tx, org, n, true).await?.ok_or_else(|| not_found(ObjectKind::DevUser, id))?;
+        let state = devu::state_change(&scope.actor, facts, change)?;
+        if state != facts.state {
+            let mut sql = Sql::new("UPDATE users SET ");
+            let by = touch(&mut sql, scope.actor, now);
+            let s = sql.text_arg(state_name(state));
+            let o = sql.text_arg(org);
+            let k = sql.text_arg(code(ObjectKind::DevUser));
+            let i = sql.int_arg(n);
+            sql.push(&format!("{by}, state = {s} WHERE dev_org_id = {o} AND kind = {k} AND id = {i}"));
+            sql.execute(&mut tx).await?;
+        }
+        if change == devu::StateChange::Deactivate {
+            let me = UserRef { kind: ObjectKind::DevUser, id: n };
+            revoke_all(&mut tx, org, me, None, scope.actor, now).await?;
+        }
+        let view = dev_user_view(&mut tx, org, n).await?.ok_or_else(|| not_found_user(n))?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(view)
+    }
+
+    async fn link_identity_once(
+        &self,
+        scope: &DevOrgScope,
+        link: &devu::IdentityLink,
+        now: Timestamp,
+    ) -> StoreResult<devu::DevUserView> {
+        let org = scope.dev_org.as_str();
+        let id = &link.dev_user;
+        let n = id.number_in(org).ok_or_else(|| not_found(ObjectKind::DevUser, id))?;
+        let x = &link.identity;
+        let mut tx: WriteTx = self.begin_write().await.map_err(db_err)?;
+        dev_facts(&mut tx, org, n, true).await?.ok_or_else(|| not_found(ObjectKind::DevUser, id))?;
+        let taken = |holder: Option<i64>| {
+            let by = holder.map(|h| format!(" by DEVU-{h}")).unwrap_or_default();
+            StoreError::Invalid(ValidationError::not_permitted(
+                "id",
+                format!("the {} identity {} is already linked{by}", x.issuer, x.id),
+            ))
+        };
+        let holder: Option<(i64,)> = sqlx::query_as::<Db, (i64,)>(
+            "SELECT dev_user_id FROM dev_user_identities WHERE dev_org_id = $1 AND issuer = $2 AND external_id = $3 \
+             AND dev_user_id <> $4",
+        )
+        .bind(org)
+        .bind(&x.issuer)
+        .bind(&x.id)
+        .bind(n)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        if let Some((h,)) = holder {
+            return Err(taken(Some(h)));
+        }
+        sqlx::query::<Db>("DELETE FROM dev_user_identities WHERE dev_org_id = $1 AND dev_user_id = $2 AND issuer = $3")
+            .bind(org)
+            .bind(n)
+            .bind(&x.issuer)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        sqlx::query::<Db>(
+            "INSERT INTO dev_user_identities (dev_org_id, dev_user_id, issuer, external_id, display_name, is_verified) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(org)
+        .bind(n)
+        .bind(&x.issuer)
+        .bind(&x.id)
+        .bind(&x.display_name)
+        .bind(x.is_verified)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| match db_err(e) {
+            StoreError::Conflict(_) => taken(None),
+            other => other,
+        })?;
+        touch_user(&mut tx, org, ObjectKind::DevUser, n, scope.actor, now).await?;
+        let view = dev_user_view(&mut tx, org, n).await?.ok_or_else(|| not_found_user(n))?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(view)
+    }
+
+    async fn unlink_identity_once(
+        &self,
+        scope: &DevOrgScope,
+        unlink: &devu::IdentityUnlink,
+        now: Timestamp,
+    ) -> StoreResult<devu::DevUserView> {
+        let org = scope.dev_org.as_str();
+        let id = &unlink.dev_user;
+        let n = id.number_in(org).ok_or_else(|| not_found(ObjectKind::DevUser, id))?;
+        let mut tx: WriteTx = self.begin_write().await.map_err(db_err)?;
+        dev_facts(&mut tx, org, n, true).await?.ok_or_else(|| not_found(ObjectKind::DevUser, id))?;
+        let gone = sqlx::query::<Db>(
+            "DELETE FROM dev_user_identities WHERE dev_org_id = $1 AND dev_user_id = $2 AND issuer = $3",
+        )
+        .bind(org)
+        .bind(n)
+        .bind(&unlink.issuer)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?
+        .rows_affected();
+        if gone > 0 {
+            touch_user(&mut tx, org, ObjectKind::DevUser, n, scope.actor, now).await?;
+        }
+        let view = dev_user_view(&mut tx, org, n).await?.ok_or_else(|| not_found_user(n))?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(view)
+    }
+
+    async fn merge_dev_users_once(
+        &self,
+        scope: &DevOrgScope,
+        m: &devu::DevUserMerge,
+        now: Timestamp,
+    ) -> StoreResult<()> {
+        let org = scope.dev_org.as_str();
+        let p = m.primary.number_in(org).ok_or_else(|| not_found(ObjectKind::DevUser, &m.primary))?;
+        let s = m.secondary.number_in(org).ok_or_else(|| not_found(ObjectKind::DevUser, &m.secondary))?;
+        let mut tx: WriteTx = self.begin_write().await.map_err(db_err)?;
+        // Rows are locked in id order, so two merges of the same pair cannot deadlock.
+        let (first, second) = if p <= s { (p, s) } else { (s, p) };
+        let a = dev_facts(&mut tx, org, first, true).await?;
+        let b = dev_facts(&mut tx, org, second, true).await?;
+        let (pf, sf) = if p <= s { (a, b) } else { (b, a) };
+        let pf = pf.ok_or_else(|| not_found(ObjectKind::DevUser, &m.primary))?;
+        let sf = sf.ok_or_else(|| not_found(ObjectKind::DevUser, &m.secondary))?;
+        devu::check_merge(&scope.actor, pf, sf)?;
+        // Accounts the secondary owned are owned by the primary instead.
+        let mut sql = Sql::new("");
+        let o = sql.text_arg(org);
+        let owner = sql.text_arg(&s.to_string());
+        sql.push(&format!(
+            "SELECT id, owned_by FROM accounts a WHERE a.dev_org_id = {o} AND {}{FOR_UPDATE}",
+            json_array_has_any("a.owned_by", &owner)
+        ));
+        let owned: Vec<(i64, String)> = sql.query_as().fetch_all(&mut *tx).await.map_err(db_err)?;
+        for (account, owners) in owned {
+            let owners: Vec<i64> = json_list(&owners).iter().filter_map(|o| o.parse().ok()).collect();
+            let merged: Vec<String> = devu::merged_owners(&owners, s, p).iter().map(i64::to_string).collect();
+            let mut sql = Sql::new("UPDATE accounts SET ");
+            let by = touch(&mut sql, scope.actor, now);
+            let list = sql.text_arg(&to_json(&merged));
+            let o = sql.text_arg(org);
+            let i = sql.int_arg(account);
+            sql.push(&format!("{by}, owned_by = {list} WHERE dev_org_id = {o} AND id = {i}"));
+            sql.execute(&mut tx).await?;
+        }
+        // Reports of the secondary report to the primary (the primary itself to nobody).
+        let mut sql = Sql::new("UPDATE users SET ");
+        let by = touch(&mut sql, scope.actor, now);
+        let pa = sql.int_arg(p);
+        let o = sql.text_arg(org);
+        let k = sql.text_arg(code(ObjectKind::DevUser));
+        let sa = sql.int_arg(s);
+        sql.push(&format!(
+            "{by}, reports_to_id = CASE WHEN id = {pa} THEN NULL ELSE {pa} END \
+             WHERE dev_org_id = {o} AND kind = {k} AND reports_to_id = {sa}"
+        ));
+        sql.execute(&mut tx).await?;
+        // The secondary's identities move, except for issuers the primary already has.
+        let mut ids = dev_identities(&mut tx, org, &[p, s]).await?;
+        let moved = devu::identities_to_move(&ids.remove(&p).unwrap_or_default(), &ids.remove(&s).unwrap_or_default());
+        sqlx::query::<Db>("DELETE FROM dev_user_identities WHERE dev_org_id = $1 AND dev_user_id = $2")
+            .bind(org)
+            .bind(s)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        for x in &moved {
+            sqlx::query::<Db>(
+                "INSERT INTO dev_user_identities (dev_org_id, dev_user_id, issuer, external_id, display_name, is_verified) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(org)
+            .bind(p)
+            .bind(&x.issuer)
+            .bind(&x.id)
+            .bind(&x.display_name)
+            .bind(x.is_verified)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        }
+        if !moved.is_empty() {
+            touch_user(&mut tx, org, ObjectKind::DevUser, p, scope.actor, now).await?;
+        }
+        // §8.2: the secondary is deactivated, points at the primary and can no longer sign in.
+        let mut sql = Sql::new("UPDATE users SET ");
+        let by = touch(&mut sql, scope.actor, now);
+        let st = sql.text_arg(state_name(revdir_core::api::common::UserState::Deactivated));
+        let pa = sql.int_arg(p);
+        let o = sql.text_arg(org);
+        let k = sql.text_arg(code(ObjectKind::DevUser));
+        let sa = sql.int_arg(s);
+        sql.push(&format!(
+            "{by}, state = {st}, primary_identity_id = {pa} WHERE dev_org_id = {o} AND kind = {k} AND id = {sa}"
+        ));
+        sql.execute(&mut tx).await?;
+        revoke_all(&mut tx, org, UserRef { kind: ObjectKind::DevUser, id: s }, None, scope.actor, now).await?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn list_dev_users_in(
+        &self,
+        scope: &DevOrgScope,
+        f: &devu::DevUserFilter,
+        page: &PageRequest,
+    ) -> StoreResult<Page<devu::DevUserView>> {
+        let org = scope.dev_org.as_str();
+        let mut sql = Sql::new("");
+        let o = sql.text_arg(org);
+        let k = sql.text_arg(code(ObjectKind::DevUser));
+        sql.push(&format!("SELECT CAST(u.id AS TEXT) FROM users u WHERE u.dev_org_id = {o} AND u.kind = {k}"));
+        filter_in_text(&mut sql, "u.email_lower", f.email.as_ref());
+        let states = f.state.as_ref().map(|v| v.iter().map(|s| state_name(*s).to_owned()).collect::<Vec<_>>());
+        filter_in_text(&mut sql, "u.state", states.as_ref());
+        if let Some(entries) = &f.external_identity {
+            let mut ors = Vec::new();
+            for (issuer, ext) in entries {
+                let mut conds = vec!["i.dev_org_id = u.dev_org_id".to_owned(), "i.dev_user_id = u.id".to_owned()];
+                if let Some(v) = issuer {
+                    conds.push(format!("i.issuer = {}", sql.text_arg(v)));
+                }
+                if let Some(v) = ext {
+                    conds.push(format!("i.external_id = {}", sql.text_arg(v)));
+                }
+                ors.push(format!("EXISTS (SELECT 1 FROM dev_user_identities i WHERE {})", conds.join(" AND ")));
+            }
+            if ors.is_empty() {
+                sql.push(" AND 1 = 0");
+            } else {
+                sql.push(&format!(" AND ({})", ors.join(" OR ")));
+            }
+        }
+        filter_range(&mut sql, "u.created_date", f.created_date.as_ref());
+        filter_range(&mut sql, "u.modified_date", f.modified_date.as_ref());
+        let mut tx: Tx = self.begin_read().await.map_err(db_err)?;
+        list_page(&mut tx, &sql, USER_SORT, &USER_ID, page, LoadDevUsers { org }, dev_user_keys).await
+    }
+}
+
+fn dev_user_keys(v: &devu::DevUserView, cols: &[(&SortCol, bool)]) -> Vec<Value> {
+    user_keys(&v.user, cols)
+}
+
+/// Records `actor` as the last modifier of a user, now.
+async fn touch_user(
+    conn: &mut Conn,
+    org: &str,
+    kind: ObjectKind,
+    id: i64,
+    actor: UserRef,
+    now: Timestamp,
+) -> StoreResult<()> {
+    let mut sql = Sql::new("UPDATE users SET ");
+    let by = touch(&mut sql, actor, now);
+    let o = sql.text_arg(org);
+    let k = sql.text_arg(code(kind));
+    let i = sql.int_arg(id);
+    sql.push(&format!("{by} WHERE dev_org_id = {o} AND kind = {k} AND id = {i}"));
+    sql.execute(conn).await.map(drop)
+}
+
+// --- Tokens
+
+const TOKEN_COLS: &str = "jti, subject_kind, subject_id, subject_don, token_type, client_id, scopes, token_hint, \
+    issued_at, expires_at, revoked, created_by_kind, created_by_id, modified_by_kind, modified_by_id, modified_date";
+
+#[derive(sqlx::FromRow)]
+struct TokenRow {
+    jti: String,
+    subject_kind: String,
+    subject_id: i64,
+    subject_don: Option<String>,
+    token_type: String,
+    client_id: Option<String>,
+    scopes: String,
+    token_hint: Option<String>,
+    issued_at: i64,
+    expires_at: Option<i64>,
+    revoked: bool,
+    created_by_kind: Option<String>,
+    created_by_id: Option<i64>,
+    modified_by_kind: Option<String>,
+    modified_by_id: Option<i64>,
+    modified_date: Option<i64>,
+}
+
+impl TokenRow {
+    fn into_meta(self, org: &str) -> Option<tok::TokenMeta> {
+        let subject = UserRef { kind: ObjectKind::from_don_type(&self.subject_kind)?, id: self.subject_id };
+        Some(tok::TokenMeta {
+            subject_don: self.subject_don.unwrap_or_else(|| don(subject.kind, org, subject.id)),
+            subject,
+            jti: self.jti,
+            kind: tok::TokenKind::from_code(&self.token_type),
+            client_id: self.client_id,
+            scopes: json_list(&self.scopes),
+            token_hint: self.token_hint,
+            issued_at: Timestamp::from_millis(self.issued_at),
+            expires_at: self.expires_at.map(Timestamp::from_millis),
+            revoked: self.revoked,
+            created_by: user_ref(self.created_by_kind, self.created_by_id),
+            modified_by: user_ref(self.modified_by_kind, self.modified_by_id),
+            modified_date: self.modified_date.map(Timestamp::from_millis),
+        })
+    }
+}
+
+async fn token_views(conn: &mut Conn, org: &str, rows: Vec<TokenRow>) -> StoreResult<Vec<tok::TokenView>> {
+    let metas: Vec<tok::TokenMeta> = rows.into_iter().filter_map(|r| r.into_meta(org)).collect();
+    let refs: Vec<UserRef> = metas.iter().flat_map(|m| [m.created_by, m.modified_by]).flatten().collect();
+    let summaries = user_summaries(conn, org, refs).await?;
+    Ok(metas
+        .into_iter()
+        .map(|meta| tok::TokenView {
+            created_by: meta.created_by.and_then(|u| summaries.get(&u).cloned()),
+            modified_by: meta.modified_by.and_then(|u| summaries.get(&u).cloned()),
+            meta,
+        })
+        .collect())
+}
+
+fn token_not_found(id: &ParsedId) -> StoreError {
+    StoreError::not_found("auth token", &id.local)
+}
+
+async fn fetch_token(conn: &mut Conn, org: &str, id: &ParsedId, lock: bool) -> StoreResult<tok::TokenView> {
+    let jti = id.local_in(org).ok_or_else(|| token_not_found(id))?;
+    let lock = if lock { FOR_UPDATE } else { "" };
+    let row: Option<TokenRow> = sqlx::query_as::<Db, TokenRow>(&format!(
+        "SELECT {TOKEN_COLS} FROM auth_tokens WHERE dev_org_id = $1 AND jti = $2{lock}"
+    ))
+    .bind(org)
+    .bind(jti)
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(db_err)?;
+    let row = row.ok_or_else(|| token_not_found(id))?;
+    token_views(conn, org, vec![row]).await?.into_iter().next().ok_or_else(|| token_not_found(id))
+}
+
+/// The object an external ref of `namespace` names in the org.
+async fn ref_holder(conn: &mut Conn, org: &str, namespace: ObjectKind, value: &str) -> StoreResult<Option<String>> {
+    let row: Option<(String,)> = sqlx::query_as::<Db, (String,)>(
+        "SELECT object_id FROM external_refs WHERE dev_org_id = $1 AND namespace = $2 AND value = $3",
+    )
+    .bind(org)
+    .bind(code(namespace))
+    .bind(value)
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(db_err)?;
+    Ok(row.map(|(id,)| id))
+}
+
+/// The state of a user, when it exists.
+async fn user_state(
+    conn: &mut Conn,
+    org: &str,
+    kind: ObjectKind,
+    id: i64,
+) -> StoreResult<Option<(String, Option<String>)>> {
+    sqlx::query_as::<Db, (String, Option<String>)>(
+        "SELECT state, rev_org_id FROM users WHERE dev_org_id = $1 AND kind = $2 AND id = $3",
+    )
+    .bind(org)
+    .bind(code(kind))
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(db_err)
+}
+
+fn unknown_ref(field: &str, what: &str) -> StoreError {
+    StoreError::Invalid(ValidationError::not_permitted(field, format!("{what} does not exist")))
+}
+
+/// A workspace a session token's provisioning creates.
+struct SessionWorkspace<'a> {
+    account: i64,
+    /// Used when the traits name none.
+    display_name: &'a str,
+    external_ref: &'a str,
+    traits: &'a tok::WorkspaceTraits,
+    is_default: bool,
+}
+
+/// Inserts a workspace for a session's `workspace_ref` (or an account's default workspace,
+/// whose external ref is the account's DON as with `accounts.create`).
+async fn insert_session_workspace(
+    conn: &mut Conn,
+    org: &str,
+    actor: UserRef,
+    w: SessionWorkspace<'_>,
+    now: Timestamp,
+) -> StoreResult<String> {
+    let SessionWorkspace { account, display_name, external_ref, traits, is_default } = w;
+    let id = random_alnum(8);
+    claim_refs(conn, org, ObjectKind::RevOrg, &id, &[external_ref.to_owned()], "rev_info.workspace_ref").await?;
+    sqlx::query::<Db>(
+        "INSERT INTO rev_orgs (dev_org_id, id, account_id, is_default, display_name, description, external_ref, tier, \
+         created_by_kind, created_by_id, created_date, modified_by_kind, modified_by_id, modified_date) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $9, $10, $11)",
+    )
+    .bind(org)
+    .bind(&id)
+    .bind(account)
+    .bind(is_default)
+    .bind(traits.display_name.as_deref().unwrap_or(display_name))
+    .bind(&traits.description)
+    .bind(external_ref)
+    .bind(&traits.tier)
+    .bind(code(actor.kind))
+    .bind(actor.id)
+    .bind(now.millis())
+    .execute(&mut *conn)
+    .await
+    .map_err(db_err)?;
+    Ok(id)
+}
+
+/// Finds or creates the rev user a session token is for (§8.5), with its account and
+/// workspace; returns the user and its workspace.
+async fn provision_session(
+    conn: &mut Conn,
+    org: &str,
+    actor: UserRef,
+    info: &tok::SessionInfo,
+    now: Timestamp,
+) -> StoreResult<(UserRef, Option<String>)> {
+    if let Some(uid) = &info.user_id {
+        let n = uid.number_in(org).ok_or_else(|| reference_missing("rev_info.user_id", ObjectKind::RevUser, uid))?;
+        let (_, rev_org) = user_state(conn, org, ObjectKind::RevUser, n)
+            .await?
+            .ok_or_else(|| reference_missing("rev_info.user_id", ObjectKind::RevUser, uid))?;
+        return Ok((UserRef { kind: ObjectKind::RevUser, id: n }, rev_org));
+    }
+    let user_ref = info.user_ref.as_deref().unwrap_or_default();
+    if let Some(holder) = ref_holder(conn, org, ObjectKind::RevUser, user_ref).await? {
+        let n: i64 = holder.parse().map_err(|_| not_found_user(0))?;
+        let (_, rev_org) = user_state(conn, org, ObjectKind::RevUser, n).await?.ok_or_else(|| not_found_user(n))?;
+        return Ok((UserRef { kind: ObjectKind::RevUser, id: n }, rev_org));
+    }
+    // A new contact: its account and workspace are found by external ref, or created.
+    let mut created_account = false;
+    let account = match &info.account_ref {
+        None => None,
+        Some(r) => match ref_holder(conn, org, ObjectKind::Account, r).await? {
+            Some(id) => Some(id.parse::<i64>().map_err(|_| not_found_user(0))?),
+            None => {
+                let id = next_id(conn, org, code(ObjectKind::Account)).await?;
+                claim_refs(
+                    conn,
+                    org,
+                    ObjectKind::Account,
+                    &id.to_string(),
+                    std::slice::from_ref(r),
+                    "rev_info.account_ref",
+                )
+                .await?;
+                let name = info.account.display_name.as_deref().unwrap_or(r);
+                let owners: Vec<String> =
+                    if actor.kind == ObjectKind::DevUser { vec![actor.id.to_string()] } else { Vec::new() };
+                sqlx::query::<Db>(
+                    "INSERT INTO accounts (dev_org_id, id, display_name, domains, external_refs, owned_by, created_by_kind, \
+                     created_by_id, created_date, modified_by_kind, modified_by_id, modified_date) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $7, $8, $9)",
+                )
+                .bind(org)
+                .bind(id)
+                .bind(name)
+                .bind(to_json(&info.account.domains))
+                .bind(to_json(std::slice::from_ref(r)))
+                .bind(to_json(&owners))
+                .bind(code(actor.kind))
+                .bind(actor.id)
+                .bind(now.millis())
+                .execute(&mut *conn)
+                .await
+                .map_err(db_err)?;
+                created_account = true;
+                Some(id)
+            }
+        },
+    };
+    let workspace = match (&info.workspace_ref, account) {
+        (Some(w), account) => match ref_holder(conn, org, ObjectKind::RevOrg, w).await? {
+            Some(ws) => {
+                if let Some(a) = account {
+                    let owner: Option<(i64,)> = sqlx::query_as::<Db, (i64,)>(
+                        "SELECT account_id FROM rev_orgs WHERE dev_org_id = $1 AND id = $2",
+                    )
+                    .bind(org)
+                    .bind(&ws)
+                    .fetch_optional(&mut *conn)
+                    .await
+                    .map_err(db_err)?;
+                    if owner.is_some_and(|(o,)| o != a) {
+                        return Err(StoreError::Invalid(ValidationError::not_permitted(
+                            "rev_info.workspace_ref",
+                            "the workspace belongs to another account",
+                        )));
+                    }
+                }
+                Some(ws)
+            }
+            None => match account {
+                // A new account's default workspace takes the workspace ref.
+                Some(a) => {
+                    let ws = SessionWorkspace {
+                        account: a,
+                        display_name: w,
+                        external_ref: w,
+                        traits: &info.workspace,
+                        is_default: created_account,
+                    };
+                    Some(insert_session_workspace(conn, org, actor, ws, now).await?)
+                }
+                None => {
+                    return Err(unknown_ref(
+                        "rev_info.workspace_ref",
+                        "a workspace with this external ref (give account_ref to create it)",
+                    ))
+                }
+            },
+        },
+        (None, Some(a)) => match default_rev_org_of(conn, org, a).await? {
+            Some(ws) => Some(ws),
+            None => {
+                let a_don = don(ObjectKind::Account, org, a);
+                let name =
+                    info.account.display_name.clone().unwrap_or_else(|| info.account_ref.clone().unwrap_or_default());
+                let traits = tok::WorkspaceTraits::default();
+                let ws = SessionWorkspace {
+                    account: a,
+                    display_name: &name,
+                    external_ref: &a_don,
+                    traits: &traits,
+                    is_default: true,
+                };
+                Some(insert_session_workspace(conn, org, actor, ws, now).await?)
+            }
+        },
+        (None, None) => None,
+    };
+    let id = next_id(conn, org, code(ObjectKind::RevUser)).await?;
+    claim_refs(conn, org, ObjectKind::RevUser, &id.to_string(), &[user_ref.to_owned()], "rev_info.user_ref").await?;
+    let t = &info.user;
+    let phones: Vec<String> = t.phone_numbers.iter().map(|p| p.as_str().to_owned()).collect();
+    let email = t.email.as_ref().map(|e| e.as_str().to_owned());
+    sqlx::query::<Db>(
+        "INSERT INTO users (dev_org_id, kind, id, display_name, full_name, email, email_lower, phone_numbers, state, \
+         description, external_ref, external_refs, is_verified, rev_org_id, created_by_kind, created_by_id, created_date, \
+         modified_by_kind, modified_by_id, modified_date) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $15, $16, $17)",
+    )
+    .bind(org)
+    .bind(code(ObjectKind::RevUser))
+    .bind(id)
+    .bind(&t.display_name)
+    .bind(&t.full_name)
+    .bind(&email)
+    .bind(email.as_ref().map(|e| e.to_lowercase()))
+    .bind(to_json(&phones))
+    .bind(state_name(revdir_core::api::common::UserState::Active))
+    .bind(&t.description)
+    .bind(user_ref)
+    .bind(to_json(&[user_ref.to_owned()]))
+    .bind(true)
+    .bind(&workspace)
+    .bind(code(actor.kind))
+    .bind(actor.id)
+    .bind(now.millis())
+    .execute(&mut *conn)
+    .await
+    .map_err(db_err)?;
+    Ok((UserRef { kind: ObjectKind::RevUser, id }, workspace))
+}
+
+/// Finds the service account of an application (by client id), creating it when new.
+async fn service_account(
+    conn: &mut Conn,
+    org: &str,
+    actor: UserRef,
+    client_id: &str,
+    now: Timestamp,
+) -> StoreResult<UserRef> {
+    let k = code(ObjectKind::ServiceAccount);
+    let found: Option<(i64,)> =
+        sqlx::query_as::<Db, (i64,)>("SELECT id FROM users WHERE dev_org_id = $1 AND kind = $2 AND external_ref = $3")
+            .bind(org)
+            .bind(k)
+            .bind(client_id)
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(db_err)?;
+    if let Some((id,)) = found {
+        return Ok(UserRef { kind: ObjectKind::ServiceAccount, id });
+    }
+    let id = next_id(conn, org, k).await?;
+    sqlx::query::<Db>(
+        "INSERT INTO users (dev_org_id, kind, id, display_name, state, external_ref, is_verified, created_by_kind, \
+         created_by_id, created_date, modified_by_kind, modified_by_id, modified_date) \
+         VALUES ($1, $2, $3, $4, $5, $4, $6, $7, $8, $9, $7, $8, $9)",
+    )
+    .bind(org)
+    .bind(k)
+    .bind(id)
+    .bind(client_id)
+    .bind(state_name(revdir_core::api::common::UserState::Active))
+    .bind(true)
+    .bind(code(actor.kind))
+    .bind(actor.id)
+    .bind(now.millis())
+    .execute(&mut *conn)
+    .await
+    .map_err(db_err)?;
+    Ok(UserRef { kind: ObjectKind::ServiceAccount, id })
+}
+
+impl Backend {
+    async fn issue_token_once(
+        &self,
+        scope: &DevOrgScope,
+        issue: &tok::TokenIssue,
+        now: Timestamp,
+    ) -> StoreResult<tok::IssuedSubject> {
+        let org = scope.dev_org.as_str();
+        let actor = scope.actor;
+        let mut tx: WriteTx = self.begin_write().await.map_err(db_err)?;
+        let (user, rev_org, client_id) = match &issue.grant {
+            tok::TokenGrant::Pat => (actor, None, None),
+            tok::TokenGrant::Sys { act_as } => {
+                let n = match act_as {
+                    Some(p) => p.number_in(org).ok_or_else(|| reference_missing("act_as", ObjectKind::SysUser, p))?,
+                    None if actor.kind == ObjectKind::SysUser => actor.id,
+                    // The built-in `devrev-bot`.
+                    None => 1,
+                };
+                let missing = || match act_as {
+                    Some(p) => reference_missing("act_as", ObjectKind::SysUser, p),
+                    None => unknown_ref("act_as", "the sys user devrev-bot"),
+                };
+                user_state(&mut tx, org, ObjectKind::SysUser, n).await?.ok_or_else(missing)?;
+                (UserRef { kind: ObjectKind::SysUser, id: n }, None, None)
+            }
+            tok::TokenGrant::Aat { client_id, act_as } => match act_as {
+                Some(p) => {
+                    let n =
+                        p.number_in(org).ok_or_else(|| reference_missing("act_as", ObjectKind::ServiceAccount, p))?;
+                    let cid: Option<(Option<String>,)> = sqlx::query_as::<Db, (Option<String>,)>(
+                        "SELECT external_ref FROM users WHERE dev_org_id = $1 AND kind = $2 AND id = $3",
+                    )
+                    .bind(org)
+                    .bind(code(ObjectKind::ServiceAccount))
+                    .bind(n)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
+                    let (cid,) = cid.ok_or_else(|| reference_missing("act_as", ObjectKind::ServiceAccount, p))?;
+                    if client_id.as_ref().is_some_and(|c| Some(c) != cid.as_ref()) {
+                        return Err(StoreError::Invalid(ValidationError::not_permitted(
+                            "client_id",
+                            "the service account belongs to another client_id",
+                        )));
+                    }
+                    (UserRef { kind: ObjectKind::ServiceAccount, id: n }, None, cid)
+                }
+                None => {
+                    let cid = client_id.clone().unwrap_or_else(|| format!("revdir-app-{}", random_alnum(16)));
+                    let user = service_account(&mut tx, org, actor, &cid, now).await?;
+                    (user, None, Some(cid))
+                }
+            },
+            tok::TokenGrant::Session(info) => {
+                let (user, rev_org) = provision_session(&mut tx, org, actor, info, now).await?;
+                (user, rev_org, None)
+            }
+        };
+        let subject_don = tok::subject_don(org, user, rev_org.as_deref());
+        sqlx::query::<Db>(
+            "INSERT INTO auth_tokens (jti, dev_org_id, subject_kind, subject_id, token_type, issued_at, expires_at, revoked, \
+             subject_don, client_id, scopes, token_hint, created_by_kind, created_by_id, modified_by_kind, modified_by_id, \
+             modified_date) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $13, $14, $6)",
+        )
+        .bind(&issue.jti)
+        .bind(org)
+        .bind(code(user.kind))
+        .bind(user.id)
+        .bind(issue.grant.kind().code())
+        .bind(issue.issued_at.millis())
+        .bind(issue.expires_at.millis())
+        .bind(false)
+        .bind(&subject_don)
+        .bind(&client_id)
+        .bind(to_json(&issue.scopes))
+        .bind(&issue.hint)
+        .bind(code(actor.kind))
+        .bind(actor.id)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(tok::IssuedSubject { user, rev_org, client_id, subject_don })
+    }
+
+    async fn update_token_hint_once(
+        &self,
+        scope: &DevOrgScope,
+        id: &ParsedId,
+        hint: Option<&str>,
+        now: Timestamp,
+    ) -> StoreResult<tok::TokenView> {
+        let org = scope.dev_org.as_str();
+        let mut tx: WriteTx = self.begin_write().await.map_err(db_err)?;
+        let before = fetch_token(&mut tx, org, id, true).await?;
+        let mut sql = Sql::new("UPDATE auth_tokens SET ");
+        let by = touch(&mut sql, scope.actor, now);
+        let h = text_or_null(&mut sql, hint);
+        let o = sql.text_arg(org);
+        let j = sql.text_arg(&before.meta.jti);
+        sql.push(&format!("{by}, token_hint = {h} WHERE dev_org_id = {o} AND jti = {j}"));
+        sql.execute(&mut tx).await?;
+        let view = fetch_token(&mut tx, org, id, false).await?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(view)
+    }
+
+    async fn revoke_token_once(&self, scope: &DevOrgScope, id: &ParsedId, now: Timestamp) -> StoreResult<()> {
+        let org = scope.dev_org.as_str();
+        let mut tx: WriteTx = self.begin_write().await.map_err(db_err)?;
+        let t = fetch_token(&mut tx, org, id, true).await?;
+        if !t.meta.revoked {
+            let mut sql = Sql::new("UPDATE auth_tokens SET ");
+            let by = touch(&mut sql, scope.actor, now);
+            let r = sql.arg(Arg::Bool(true));
+            let o = sql.text_arg(org);
+            let j = sql.text_arg(&t.meta.jti);
+            sql.push(&format!("{by}, revoked = {r} WHERE dev_org_id = {o} AND jti = {j}"));
+            sql.execute(&mut tx).await?;
+        }
+        tx.commit().await.map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn revoke_tokens_of_once(
+        &self,
+        scope: &DevOrgScope,
+        subject: UserRef,
+        kind: Option<tok::TokenKind>,
+        now: Timestamp,
+    ) -> StoreResult<u64> {
+        let mut tx: WriteTx = self.begin_write().await.map_err(db_err)?;
+        let n = revoke_all(&mut tx, &scope.dev_org, subject, kind, scope.actor, now).await?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(n)
+    }
+
+    async fn list_tokens_in(&self, scope: &DevOrgScope, f: &tok::TokenFilter) -> StoreResult<Vec<tok::TokenView>> {
+        let org = scope.dev_org.as_str();
+        let (Some(subject), None | Some(Ok(_))) = (f.subject, f.kind) else { return Ok(Vec::new()) };
+        let mut sql = Sql::new("");
+        let o = sql.text_arg(org);
+        let k = sql.text_arg(code(subject.kind));
+        let i = sql.int_arg(subject.id);
+        sql.push(&format!(
+            "SELECT {TOKEN_COLS} FROM auth_tokens WHERE dev_org_id = {o} AND subject_kind = {k} AND subject_id = {i}"
+        ));
+        if let Some(c) = &f.client_id {
+            let c = sql.text_arg(c);
+            sql.push(&format!(" AND client_id = {c}"));
+        }
+        if let Some(Ok(kind)) = f.kind {
+            let t = sql.text_arg(kind.code());
+            sql.push(&format!(" AND token_type = {t}"));
+        }
+        sql.push(" ORDER BY issued_at, jti");
+        let mut tx: Tx = self.begin_read().await.map_err(db_err)?;
+        let rows: Vec<TokenRow> = sql.query_as().fetch_all(&mut *tx).await.map_err(db_err)?;
+        token_views(&mut tx, org, rows).await
+    }
+
+    async fn user_summary_of(&self, scope: &DevOrgScope, user: UserRef) -> StoreResult<UserSummaryData> {
+        let mut tx: Tx = self.begin_read().await.map_err(db_err)?;
+        user_summaries(&mut tx, &scope.dev_org, [user])
+            .await?
+            .remove(&user)
+            .ok_or_else(|| StoreError::not_found(user.kind.noun(), &don(user.kind, &scope.dev_org, user.id)))
     }
 }

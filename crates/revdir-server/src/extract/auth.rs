@@ -2,12 +2,13 @@
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
+use revdir_core::authz;
 use revdir_core::time::Timestamp;
 use revdir_core::DevOrgScope;
 
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::tokens::subject;
+use crate::tokens::{subject, Claims};
 
 /// The token text of an `Authorization` header value, with or without `Bearer `.
 fn token_text(value: &str) -> Option<&str> {
@@ -59,6 +60,9 @@ pub async fn authenticate(parts: &Parts, app: &AppState) -> Result<DevOrgScope, 
 }
 
 /// Extractor form of [`authenticate`], for handlers that take the scope as a parameter.
+///
+/// It also applies [`authz::may_call`] to the operation the path names, so a service
+/// account or a rev user reaches only the operations listed for it (403 otherwise).
 #[derive(Debug, Clone)]
 pub struct Scope(pub DevOrgScope);
 
@@ -66,10 +70,38 @@ impl FromRequestParts<AppState> for Scope {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, Self::Rejection> {
-        if let Some(scope) = parts.extensions.get::<DevOrgScope>() {
-            return Ok(Self(scope.clone()));
-        }
-        authenticate(parts, app).await.map(Self)
+        let scope = match parts.extensions.get::<DevOrgScope>() {
+            Some(scope) => scope.clone(),
+            None => authenticate(parts, app).await?,
+        };
+        let operation = parts.uri.path().trim_start_matches('/');
+        authz::may_call(&scope.actor, operation)?;
+        Ok(Self(scope))
+    }
+}
+
+impl From<authz::Forbidden> for ApiError {
+    fn from(e: authz::Forbidden) -> Self {
+        Self::Forbidden(e.0)
+    }
+}
+
+/// The verified claims of the request's token, for `auth-tokens.info` (which reports them).
+/// Use it beside [`Scope`], which checks the token's record.
+#[derive(Debug, Clone)]
+pub struct CallerClaims(pub Claims);
+
+impl FromRequestParts<AppState> for CallerClaims {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, Self::Rejection> {
+        let header = parts
+            .headers
+            .get(axum::http::header::AUTHORIZATION)
+            .ok_or(ApiError::Unauthenticated("the Authorization header is missing"))?;
+        let raw = header.to_str().map_err(|_| ApiError::Unauthenticated("the Authorization header is malformed"))?;
+        let token = token_text(raw).ok_or(ApiError::Unauthenticated("the Authorization header is empty"))?;
+        app.keys.verify(token, Timestamp::now()).map(Self)
     }
 }
 

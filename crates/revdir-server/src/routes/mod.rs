@@ -2,9 +2,13 @@
 
 mod accounts;
 mod artifacts;
+mod auth_tokens;
 mod dev_orgs;
+mod dev_users;
+mod operator;
 mod rev_orgs;
 mod rev_users;
+mod schemas;
 mod sys_users;
 mod tags;
 
@@ -16,10 +20,14 @@ use crate::state::AppState;
 pub fn api_router() -> Router<AppState> {
     Router::new()
         .merge(dev_orgs::router())
+        .merge(dev_users::router())
+        .merge(auth_tokens::router())
+        .merge(operator::router())
         .merge(rev_users::router())
         .merge(sys_users::router())
         .merge(accounts::router())
         .merge(rev_orgs::router())
         .merge(tags::router())
         .merge(artifacts::router())
+        .merge(schemas::router())
 }

@@ -44,6 +44,7 @@ async fn rev_users_get(
     ApiInput(req): ApiInput<RevUsersGetRequest>,
 ) -> ApiResult<Json<RevUsersGetResponse>> {
     let id = parse_id("id", &req.id, ObjectKind::RevUser)?;
+    revdir_core::authz::may_read_rev_user(&scope.actor, &scope.dev_org, &id)?;
     let view = app.store.get_rev_user(&scope, &id).await?;
     Ok(Json(RevUsersGetResponse { rev_user: view.render_rev_user(&scope.dev_org) }))
 }
@@ -72,6 +73,7 @@ async fn rev_users_update(
 ) -> ApiResult<Json<RevUsersUpdateResponse>> {
     let id = parse_id("id", &req.id, ObjectKind::RevUser)?;
     let patch = RevUserPatch::try_from(&req)?;
+    revdir_core::authz::may_update_rev_user(&scope.actor, &scope.dev_org, &id, &patch)?;
     let view = app.store.update_rev_user(&scope, &id, patch, app.now()).await?;
     Ok(Json(RevUsersUpdateResponse { rev_user: view.render_rev_user(&scope.dev_org) }))
 }

@@ -747,9 +747,13 @@ async fn rev_users_filter_errors_name_the_field(app: TestApp) {
         assert_error(&a, 400, kind);
         assert!(a.body["field_name"].as_str().unwrap().starts_with(field), "{body}: {:#}", a.body);
     }
+    // A custom field filter must name a field of a fragment (none exists here).
     let a = app.post("/rev-users.list", json!({"custom_fields": {"tnt__x": 1}})).await;
-    assert_error(&a, 400, "bad_request");
-    assert!(a.body["message"].as_str().unwrap().contains("custom_fields"));
+    assert_error(&a, 400, "customization_validation_error");
+    assert_eq!(
+        (a.body["subtype"].as_str(), a.body["field_name"].as_str()),
+        (Some("field_not_in_schema"), Some("tnt__x"))
+    );
 }
 
 // ---------------------------------------------------------------------------------------

@@ -8,13 +8,19 @@
 
 mod artifacts;
 mod auth;
+mod auth_tokens;
 mod client;
 mod concurrency;
+mod custom_fields;
+mod dev_users;
 mod helpers;
 mod lists;
+mod operator;
 mod orgs;
 mod rate_limits;
 mod rev_users_crud;
 mod rev_users_update;
+mod schemas;
 mod spec;
 mod tags;
+mod tenancy;

@@ -13,7 +13,7 @@ on_both_backends!(
     tags_replace_and_respect_allowed_values,
     ids_in_either_form_and_bad_ids,
     decode_errors_name_the_field,
-    unsupported_fields_are_refused_not_dropped,
+    custom_fields_outside_any_schema_are_refused_not_dropped,
     missing_and_foreign_users_are_not_found,
     concurrent_updates_lose_no_field,
 );
@@ -219,16 +219,32 @@ async fn decode_errors_name_the_field(app: TestApp) {
     assert_eq!(a.body["field_name"], "email");
 }
 
-async fn unsupported_fields_are_refused_not_dropped(app: TestApp) {
+/// Custom fields are validated against schema fragments (§6.3); with no fragment defined,
+/// every custom field is refused (never dropped) and the rest of the request is not applied.
+async fn custom_fields_outside_any_schema_are_refused_not_dropped(app: TestApp) {
     let u = app.create_rev_user(json!({"display_name": "kept"})).await;
-    for (field, value) in [
-        ("custom_fields", json!({"tnt__x": 1})),
-        ("custom_schema_fragments", json!({"set": []})),
-        ("custom_schema_spec", json!({"tenant_fragment": true})),
+    let org = u["id"].as_str().unwrap().split(':').nth(3).unwrap().to_owned();
+    let missing = format!("don:core:dvrv-us-1:{org}:tenant_fragment/999");
+    for (extra, subtype, field) in [
+        (json!({"custom_fields": {"tnt__x": 1}}), "field_not_in_schema", "tnt__x"),
+        (
+            json!({"custom_fields": {"tnt__x": 1}, "custom_schema_spec": {"tenant_fragment": true}}),
+            "field_not_in_schema",
+            "tnt__x",
+        ),
+        (json!({"custom_schema_fragments": {"set": [missing]}}), "fragment_not_found", "custom_schema_fragments"),
+        (json!({"custom_schema_spec": {"subtype": "nope"}}), "fragment_not_found", "custom_schema_spec.subtype"),
     ] {
-        let a = app.post("/rev-users.update", json!({"id": u["id"], "display_name": "changed", field: value})).await;
-        assert_error(&a, 400, "bad_request");
-        assert!(a.body["message"].as_str().unwrap().contains(field), "{:#}", a.body);
+        let mut body = extra.clone();
+        body["id"] = u["id"].clone();
+        body["display_name"] = json!("changed");
+        let a = app.post("/rev-users.update", body).await;
+        assert_error(&a, 400, "customization_validation_error");
+        assert_eq!(
+            (a.body["subtype"].as_str(), a.body["field_name"].as_str()),
+            (Some(subtype), Some(field)),
+            "{extra}"
+        );
     }
     assert_eq!(app.get_rev_user(u["id"].as_str().unwrap()).await, u);
 }

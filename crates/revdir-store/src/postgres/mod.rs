@@ -51,6 +51,36 @@ fn json_array_has_any(column: &str, placeholders: &str) -> String {
     format!("EXISTS (SELECT 1 FROM jsonb_array_elements_text({column}::jsonb) j WHERE j IN ({placeholders}))")
 }
 
+/// SQL quoting of a custom field key (letters, digits and underscores, checked by core;
+/// quotes are doubled anyway).
+fn json_key_literal(key: &str) -> String {
+    key.replace('\'', "''")
+}
+
+/// The JSON text of member `key` of the JSON object in `column` (`'"abc"'`, `'42'`,
+/// `'true'`), or NULL when absent.
+fn json_field(column: &str, key: &str) -> String {
+    format!("(({column})::jsonb -> '{}')::text", json_key_literal(key))
+}
+
+/// Member `key` of the JSON object in `column` as a number, or NULL.
+fn json_field_number(column: &str, key: &str) -> String {
+    let k = json_key_literal(key);
+    format!(
+        "(CASE WHEN jsonb_typeof(({column})::jsonb -> '{k}') = 'number' THEN (({column})::jsonb ->> '{k}')::double precision END)"
+    )
+}
+
+/// SQL that is true when member `key` of the JSON object in `column` is an array holding an
+/// item whose JSON text is among the bound values.
+fn json_field_has_any(column: &str, key: &str, placeholders: &str) -> String {
+    let k = json_key_literal(key);
+    format!(
+        "EXISTS (SELECT 1 FROM jsonb_array_elements(CASE WHEN jsonb_typeof(({column})::jsonb -> '{k}') = 'array' \
+         THEN ({column})::jsonb -> '{k}' ELSE '[]'::jsonb END) AS j(v) WHERE j.v::text IN ({placeholders}))"
+    )
+}
+
 fn is_retryable(e: &sqlx::Error) -> bool {
     match e {
         sqlx::Error::Database(d) => matches!(d.code().as_deref(), Some("40001" | "40P01")),

@@ -79,6 +79,32 @@ fn json_array_has_any(column: &str, placeholders: &str) -> String {
     format!("EXISTS (SELECT 1 FROM json_each({column}) j WHERE j.value IN ({placeholders}))")
 }
 
+/// SQL quoting of a custom field key (letters, digits and underscores, checked by core;
+/// quotes are doubled anyway).
+fn json_key_literal(key: &str) -> String {
+    key.replace('\'', "''").replace('"', "")
+}
+
+/// The JSON text of member `key` of the JSON object in `column` (`'"abc"'`, `'42'`,
+/// `'true'`), or NULL when absent; `->` renders it the way `serde_json` does for scalars.
+fn json_field(column: &str, key: &str) -> String {
+    format!("({column} -> '$.\"{}\"')", json_key_literal(key))
+}
+
+/// Member `key` of the JSON object in `column` as a number, or NULL.
+fn json_field_number(column: &str, key: &str) -> String {
+    format!("CAST(json_extract({column}, '$.\"{}\"') AS REAL)", json_key_literal(key))
+}
+
+/// SQL that is true when member `key` of the JSON object in `column` is an array holding an
+/// item whose JSON text is among the bound values.
+fn json_field_has_any(column: &str, key: &str, placeholders: &str) -> String {
+    format!(
+        "EXISTS (SELECT 1 FROM json_each({column}, '$.\"{k}\"') j WHERE ({column} -> j.fullkey) IN ({placeholders}))",
+        k = json_key_literal(key)
+    )
+}
+
 fn is_retryable(e: &sqlx::Error) -> bool {
     match e {
         sqlx::Error::Database(d) => matches!(d.code().as_deref(), Some("5" | "6" | "517" | "261")),

@@ -1,0 +1,75 @@
+//! Operators: the key that guards revdir's own admin routes, and creating dev orgs on a
+//! running server (`revdir org create`, `POST /_revdir/orgs.create`).
+
+use std::fmt;
+
+use revdir_core::orgs::DevOrgRecord;
+use revdir_core::time::Timestamp;
+use secrecy::{ExposeSecret, SecretString};
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+use crate::state::AppState;
+use crate::tokens::DEFAULT_PAT_DAYS;
+
+/// Shortest operator key accepted, in bytes.
+pub const MIN_KEY_BYTES: usize = 16;
+
+/// The operator key from configuration; its `Debug` is redacted.
+#[derive(Clone)]
+pub struct OperatorKey(SecretString);
+
+impl fmt::Debug for OperatorKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("OperatorKey([redacted])")
+    }
+}
+
+impl OperatorKey {
+    /// Wraps a configured key.
+    ///
+    /// # Errors
+    /// When the key is shorter than [`MIN_KEY_BYTES`].
+    pub fn new(key: SecretString) -> anyhow::Result<Self> {
+        anyhow::ensure!(
+            key.expose_secret().trim().len() >= MIN_KEY_BYTES,
+            "the operator key must be at least {MIN_KEY_BYTES} bytes long"
+        );
+        Ok(Self(key))
+    }
+
+    /// Whether `given` is the key. Both sides are hashed first, so the comparison takes
+    /// the same time whatever the length or content of `given`.
+    pub fn matches(&self, given: &str) -> bool {
+        let expected = Sha256::digest(self.0.expose_secret().trim().as_bytes());
+        let given = Sha256::digest(given.trim().as_bytes());
+        expected.ct_eq(&given).into()
+    }
+}
+
+/// Creates a dev org (with its admin `DEVU-1` and `devrev-bot`) and mints its admin's token.
+///
+/// # Errors
+/// When the store fails.
+pub async fn create_org(app: &AppState, display_name: Option<String>) -> anyhow::Result<(DevOrgRecord, SecretString)> {
+    let now = Timestamp::now();
+    let created =
+        app.store.create_dev_org(display_name, now).await.map_err(|e| anyhow::anyhow!("creating a dev org: {e}"))?;
+    let token = app.keys.mint_pat(app.store.as_ref(), &created.org.id, created.admin, now, DEFAULT_PAT_DAYS).await?;
+    Ok((created.org, token))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_match_exactly_and_hide_in_debug() {
+        let key = OperatorKey::new(SecretString::from("correct horse battery staple")).unwrap();
+        assert!(key.matches("correct horse battery staple"));
+        assert!(!key.matches("correct horse battery stapler"));
+        assert!(!key.matches(""));
+        assert!(!format!("{key:?}").contains("horse"));
+        assert!(OperatorKey::new(SecretString::from("short")).is_err());
+    }
+}
