@@ -1,6 +1,7 @@
 // Query code shared by both backends. This file is `include!`d by `sqlite/mod.rs` and
 // `postgres/mod.rs`; each supplies `Db`, `Backend`, `WriteTx`, `begin_write`, `begin_read`,
-// `FOR_UPDATE`, `json_array_has_any` and `is_retryable`. The SQL uses `$n` placeholders,
+// `FOR_UPDATE`, `json_array_has_any`, `json_field`, `json_field_number`,
+// `json_field_has_any` and `is_retryable`. The SQL uses `$n` placeholders,
 // which both drivers accept, and integer timestamps, so one text serves both engines.
 
 use std::collections::{HashMap, HashSet};
@@ -61,11 +62,15 @@ enum Arg {
 struct Sql {
     text: String,
     args: Vec<Arg>,
+    /// A filter narrows the rows through an index (an email, an external ref): then the page
+    /// is sorted after filtering rather than read in index order, which SQLite would
+    /// otherwise prefer and which costs a scan of every row of the org.
+    indexed_filter: bool,
 }
 
 impl Sql {
     fn new(text: &str) -> Self {
-        Self { text: text.to_owned(), args: Vec::new() }
+        Self { text: text.to_owned(), args: Vec::new(), indexed_filter: false }
     }
 
     fn push(&mut self, text: &str) -> &mut Self {
@@ -230,10 +235,16 @@ fn keyset(sql: &mut Sql, keys_cols: &[(&SortCol, bool)], keys: &[Value], forward
     Ok(())
 }
 
-fn order_by(keys_cols: &[(&SortCol, bool)], forward: bool) -> String {
+fn order_by(keys_cols: &[(&SortCol, bool)], forward: bool, indexed_filter: bool) -> String {
+    // A unary `+` keeps SQLite from choosing an index only for its order; both engines
+    // accept it on integers, the only columns an index could order here.
+    let plus = if indexed_filter { "+" } else { "" };
     let parts: Vec<String> = keys_cols
         .iter()
-        .map(|(c, desc)| format!("{} {}", c.expr, if *desc != forward { "ASC" } else { "DESC" }))
+        .map(|(c, desc)| {
+            let expr = if c.int { format!("{plus}{}", c.expr) } else { c.expr.to_owned() };
+            format!("{expr} {}", if *desc != forward { "ASC" } else { "DESC" })
+        })
         .collect();
     format!(" ORDER BY {}", parts.join(", "))
 }
@@ -251,7 +262,7 @@ async fn page_ids(
     if let Some(c) = &page.cursor {
         keyset(&mut sql, keys_cols, &c.keys, forward)?;
     }
-    sql.push(&order_by(keys_cols, forward));
+    sql.push(&order_by(keys_cols, forward, base.indexed_filter));
     let limit = sql.int_arg(i64::from(page.limit) + 1);
     sql.push(&format!(" LIMIT {limit}"));
     let mut ids: Vec<(String,)> = sql.query_as().fetch_all(&mut *conn).await.map_err(db_err)?;
@@ -482,18 +493,22 @@ fn filter_tags(sql: &mut Sql, alias: &str, object_kind: &str, tags: Option<&Vec<
     ));
 }
 
-fn filter_refs(sql: &mut Sql, alias: &str, namespace: &str, values: Option<&Vec<String>>) {
+fn filter_refs(sql: &mut Sql, org: &str, alias: &str, namespace: &str, values: Option<&Vec<String>>) {
     if let Some(values) = values {
         if values.is_empty() {
             sql.push(" AND 1 = 0");
             return;
         }
+        // An uncorrelated subquery: the refs' primary key finds the holders, whose own
+        // primary key then finds the rows.
+        let o = sql.text_arg(org);
         let ns = sql.text_arg(namespace);
         let ps = sql.text_list(values);
         sql.push(&format!(
-            " AND EXISTS (SELECT 1 FROM external_refs x WHERE x.dev_org_id = {alias}.dev_org_id AND x.namespace = {ns} \
-             AND x.object_id = CAST({alias}.id AS TEXT) AND x.value IN ({ps}))"
+            " AND {alias}.id IN (SELECT CAST(x.object_id AS BIGINT) FROM external_refs x WHERE x.dev_org_id = {o} \
+             AND x.namespace = {ns} AND x.value IN ({ps}))"
         ));
+        sql.indexed_filter = true;
     }
 }
 
@@ -1592,8 +1607,9 @@ impl RevUserStore for Backend {
         sql.push(&format!("SELECT CAST(u.id AS TEXT) FROM users u WHERE u.dev_org_id = {o} AND u.kind = {k}"));
         let emails = f.email.as_ref().map(|v| v.iter().map(|e| e.to_lowercase()).collect::<Vec<_>>());
         filter_in_text(&mut sql, "u.email_lower", emails.as_ref());
+        sql.indexed_filter |= emails.is_some() || f.external_ref.is_some();
         filter_in_text(&mut sql, "u.external_ref", f.external_ref.as_ref());
-        filter_refs(&mut sql, "u", code(ObjectKind::RevUser), f.external_refs.as_ref());
+        filter_refs(&mut sql, org, "u", code(ObjectKind::RevUser), f.external_refs.as_ref());
         filter_json_any(&mut sql, "u.phone_numbers", f.phone_numbers.as_ref());
         match (&f.rev_org, &f.account) {
             (Some(orgs), Some(accounts)) => {
@@ -2422,7 +2438,7 @@ impl AccountStore for Backend {
         filter_range(&mut sql, "a.modified_date", f.modified_date.as_ref());
         filter_in_text(&mut sql, "a.display_name", f.display_name.as_ref());
         filter_json_any(&mut sql, "a.domains", f.domains.as_ref());
-        filter_refs(&mut sql, "a", code(ObjectKind::Account), f.external_refs.as_ref());
+        filter_refs(&mut sql, org, "a", code(ObjectKind::Account), f.external_refs.as_ref());
         let owners = f.owned_by.as_ref().map(|v| v.iter().map(i64::to_string).collect::<Vec<_>>());
         filter_json_any(&mut sql, "a.owned_by", owners.as_ref());
         filter_in_text(&mut sql, "a.tier", f.tier.as_ref());
