@@ -16,7 +16,7 @@
 #                                      for information
 #   PG_URL=postgres://postgres@127.0.0.1:5432/test   a fresh schema is made and dropped there
 #   SERVER_CPU=0 CLIENT_CPU=1          CPUs the server and the load generator are pinned to
-#   QUIET_WAIT=30   before each measured run, wait up to this many seconds for the machine to
+#   QUIET_WAIT=10   before each measured run, wait up to this many seconds for the machine to
 #                   be nearly idle (5 with QUICK=1); each run also reports foreign CPU use
 #   SKIP_BUILD=1    use the binaries already in target/release
 #   EXTRAS=0        only the main comparison (no start-up, scale or list-by-email runs)
@@ -44,7 +44,7 @@ else
   DURATION=${DURATION:-10}
   WARMUP=${WARMUP:-3}
   SEED_BIG=${SEED_BIG:-1000000}
-  QUIET_WAIT=${QUIET_WAIT:-30}
+  QUIET_WAIT=${QUIET_WAIT:-10}
 fi
 USERS=${USERS:-10000}
 SEED_SMALL=${SEED_SMALL:-1000}
@@ -102,6 +102,10 @@ fi
 for b in revdir ceiling first-2xx; do [[ -x $BIN/$b ]] || die "$BIN/$b is missing"; done
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/revdir-bench.XXXXXX")
+# Private copies, so that a rebuild during the run cannot change what is measured.
+mkdir "$WORK/bin"
+cp "$BIN/revdir" "$BIN/ceiling" "$BIN/first-2xx" "$WORK/bin/"
+BIN=$WORK/bin
 : >"$WORK/restarts"
 SERVER_PID= SERVER_NAME= SERVER_URL=
 SERVER_CMD=()

@@ -429,6 +429,92 @@ def main() -> int:
 
     step("artifact held by another contact", attached_elsewhere)
 
+    # --- Custom fields (§6) ------------------------------------------------------------
+    # The SDK has no schemas service and its rev_users.create/update take no
+    # custom_schema_spec or custom_schema_fragments, so those calls are [raw]. Its typed
+    # update sends custom_fields without naming their schema, which DevRev refuses (§6.3).
+    def custom_fields() -> None:
+        # The TypeScript runner sets the same fragment, so either order leaves one version.
+        fragment = raw(
+            "/schemas.custom.set",
+            {
+                "type": "tenant_fragment",
+                "leaf_type": "rev_user",
+                "description": "SDK smoke fields",
+                "fields": [
+                    {"name": "sdk_text", "field_type": "text", "is_filterable": True},
+                    {"name": "sdk_number", "field_type": "int", "is_filterable": True},
+                ],
+            },
+        )["id"]
+        check("[raw] schemas.custom.set: a tenant fragment DON", ":tenant_fragment/" in fragment, fragment)
+        c = raw(
+            "/rev-users.create",
+            {
+                "rev_org": org.id,
+                "display_name": f"Custom {run}",
+                "custom_schema_fragments": [fragment],
+                "custom_fields": {"tnt__sdk_text": "hello", "tnt__sdk_number": 7},
+            },
+        )["rev_user"]
+        eq("[raw] rev-users.create: custom_fields", c.get("custom_fields"), {"tnt__sdk_text": "hello", "tnt__sdk_number": 7})
+        eq("[raw] rev-users.create: custom_schema_fragments", c.get("custom_schema_fragments"), [fragment])
+        eq("rev_users.get: custom_fields parsed", client.rev_users.get(c["id"]).custom_fields, c.get("custom_fields"))
+        d = raw(
+            "/rev-users.update",
+            {"id": c["id"], "custom_schema_spec": {"tenant_fragment": True}, "custom_fields": {"tnt__sdk_number": 8}},
+        )["rev_user"]
+        eq("[raw] rev-users.update custom_fields alone: merged", d.get("custom_fields"), {"tnt__sdk_text": "hello", "tnt__sdk_number": 8})
+        eq("[raw] rev-users.update custom_fields alone: display_name kept", d.get("display_name"), c.get("display_name"))
+        d = raw(
+            "/rev-users.update",
+            {"id": c["id"], "custom_schema_fragments": {"set": [fragment]}, "custom_fields": {"tnt__sdk_text": "bye"}},
+        )["rev_user"]
+        eq("[raw] rev-users.update custom_schema_fragments {set}", d.get("custom_fields"), {"tnt__sdk_text": "bye", "tnt__sdk_number": 8})
+        before = raw("/rev-users.get", {"id": c["id"]})["rev_user"]
+        cases: list[tuple[str, Callable[[], Any], str, str]] = [
+            (
+                "[raw] rev-users.update with an undeclared field",
+                lambda: raw(
+                    "/rev-users.update",
+                    {"id": c["id"], "display_name": "must not stick", "custom_schema_spec": {"tenant_fragment": True},
+                     "custom_fields": {"tnt__undeclared": 1}},
+                ),
+                "field_not_in_schema",
+                "tnt__undeclared",
+            ),
+            (
+                "rev_users.update custom_fields without their schema",
+                lambda: client.rev_users.update(c["id"], display_name="must not stick", custom_fields={"tnt__sdk_text": "x"}),
+                "field_not_in_schema",
+                "tnt__sdk_text",
+            ),
+            (
+                "[raw] rev-users.update with a wrong type",
+                lambda: raw(
+                    "/rev-users.update",
+                    {"id": c["id"], "custom_schema_spec": {"tenant_fragment": True}, "custom_fields": {"tnt__sdk_number": "eight"}},
+                ),
+                "wrong_type",
+                "tnt__sdk_number",
+            ),
+        ]
+        for name, fn, subtype, field in cases:
+            e = expect_error(name, fn)
+            if e is not None:
+                check(f"{name}: ValidationError", isinstance(e, ValidationError), type(e).__name__)
+                eq(f"{name}: 400", e.status_code, 400)
+                b = e.response_body or {}
+                eq(f"{name}: type", b.get("type"), "customization_validation_error")
+                eq(f"{name}: subtype", b.get("subtype"), subtype)
+                eq(f"{name}: field_name", b.get("field_name"), field)
+            after = raw("/rev-users.get", {"id": c["id"]})["rev_user"]  # also keeps the circuit breaker closed
+            eq(f"{name}: nothing written", after, before)
+        listed = raw("/rev-users.list", {"custom_fields": {"tnt__sdk_text": "bye"}})["rev_users"]
+        check("[raw] rev-users.list custom_fields filter", any(u["id"] == c["id"] for u in listed), [u["id"] for u in listed])
+
+    step("custom fields", custom_fields)
+
     client.close()
     if sdk_bugs:
         print(f"# known SDK bugs (worked around, not counted): {' | '.join(sdk_bugs)}")

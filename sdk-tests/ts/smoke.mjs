@@ -726,6 +726,84 @@ await step('artifacts on contacts', async () => {
   eq('a released artifact can be attached elsewhere', (moved.data.rev_user.artifacts ?? []).map((a) => a.id), [art.doc.id]);
 });
 
+// ---------------------------------------------------------------------------
+// Custom fields (§6): a tenant fragment for rev_user, tnt__ fields on a contact.
+// ---------------------------------------------------------------------------
+
+await step('custom fields', async () => {
+  // The Python runner sets the same fragment, so either order leaves one version.
+  const fields = [
+    { name: 'sdk_text', field_type: 'text', is_filterable: true },
+    { name: 'sdk_number', field_type: 'int', is_filterable: true },
+  ];
+  const set = await beta.customSchemaFragmentsSet({
+    type: 'tenant_fragment',
+    leaf_type: 'rev_user',
+    description: 'SDK smoke fields',
+    fields,
+  });
+  eq('customSchemaFragmentsSet: status', set.status, 201);
+  const fragment = set.data.id;
+  check('customSchemaFragmentsSet: a tenant fragment DON', /^don:core:[^:]+:devo\/[^:]+:tenant_fragment\/\d+$/.test(fragment), fragment);
+  const got = await beta.customSchemaFragmentsGet({ id: fragment });
+  eq('customSchemaFragmentsGet: type', got.data.fragment.type, 'tenant_fragment');
+  eq('customSchemaFragmentsGet: fields', (got.data.fragment.fields ?? []).map((f) => f.name), ['sdk_text', 'sdk_number']);
+
+  const made = await beta.revUsersCreate({
+    rev_org: revOrg.id,
+    display_name: `Custom ${run}`,
+    custom_schema_fragments: [fragment],
+    custom_fields: { tnt__sdk_text: 'hello', tnt__sdk_number: 7 },
+  });
+  check('revUsersCreate with custom fields: 2xx', made.status === 200 || made.status === 201, made.status);
+  const c = made.data.rev_user;
+  shape('revUsersCreate with custom fields', 'rev-user', c);
+  eq('revUsersCreate: custom_fields', c.custom_fields, { tnt__sdk_number: 7, tnt__sdk_text: 'hello' });
+  eq('revUsersCreate: custom_schema_fragments', c.custom_schema_fragments, [fragment]);
+  check('revUsersCreate: stock_schema_fragment', /^don:core:[^:]+:stock_sf\/\d+$/.test(c.stock_schema_fragment ?? ''), c.stock_schema_fragment);
+
+  // Custom fields alone: the named fields change, nothing else does.
+  const upd = await beta.revUsersUpdate({
+    id: c.id,
+    custom_schema_spec: { tenant_fragment: true },
+    custom_fields: { tnt__sdk_number: 8 },
+  });
+  eq('revUsersUpdate custom_fields alone: status', upd.status, 200);
+  eq('revUsersUpdate custom_fields alone: merged per key', upd.data.rev_user.custom_fields, { tnt__sdk_number: 8, tnt__sdk_text: 'hello' });
+  eq('revUsersUpdate custom_fields alone: display_name kept', upd.data.rev_user.display_name, c.display_name);
+  const upd2 = await beta.revUsersUpdate({
+    id: c.id,
+    custom_schema_fragments: { set: [fragment] },
+    custom_fields: { tnt__sdk_text: 'bye', tnt__sdk_number: null },
+  });
+  eq('revUsersUpdate custom_schema_fragments {set}: null clears', upd2.data.rev_user.custom_fields, { tnt__sdk_text: 'bye' });
+
+  const before = (await beta.revUsersGet({ id: c.id })).data.rev_user;
+  for (const [what, body, subtype, field] of [
+    ['an undeclared field', { custom_schema_spec: { tenant_fragment: true }, custom_fields: { tnt__undeclared: 1 } }, 'field_not_in_schema', 'tnt__undeclared'],
+    ['a field whose schema is not named', { custom_fields: { tnt__sdk_text: 'x' } }, 'field_not_in_schema', 'tnt__sdk_text'],
+    ['a value of the wrong type', { custom_schema_spec: { tenant_fragment: true }, custom_fields: { tnt__sdk_number: 'eight' } }, 'wrong_type', 'tnt__sdk_number'],
+  ]) {
+    const res = await expectError(`revUsersUpdate with ${what}`, beta.revUsersUpdate({ id: c.id, display_name: 'must not stick', ...body }));
+    if (res) {
+      eq(`${what}: 400`, res.status, 400);
+      eq(`${what}: type`, res.data?.type, 'customization_validation_error');
+      check(`${what}: type is a known ErrorBadRequestType`, BAD_REQUEST_TYPES.has(res.data?.type), res.data);
+      eq(`${what}: subtype`, res.data?.subtype, subtype);
+      eq(`${what}: field_name`, res.data?.field_name, field);
+    }
+  }
+  eq('refused custom field updates wrote nothing', (await beta.revUsersGet({ id: c.id })).data.rev_user, before);
+
+  const listed = await beta.revUsersListPost({ custom_fields: { tnt__sdk_text: 'bye' } });
+  check('revUsersListPost custom_fields filter', listed.data.rev_users.some((u) => u.id === c.id), listed.data.rev_users.map((u) => u.id));
+  // The GET twin: the SDK sends custom_fields[tnt__sdk_text][0]=bye for an array value.
+  const got2 = await beta.revUsersList({ custom_fields: { tnt__sdk_text: ['bye', 'other'] } });
+  check('revUsersList (GET) custom_fields filter', got2.data.rev_users.some((u) => u.id === c.id), got2.data.rev_users.map((u) => u.id));
+  const got3 = await beta.revUsersList({ custom_fields: { tnt__sdk_text: 'nobody' } });
+  check('revUsersList (GET) custom_fields filter excludes', !got3.data.rev_users.some((u) => u.id === c.id), got3.data.rev_users.map((u) => u.id));
+});
+
 if (failures.length) console.log(`# failed: ${failures.join(' | ')}`);
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed === 0 ? 0 : 1);

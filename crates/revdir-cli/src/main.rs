@@ -171,26 +171,42 @@ enum TokenCommand {
     },
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Installs the SIGINT and SIGTERM handlers at once and returns what resolves on the first
+/// signal. Call it before announcing readiness: a handler installed only when the server
+/// first polls the future would leave a signal sent right after `revdir listening on` to the
+/// default action, which kills the process without finishing in-flight requests.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
+    let (mut interrupt, mut terminate) = {
+        use tokio::signal::unix::{signal, SignalKind};
+        (signal(SignalKind::interrupt()).ok(), signal(SignalKind::terminate()).ok())
     };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
+    async move {
+        #[cfg(unix)]
+        {
+            let on = |s: &mut Option<tokio::signal::unix::Signal>| {
+                let s = s.take();
+                async move {
+                    match s {
+                        Some(mut s) => {
+                            s.recv().await;
+                        }
+                        None => std::future::pending::<()>().await,
+                    }
+                }
+            };
+            let (interrupt, terminate) = (on(&mut interrupt), on(&mut terminate));
+            tokio::select! {
+                () = interrupt => {},
+                () = terminate => {},
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+        tracing::info!("shutting down: finishing in-flight requests");
     }
-    tracing::info!("shutting down: finishing in-flight requests");
 }
 
 /// The scope `revdir seed` writes in: the admin (`DEVU-1`) of the default dev org
@@ -279,8 +295,9 @@ async fn main() -> anyhow::Result<()> {
                 say(b.admin_token.expose_secret())?;
             }
             let addr = app.local_addr()?;
+            let shutdown = shutdown_signal();
             say(&format!("revdir listening on {}://{addr}", app.scheme()))?;
-            app.run_until_stopped(shutdown_signal()).await?;
+            app.run_until_stopped(shutdown).await?;
         }
         Command::Env { db, listen, data_dir, http } => {
             let paths = TlsPaths::new(&db.data_dir(data_dir));

@@ -306,3 +306,31 @@ fn every_answered_concurrent_write_survives_kill_9() {
         assert_eq!(status, 200, "{id} was answered 201 but is gone after kill -9");
     }
 }
+
+#[test]
+fn org_create_adds_a_dev_org_a_running_server_serves_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("orgs.db").display().to_string();
+    let server = Server::start(&db);
+    let admin = server.bootstrap_token().unwrap().to_owned();
+    let out = Command::cargo_bin("revdir")
+        .unwrap()
+        .args(["org", "create", "--db", &db, "--display-name", "Team B"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 1, "the token alone on stdout: {stdout:?}");
+    let token = lines[0];
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("created dev org") && !stderr.contains(token), "{stderr}");
+    let (status, org) = call(&server.addr, token, "/dev-orgs.get", json!({}));
+    assert_eq!(status, 200, "no restart needed: {org}");
+    assert_eq!(org["dev_org"]["display_name"], "Team B");
+    assert!(stderr.contains(org["dev_org"]["id"].as_str().unwrap().rsplit('/').next().unwrap()), "{stderr}");
+    let (_, default) = call(&server.addr, &admin, "/dev-orgs.get", json!({}));
+    assert_ne!(default["dev_org"]["id"], org["dev_org"]["id"]);
+    let (_, me) = call(&server.addr, token, "/dev-users.self", json!({}));
+    assert_eq!(me["dev_user"]["display_id"], "DEVU-1");
+}

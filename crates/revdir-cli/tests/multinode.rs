@@ -24,13 +24,17 @@ impl Node {
             .spawn()
             .unwrap();
         let mut stdout = BufReader::new(child.stdout.take().unwrap());
-        loop {
+        let mut addr = None;
+        while addr.is_none() {
             let mut line = String::new();
-            assert!(stdout.read_line(&mut line).unwrap() > 0, "revdir exited early");
-            if let Some(addr) = line.trim().strip_prefix("revdir listening on ") {
-                return Self { child, addr: addr.to_owned() };
+            if stdout.read_line(&mut line).unwrap_or(0) == 0 {
+                break;
             }
+            addr = line.trim().strip_prefix("revdir listening on ").map(str::to_owned);
         }
+        let node = Self { child, addr: addr.unwrap_or_default() };
+        assert!(!node.addr.is_empty(), "revdir exited before listening");
+        node
     }
 }
 

@@ -330,3 +330,69 @@ fn a_whole_sessions_trace_log_holds_no_secret() {
     let (ok, rest) = again.stop();
     assert!(ok && rest.is_empty());
 }
+
+/// POSTs `body` with an `Authorization` value; returns status and body.
+fn post_json(client: &reqwest::Client, url: &str, authorization: &str, body: Value) -> (u16, Value) {
+    block_on(async {
+        let r = client.post(url).header("authorization", authorization).json(&body).send().await.unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    })
+}
+
+#[test]
+fn minted_tokens_and_the_operator_key_stay_out_of_the_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("r.db").display().to_string();
+    let log = dir.path().join("session.log");
+    let key = format!("operator-key-{}-0123456789", std::process::id());
+    let server = Server::start(&db, &["--operator-key", &key], &log);
+    let boot = server.bootstrap_token().unwrap();
+    let http = reqwest::Client::new();
+    let url = |path: &str| format!("{}{path}", server.url);
+
+    let mut tokens: Vec<(String, String)> = Vec::new();
+    let (status, org) = post_json(&http, &url("/_revdir/orgs.create"), &format!("Bearer {key}"), json!({}));
+    assert_eq!(status, 201, "{org}");
+    tokens.push(("operator org admin".into(), org["admin_token"].as_str().unwrap().to_owned()));
+    let (status, _) = post_json(&http, &url("/_revdir/orgs.create"), "Bearer not-the-operator-key-at-all", json!({}));
+    assert_eq!(status, 401);
+    let urn = |kind: &str| format!("urn:devrev:params:oauth:token-type:{kind}");
+    for (kind, body) in [
+        ("pat", json!({"requested_token_type": urn("pat"), "scope": "read"})),
+        ("sys", json!({"requested_token_type": urn("sys")})),
+        ("aat", json!({"requested_token_type": urn("aat"), "client_id": "portal"})),
+    ] {
+        let (status, minted) = post_json(&http, &url("/auth-tokens.create"), &boot, body);
+        assert_eq!(status, 201, "{minted}");
+        tokens.push((kind.into(), minted["access_token"].as_str().unwrap().to_owned()));
+    }
+    let aat = tokens.last().unwrap().1.clone();
+    let session = json!({"requested_token_type": urn("session"), "rev_info": {"user_ref": "cust-1"}});
+    let (status, minted) = post_json(&http, &url("/auth-tokens.create"), &format!("Bearer {aat}"), session);
+    assert_eq!(status, 201, "{minted}");
+    tokens.push(("session".into(), minted["access_token"].as_str().unwrap().to_owned()));
+    tokens.push(("org create".into(), run(&["org", "create", "--db", &db], &log).trim().to_owned()));
+    for (name, token) in &tokens {
+        let (status, body) = post_json(&http, &url("/auth-tokens.info"), token, json!({}));
+        assert_eq!(status, 200, "{name}: {body}");
+        let (status, _) = post_json(&http, &url("/auth-tokens.delete"), &format!("Bearer {token}"), json!({}));
+        assert_eq!(status, 200, "{name} revokes itself");
+    }
+    let (ok, _) = server.stop();
+    assert!(ok);
+
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(text.contains("TRACE") && text.lines().count() > 100, "a whole session at TRACE level");
+    let mut secrets: Vec<(String, String)> =
+        forms(key.as_bytes()).into_iter().map(|f| ("operator key".into(), f)).collect();
+    for (name, token) in &tokens {
+        secrets.extend(token_forms(token).into_iter().map(|f| (name.clone(), f)));
+    }
+    for (name, secret) in &secrets {
+        if let Some(at) = text.find(secret.as_str()) {
+            let line = text[..at].lines().count();
+            panic!("the log holds the {name} ({secret}) at line {line}");
+        }
+    }
+}

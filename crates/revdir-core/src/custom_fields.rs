@@ -1185,6 +1185,13 @@ fn descriptor_of(
     f.field(name).map(|d| (f.clone(), d))
 }
 
+/// Whether `key` names a field of `attached`; cheaper than [`descriptor_of`], for reads.
+fn has_field(leaf: LeafType, attached: &Attached, subtype: Option<&str>, key: &str) -> bool {
+    split_key(key)
+        .and_then(|(prefix, name)| Some((attached.get(&family_of_key(leaf, prefix, subtype)?)?, name)))
+        .is_some_and(|(f, name)| f.content.fields.iter().any(|d| d.name == name))
+}
+
 /// What a write needs besides the object and the request.
 #[derive(Debug, Clone, Copy)]
 pub struct ApplyContext<'a> {
@@ -1484,7 +1491,7 @@ pub fn present(leaf: LeafType, state: &CustomState, catalog: &FragmentCatalog) -
     let fields = state
         .fields
         .iter()
-        .filter(|(k, _)| descriptor_of(leaf, &attached, state.subtype.as_deref(), k).is_some())
+        .filter(|(k, _)| has_field(leaf, &attached, state.subtype.as_deref(), k))
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
     let mut fragments: Vec<FragmentRef> = attached.values().map(|f| f.fragment_ref()).collect();
@@ -1531,12 +1538,22 @@ pub struct CustomFilter {
 }
 
 /// Parses the `custom_fields` filter object: each key maps to a value or an array of values.
+///
+/// An object whose keys are all item indexes (`{"0": "a", "1": "b"}`) is read as an array:
+/// that is how a query string's indexed keys (`custom_fields[tnt__x][0]=a`, which DevRev's
+/// TypeScript SDK sends for arrays inside objects) decode.
 pub fn parse_filters(map: &Map<String, Value>) -> Vec<CustomFilter> {
     map.iter()
         .map(|(k, v)| CustomFilter {
             key: k.clone(),
             values: match v {
                 Value::Array(items) => items.clone(),
+                Value::Object(o) if !o.is_empty() && o.keys().all(|i| i.parse::<usize>().is_ok()) => {
+                    let mut items: Vec<(usize, &Value)> =
+                        o.iter().filter_map(|(i, v)| i.parse().ok().map(|i| (i, v))).collect();
+                    items.sort_by_key(|(i, _)| *i);
+                    items.into_iter().map(|(_, v)| v.clone()).collect()
+                }
                 other => vec![other.clone()],
             },
         })
@@ -1775,6 +1792,15 @@ mod tests {
             assert!(parse_expression(bad, "tnt", None).is_err(), "{bad}");
         }
         assert!(parse_expression("custom_fields.zzz == 1", "tnt", Some(&["a".to_owned()])).is_err());
+    }
+
+    #[test]
+    fn indexed_objects_filter_as_arrays() {
+        let map: Map<String, Value> =
+            serde_json::from_value(json!({"tnt__x": {"1": "b", "0": "a"}, "tnt__y": 3})).unwrap();
+        let f = parse_filters(&map);
+        assert_eq!(f[0].values, vec![json!("a"), json!("b")]);
+        assert_eq!(f[1].values, vec![json!(3)]);
     }
 
     #[test]

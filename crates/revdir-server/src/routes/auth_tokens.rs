@@ -162,7 +162,7 @@ async fn auth_tokens_info(
         },
         user: AuthTokensUserAttributes {
             user_type: user_type(scope.actor.kind),
-            // Service accounts have no display id; their DON stands in (entry 45).
+            // Service accounts have no display id; their DON stands in (entry 52).
             display_id: display_id(scope.actor.kind, scope.actor.id).unwrap_or_else(|| id.clone()),
             display_name: user.display_name,
             email: user.email,

@@ -656,6 +656,8 @@ async fn lists_filter_on_custom_fields(app: TestApp) {
         ("custom_fields[tnt__plan]=free", vec!["u2"]),
         ("custom_fields=%7B%22tnt__tier%22%3A%5B%22gold%22%2C%22silver%22%5D%7D", vec!["u1", "u2"]),
         ("custom_fields.tnt__tier=gold&custom_fields.tnt__tier=silver", vec!["u1", "u2"]),
+        // The TypeScript SDK's form for an array inside an object.
+        ("custom_fields%5Btnt__tier%5D%5B0%5D=gold&custom_fields%5Btnt__tier%5D%5B1%5D=silver", vec!["u1", "u2"]),
         ("custom_fields.tnt__tier=gold&limit=1", vec!["u1"]),
     ] {
         let g = app.get("/rev-users.list", query).await;
