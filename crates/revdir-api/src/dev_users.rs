@@ -439,10 +439,14 @@ pub struct DevUsersActivateRequest {
 }
 
 /// `dev-users-activate-response`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DevUsersActivateResponse {
     /// Whether an invitation was sent (revdir sends none).
     pub invite_sent: bool,
+    /// revdir's addition (the schema admits more properties): the activated user, which
+    /// some SDKs read from this answer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dev_user: Option<DevUser>,
 }
 
 /// `dev-users-deactivate-request`.

@@ -4852,18 +4852,14 @@ async fn service_account(
     now: Timestamp,
 ) -> StoreResult<UserRef> {
     let k = code(ObjectKind::ServiceAccount);
-    let found: Option<(i64,)> =
-        sqlx::query_as::<Db, (i64,)>("SELECT id FROM users WHERE dev_org_id = $1 AND kind = $2 AND external_ref = $3")
-            .bind(org)
-            .bind(k)
-            .bind(client_id)
-            .fetch_optional(&mut *conn)
-            .await
-            .map_err(db_err)?;
-    if let Some((id,)) = found {
+    // The client id is registered like an external ref, so two nodes racing to create the
+    // same application's account cannot both succeed (see `issue_token_once`).
+    if let Some(holder) = ref_holder(conn, org, ObjectKind::ServiceAccount, client_id).await? {
+        let id = holder.parse().map_err(|_| not_found_user(0))?;
         return Ok(UserRef { kind: ObjectKind::ServiceAccount, id });
     }
     let id = next_id(conn, org, k).await?;
+    claim_refs(conn, org, ObjectKind::ServiceAccount, &id.to_string(), &[client_id.to_owned()], "client_id").await?;
     sqlx::query::<Db>(
         "INSERT INTO users (dev_org_id, kind, id, display_name, state, external_ref, is_verified, created_by_kind, \
          created_by_id, created_date, modified_by_kind, modified_by_id, modified_date) \
@@ -4882,6 +4878,15 @@ async fn service_account(
     .await
     .map_err(db_err)?;
     Ok(UserRef { kind: ObjectKind::ServiceAccount, id })
+}
+
+/// Provisioning looks every external ref up before it claims one, so a claim that still
+/// clashes lost a race with a concurrent mint: retried (`retrying!`), it finds the winner's row.
+fn raced(e: StoreError) -> StoreError {
+    match e {
+        StoreError::Conflict(m) => StoreError::Unavailable(format!("concurrent provisioning: {m}")),
+        other => other,
+    }
 }
 
 impl Backend {
@@ -4934,12 +4939,12 @@ impl Backend {
                 }
                 None => {
                     let cid = client_id.clone().unwrap_or_else(|| format!("revdir-app-{}", random_alnum(16)));
-                    let user = service_account(&mut tx, org, actor, &cid, now).await?;
+                    let user = service_account(&mut tx, org, actor, &cid, now).await.map_err(raced)?;
                     (user, None, Some(cid))
                 }
             },
             tok::TokenGrant::Session(info) => {
-                let (user, rev_org) = provision_session(&mut tx, org, actor, info, now).await?;
+                let (user, rev_org) = provision_session(&mut tx, org, actor, info, now).await.map_err(raced)?;
                 (user, rev_org, None)
             }
         };

@@ -146,8 +146,8 @@ async fn dev_users_activate(
     if let Some(group) = req.groups.as_deref().and_then(<[String]>::first) {
         return Err(ValidationError::not_permitted("groups[0]", format!("group {group} does not exist")).into());
     }
-    app.store.change_dev_user_state(&scope, &id, StateChange::Activate, app.now()).await?;
-    Ok(Json(DevUsersActivateResponse { invite_sent: false }))
+    let view = app.store.change_dev_user_state(&scope, &id, StateChange::Activate, app.now()).await?;
+    Ok(Json(DevUsersActivateResponse { invite_sent: false, dev_user: Some(view.render(&scope.dev_org)) }))
 }
 
 async fn dev_users_deactivate(

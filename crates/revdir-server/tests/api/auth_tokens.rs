@@ -24,6 +24,7 @@ on_both_backends!(
     session_tokens_touch_only_their_contact,
     self_delete_revokes_the_callers_tokens,
     mint_requests_are_checked,
+    racing_mints_provision_one_contact_and_one_service_account,
 );
 
 const PAT: &str = "urn:devrev:params:oauth:token-type:pat";
@@ -498,4 +499,31 @@ async fn mint_requests_are_checked(app: TestApp) {
     assert_eq!(app.post("/rev-users.list", json!({})).await.body["rev_users"], json!([]), "nor a contact");
     let long = mint_as(&app, &app.token, json!({"requested_token_type": PAT, "expires_in": 3650})).await;
     assert_eq!(long["expires_in"], 3650 * 86_400);
+}
+
+async fn racing_mints_provision_one_contact_and_one_service_account(app: TestApp) {
+    let app = std::sync::Arc::new(app);
+    let mut tasks = Vec::new();
+    for i in 0..8 {
+        let app = app.clone();
+        tasks.push(tokio::spawn(async move {
+            let body = if i % 2 == 0 {
+                json!({"requested_token_type": SESSION, "rev_info": {"user_ref": "race-1", "account_ref": "race-acc"}})
+            } else {
+                json!({"requested_token_type": AAT, "client_id": "race-app"})
+            };
+            let a = app.post("/auth-tokens.create", body).await;
+            assert_eq!(a.status, 201, "{:#}", a.body);
+            claims(a.body["access_token"].as_str().unwrap())["sub"].as_str().unwrap().to_owned()
+        }));
+    }
+    let mut subjects = std::collections::BTreeSet::new();
+    for t in tasks {
+        subjects.insert(t.await.unwrap());
+    }
+    assert_eq!(subjects.len(), 2, "one contact and one service account: {subjects:?}");
+    let users = app.post("/rev-users.list", json!({"external_ref": ["race-1"]})).await;
+    assert_eq!(users.body["rev_users"].as_array().unwrap().len(), 1);
+    let accounts = app.post("/accounts.list", json!({})).await;
+    assert_eq!(accounts.body["accounts"].as_array().unwrap().len(), 1);
 }

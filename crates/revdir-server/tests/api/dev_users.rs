@@ -239,8 +239,9 @@ async fn deactivated_dev_users_tokens_stop_working(app: TestApp) {
     let shadow = token_of(&app, ObjectKind::DevUser, 3).await;
     assert_error(&app.post_as(&shadow, "/dev-users.self", json!({})).await, 401, "unauthenticated");
     let a = app.post("/dev-users.activate", json!({"id": "DEVU-2"})).await;
-    assert_eq!((a.status, &a.body), (200, &json!({"invite_sent": false})));
-    assert_eq!(get_dev_user(&app, "DEVU-2").await["state"], "active");
+    assert_eq!((a.status, &a.body["invite_sent"]), (200, &json!(false)));
+    assert_eq!(a.body["dev_user"], get_dev_user(&app, "DEVU-2").await, "the activated user comes along");
+    assert_eq!(a.body["dev_user"]["state"], "active");
     let kim = token_of(&app, ObjectKind::DevUser, 2).await;
     let me = app.post_as(&kim, "/dev-users.self", json!({})).await;
     assert_eq!(me.body["dev_user"]["display_id"], "DEVU-2");
