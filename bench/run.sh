@@ -3,7 +3,7 @@
 # storage-free axum ceiling, plus start-up time, RSS, 10^3 vs 10^6 contacts, list by email,
 # and pgbench for the PostgreSQL target. See README.md, "Benchmarks".
 #
-#   bench/run.sh            full run (~12 minutes on a 2-core machine, after the build)
+#   bench/run.sh            full run (~11 minutes on a 2-core machine after the build; more when busy)
 #   QUICK=1 bench/run.sh    smoke run (~2 minutes)
 #
 # Settings (environment):
@@ -16,8 +16,8 @@
 #                                      for information
 #   PG_URL=postgres://postgres@127.0.0.1:5432/test   a fresh schema is made and dropped there
 #   SERVER_CPU=0 CLIENT_CPU=1          CPUs the server and the load generator are pinned to
-#   QUIET_WAIT=10   before each measured run, wait up to this many seconds for the machine to
-#                   be nearly idle (5 with QUICK=1); each run also reports foreign CPU use
+#   QUIET_WAIT=5    before each measured run, wait up to this many seconds for the machine to
+#                   be nearly idle; each run also reports foreign CPU use
 #   SKIP_BUILD=1    use the binaries already in target/release
 #   EXTRAS=0        only the main comparison (no start-up, scale or list-by-email runs)
 #   WRK_DEBUG=1     print the first non-2xx answers of each wrk run
@@ -44,7 +44,7 @@ else
   DURATION=${DURATION:-10}
   WARMUP=${WARMUP:-3}
   SEED_BIG=${SEED_BIG:-1000000}
-  QUIET_WAIT=${QUIET_WAIT:-10}
+  QUIET_WAIT=${QUIET_WAIT:-5}
 fi
 USERS=${USERS:-10000}
 SEED_SMALL=${SEED_SMALL:-1000}
@@ -114,7 +114,7 @@ cleanup() {
   if [[ -n $SERVER_PID ]]; then kill -KILL "$SERVER_PID" 2>/dev/null || true; fi
   if [[ $PG_OK == 1 ]]; then
     for s in "${SCHEMAS[@]}"; do
-      timeout 30 psql "$PG_URL" -qAtc "DROP SCHEMA IF EXISTS $s CASCADE" >/dev/null 2>&1 || true
+      psql_q "DROP SCHEMA IF EXISTS $s CASCADE" >/dev/null 2>&1 || true
     done
   fi
   if [[ ${KEEP_WORK:-0} == 1 ]]; then log "kept $WORK"; else rm -rf "$WORK"; fi
@@ -125,6 +125,10 @@ trap 'exit 130' INT TERM
 # ----------------------------------------------------------------------------------------
 # Helpers
 
+psql_q() { # one quiet psql command against PG_URL, bounded in time
+  PGOPTIONS='-c client_min_messages=warning' timeout 30 psql "$PG_URL" -qAtc "$1"
+}
+
 pg_url_for() { # the PG_URL with search_path set to schema $1
   local sep='?'
   [[ $PG_URL == *\?* ]] && sep='&'
@@ -133,13 +137,13 @@ pg_url_for() { # the PG_URL with search_path set to schema $1
 
 new_schema() { # creates a fresh schema, prints its name
   local s="revdir_bench_$$_$1"
-  timeout 30 psql "$PG_URL" -qAtc "DROP SCHEMA IF EXISTS $s CASCADE; CREATE SCHEMA $s" >/dev/null
+  psql_q "DROP SCHEMA IF EXISTS $s CASCADE; CREATE SCHEMA $s" >/dev/null
   SCHEMAS+=("$s")
   printf '%s' "$s"
 }
 
 drop_schema() {
-  timeout 30 psql "$PG_URL" -qAtc "DROP SCHEMA IF EXISTS $1 CASCADE" >/dev/null 2>&1 || true
+  psql_q "DROP SCHEMA IF EXISTS $1 CASCADE" >/dev/null 2>&1 || true
 }
 
 seed() { # seed DB N: prints the seeding line of revdir seed on stderr
@@ -324,7 +328,7 @@ setup_pgbench() {
   PGB_SCHEMA=$(new_schema pgbench)
   seed "$(pg_url_for "$PGB_SCHEMA")" "$USERS"
   local org
-  org=$(timeout 30 psql "$PG_URL" -qAtc "SELECT id FROM $PGB_SCHEMA.dev_orgs LIMIT 1")
+  org=$(psql_q "SELECT id FROM $PGB_SCHEMA.dev_orgs LIMIT 1")
   cat >"$PGB_SCRIPT" <<SQL
 \\set n random(1, $USERS)
 \\set r random(0, 999999)
