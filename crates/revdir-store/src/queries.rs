@@ -1192,7 +1192,8 @@ impl DevOrgStore for Backend {
             revoked: bool,
             state: Option<String>,
         }
-        let mut conn = self.begin_read().await.map_err(db_err)?;
+        // One statement: checked on every request, so no transaction round trips around it.
+        let mut conn = self.read_conn().await.map_err(db_err)?;
         let row: Option<Row> = sqlx::query_as::<Db, Row>(
             "SELECT t.jti, t.dev_org_id, t.subject_kind, t.subject_id, t.token_type, t.issued_at, t.expires_at, \
              t.revoked, u.state FROM auth_tokens t LEFT JOIN users u ON u.dev_org_id = t.dev_org_id \

@@ -41,6 +41,11 @@ impl PgStore {
     async fn begin_read(&self) -> Result<sqlx::Transaction<'static, Db>, sqlx::Error> {
         self.pool.begin().await
     }
+
+    /// A pooled connection for a single-statement read, which needs no transaction.
+    async fn read_conn(&self) -> Result<sqlx::pool::PoolConnection<Db>, sqlx::Error> {
+        self.pool.acquire().await
+    }
 }
 
 /// Row lock taken by read-modify-write statements.

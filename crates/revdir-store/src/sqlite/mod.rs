@@ -69,6 +69,11 @@ impl SqliteStore {
     async fn begin_read(&self) -> Result<sqlx::Transaction<'static, Db>, sqlx::Error> {
         self.read.begin().await
     }
+
+    /// A pooled connection for a single-statement read, which needs no transaction.
+    async fn read_conn(&self) -> Result<sqlx::pool::PoolConnection<Db>, sqlx::Error> {
+        self.read.acquire().await
+    }
 }
 
 /// SQLite takes its write lock at `BEGIN IMMEDIATE`; rows need no lock clause.
