@@ -341,7 +341,11 @@ SQL
 pgbench_run() {
   local conns=$1 secs=$2
   rm -f "$WORK"/pgblog*
-  PGOPTIONS="-c search_path=$PGB_SCHEMA" timeout $((secs + 60)) taskset -c "$CLIENT_CPU" \
+  # Same transport as revdir: without an sslmode in PG_URL, revdir reaches a loopback
+  # server without TLS, so pgbench does too.
+  local sslmode=${PGSSLMODE:-prefer}
+  [[ $PG_URL != *sslmode=* && $PG_URL =~ @(127\.0\.0\.1|localhost|\[::1\])[:/] ]] && sslmode=${PGSSLMODE:-disable}
+  PGSSLMODE=$sslmode PGOPTIONS="-c search_path=$PGB_SCHEMA" timeout $((secs + 60)) taskset -c "$CLIENT_CPU" \
     pgbench -n -M prepared -c "$conns" -j 1 -T "$secs" -f "$PGB_SCRIPT" \
     --log --log-prefix="$WORK/pgblog" "$PG_URL" >"$WORK/pgbench.out" 2>&1 ||
     { cat "$WORK/pgbench.out" >&2; die "pgbench failed"; }

@@ -1,6 +1,6 @@
 // Query code shared by both backends. This file is `include!`d by `sqlite/mod.rs` and
 // `postgres/mod.rs`; each supplies `Db`, `Backend`, `WriteTx`, `begin_write`, `begin_read`,
-// `FOR_UPDATE`, `json_array_has_any`, `json_field`, `json_field_number`,
+// `begin_single_write`, `end_single_write`, `FOR_UPDATE`, `FOR_UPDATE_OF_USER`, `tags_json_of_user`, `json_array_has_any`, `json_field`, `json_field_number`,
 // `json_field_has_any` and `is_retryable`. The SQL uses `$n` placeholders,
 // which both drivers accept, and integer timestamps, so one text serves both engines.
 
@@ -816,68 +816,241 @@ async fn fetch_user(
     Ok(row.and_then(UserRow::into_record))
 }
 
-async fn hydrate_users(conn: &mut Conn, org: &str, records: Vec<UserRecord>) -> StoreResult<Vec<UserView>> {
-    let refs = records.iter().flat_map(|r| [r.created_by, r.modified_by]).flatten();
-    let summaries = user_summaries(conn, org, refs.collect::<Vec<_>>()).await?;
-    let rev_org_ids: Vec<String> =
-        records.iter().filter_map(|r| r.rev_org.clone()).collect::<HashSet<_>>().into_iter().collect();
-    let mut org_names = HashMap::new();
-    if !rev_org_ids.is_empty() {
-        let mut sql = Sql::new("");
-        let o = sql.text_arg(org);
-        let ps = sql.text_list(&rev_org_ids);
-        sql.push(&format!("SELECT id, display_name FROM rev_orgs WHERE dev_org_id = {o} AND id IN ({ps})"));
-        let rows: Vec<(String, String)> = sql.query_as().fetch_all(&mut *conn).await.map_err(db_err)?;
-        org_names.extend(rows);
+/// The columns of the creator's and last modifier's summaries and of the user's workspace
+/// name, read in the same statement as the user row (see `USER_JOINS`).
+const USER_EXTRA_COLS: &str = "cb.display_name AS cb_display_name, cb.email AS cb_email, \
+    cb.full_name AS cb_full_name, cb.state AS cb_state, cb.external_ref AS cb_external_ref, \
+    cb.rev_org_id AS cb_rev_org_id, cbo.display_name AS cb_rev_org_name, mb.display_name AS mb_display_name, \
+    mb.email AS mb_email, mb.full_name AS mb_full_name, mb.state AS mb_state, mb.external_ref AS mb_external_ref, \
+    mb.rev_org_id AS mb_rev_org_id, mbo.display_name AS mb_rev_org_name, ro.display_name AS rev_org_name";
+
+/// Joins that bring a user row's summaries and workspace name along with it.
+const USER_JOINS: &str = "LEFT JOIN users cb ON cb.dev_org_id = u.dev_org_id AND cb.kind = u.created_by_kind \
+    AND cb.id = u.created_by_id LEFT JOIN rev_orgs cbo ON cbo.dev_org_id = u.dev_org_id AND cbo.id = cb.rev_org_id \
+    LEFT JOIN users mb ON mb.dev_org_id = u.dev_org_id AND mb.kind = u.modified_by_kind AND mb.id = u.modified_by_id \
+    LEFT JOIN rev_orgs mbo ON mbo.dev_org_id = u.dev_org_id AND mbo.id = mb.rev_org_id \
+    LEFT JOIN rev_orgs ro ON ro.dev_org_id = u.dev_org_id AND ro.id = u.rev_org_id";
+
+/// A user row with everything its view needs from other tables but artifacts and custom
+/// schemas, which most users lack: one statement renders a user where five did.
+#[derive(sqlx::FromRow)]
+struct WideUserRow {
+    #[sqlx(flatten)]
+    user: UserRow,
+    cb_display_name: Option<String>,
+    cb_email: Option<String>,
+    cb_full_name: Option<String>,
+    cb_state: Option<String>,
+    cb_external_ref: Option<String>,
+    cb_rev_org_id: Option<String>,
+    cb_rev_org_name: Option<String>,
+    mb_display_name: Option<String>,
+    mb_email: Option<String>,
+    mb_full_name: Option<String>,
+    mb_state: Option<String>,
+    mb_external_ref: Option<String>,
+    mb_rev_org_id: Option<String>,
+    mb_rev_org_name: Option<String>,
+    rev_org_name: Option<String>,
+    tags_json: String,
+}
+
+/// The parts of a user's view read from other tables along with its row.
+struct UserExtras {
+    created_by: Option<UserSummaryData>,
+    modified_by: Option<UserSummaryData>,
+    rev_org_name: Option<String>,
+    tags: Vec<TagLinkData>,
+}
+
+/// A summary from joined columns; `None` when the join found no user (`state` is NULL).
+#[expect(clippy::too_many_arguments, reason = "one argument per joined summary column")]
+fn joined_summary(
+    user: Option<UserRef>,
+    display_name: Option<String>,
+    email: Option<String>,
+    full_name: Option<String>,
+    state: Option<String>,
+    external_ref: Option<String>,
+    rev_org_id: Option<String>,
+    rev_org_name: Option<String>,
+) -> Option<UserSummaryData> {
+    let (user, state) = (user?, state?);
+    Some(UserSummaryData {
+        user,
+        display_name,
+        email,
+        full_name,
+        state: parse_state(&state),
+        external_ref,
+        rev_org: rev_org_id.map(|id| OrgSummaryData { kind: ObjectKind::RevOrg, id, display_name: rev_org_name }),
+    })
+}
+
+/// The summary of a user whose current record is in hand.
+fn summary_of(r: &UserRecord, rev_org_name: Option<String>) -> UserSummaryData {
+    UserSummaryData {
+        user: r.user,
+        display_name: r.display_name.clone(),
+        email: r.email.clone(),
+        full_name: r.full_name.clone(),
+        state: r.state,
+        external_ref: r.external_ref.clone(),
+        rev_org: r.rev_org.clone().map(|id| OrgSummaryData {
+            kind: ObjectKind::RevOrg,
+            id,
+            display_name: rev_org_name,
+        }),
     }
-    let rev_ids: Vec<String> =
-        records.iter().filter(|r| r.user.kind == ObjectKind::RevUser).map(|r| r.user.id.to_string()).collect();
-    let mut links = tag_links(conn, org, code(ObjectKind::RevUser), &rev_ids).await?;
-    let artifact_ids: Vec<i64> =
-        records.iter().flat_map(|r| r.display_picture.iter().chain(r.artifacts.iter()).copied()).collect();
-    let files = artifact_summaries(conn, org, &artifact_ids).await?;
-    let rev_users = records.iter().filter(|r| r.user.kind == ObjectKind::RevUser);
-    let mut custom = present_custom(conn, org, LeafType::RevUser, rev_users.map(|r| (r.user.id, &r.custom))).await?;
-    Ok(records
-        .into_iter()
-        .map(|record| UserView {
-            custom: custom.remove(&record.user.id).unwrap_or_default(),
-            display_picture: record.display_picture.and_then(|a| files.get(&a).cloned()),
-            artifacts: record.artifacts.iter().filter_map(|a| files.get(a).cloned()).collect(),
-            created_by: record.created_by.and_then(|r| summaries.get(&r).cloned()),
-            modified_by: record.modified_by.and_then(|r| summaries.get(&r).cloned()),
-            rev_org: record.rev_org.as_ref().map(|id| OrgSummaryData {
-                kind: ObjectKind::RevOrg,
-                id: id.clone(),
-                display_name: org_names.get(id).cloned(),
-            }),
-            tags: if record.user.kind == ObjectKind::RevUser {
-                links.remove(&record.user.id.to_string()).unwrap_or_default()
-            } else {
-                Vec::new()
-            },
-            record,
-        })
-        .collect())
 }
 
-async fn user_view(conn: &mut Conn, org: &str, kind: ObjectKind, id: i64) -> StoreResult<Option<UserView>> {
-    let Some(rec) = fetch_user(conn, org, kind, id, false).await? else { return Ok(None) };
-    Ok(hydrate_users(conn, org, vec![rec]).await?.into_iter().next())
+impl WideUserRow {
+    fn split(self) -> StoreResult<Option<(UserRecord, UserExtras)>> {
+        let tags: Vec<(i64, Option<String>, String, Option<String>)> = serde_json::from_str(&self.tags_json)
+            .map_err(|e| StoreError::Internal(anyhow::anyhow!("stored tag links do not parse: {e}")))?;
+        let Some(record) = self.user.into_record() else { return Ok(None) };
+        let extras = UserExtras {
+            created_by: joined_summary(
+                record.created_by,
+                self.cb_display_name,
+                self.cb_email,
+                self.cb_full_name,
+                self.cb_state,
+                self.cb_external_ref,
+                self.cb_rev_org_id,
+                self.cb_rev_org_name,
+            ),
+            modified_by: joined_summary(
+                record.modified_by,
+                self.mb_display_name,
+                self.mb_email,
+                self.mb_full_name,
+                self.mb_state,
+                self.mb_external_ref,
+                self.mb_rev_org_id,
+                self.mb_rev_org_name,
+            ),
+            rev_org_name: self.rev_org_name,
+            tags: tags
+                .into_iter()
+                .map(|(tag_id, value, name, color)| TagLinkData { tag_id, name, color, value })
+                .collect(),
+        };
+        Ok(Some((record, extras)))
+    }
 }
 
-async fn load_users(conn: &mut Conn, org: &str, kind: ObjectKind, ids: &[i64]) -> StoreResult<Vec<UserView>> {
+/// Reads users of one kind with their extras in one statement; `lock` takes the rows' write
+/// locks. Rows come back in no particular order.
+async fn load_users_wide(
+    conn: &mut Conn,
+    org: &str,
+    kind: ObjectKind,
+    ids: &[i64],
+    lock: bool,
+) -> StoreResult<Vec<(UserRecord, UserExtras)>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
     let mut sql = Sql::new("");
     let o = sql.text_arg(org);
     let k = sql.text_arg(code(kind));
+    let tags = if kind == ObjectKind::RevUser {
+        let tk = sql.text_arg(code(ObjectKind::RevUser));
+        tags_json_of_user(&tk)
+    } else {
+        "'[]'".to_owned()
+    };
     let ps = sql.int_list(ids);
-    sql.push(&format!("SELECT {USER_COLS} FROM users u WHERE u.dev_org_id = {o} AND u.kind = {k} AND u.id IN ({ps})"));
-    let rows: Vec<UserRow> = sql.query_as().fetch_all(&mut *conn).await.map_err(db_err)?;
-    let records: Vec<UserRecord> = rows.into_iter().filter_map(UserRow::into_record).collect();
-    let views = hydrate_users(conn, org, records).await?;
+    let lock = if lock { FOR_UPDATE_OF_USER } else { "" };
+    sql.push(&format!(
+        "SELECT {USER_COLS}, {USER_EXTRA_COLS}, {tags} AS tags_json FROM users u {USER_JOINS} \
+         WHERE u.dev_org_id = {o} AND u.kind = {k} AND u.id IN ({ps}){lock}"
+    ));
+    let rows: Vec<WideUserRow> = sql.query_as().fetch_all(&mut *conn).await.map_err(db_err)?;
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        out.extend(row.split()?);
+    }
+    Ok(out)
+}
+
+/// Completes users' views with what only some users have: artifacts and custom fields.
+async fn finish_user_views(
+    conn: &mut Conn,
+    org: &str,
+    users: Vec<(UserRecord, UserExtras)>,
+) -> StoreResult<Vec<UserView>> {
+    let artifact_ids: Vec<i64> =
+        users.iter().flat_map(|(r, _)| r.display_picture.iter().chain(r.artifacts.iter()).copied()).collect();
+    let files = artifact_summaries(conn, org, &artifact_ids).await?;
+    let rev_users = users.iter().filter(|(r, _)| r.user.kind == ObjectKind::RevUser);
+    let mut custom =
+        present_custom(conn, org, LeafType::RevUser, rev_users.map(|(r, _)| (r.user.id, &r.custom))).await?;
+    Ok(users
+        .into_iter()
+        .map(|(record, extras)| UserView {
+            custom: custom.remove(&record.user.id).unwrap_or_default(),
+            display_picture: record.display_picture.and_then(|a| files.get(&a).cloned()),
+            artifacts: record.artifacts.iter().filter_map(|a| files.get(a).cloned()).collect(),
+            created_by: extras.created_by,
+            modified_by: extras.modified_by,
+            rev_org: record.rev_org.as_ref().map(|id| OrgSummaryData {
+                kind: ObjectKind::RevOrg,
+                id: id.clone(),
+                display_name: extras.rev_org_name.clone(),
+            }),
+            tags: extras.tags,
+            record,
+        })
+        .collect())
+}
+
+/// The view of a user just written in this transaction, from its new record and the extras
+/// read before the write, re-reading only what the write may have changed: the summaries
+/// of the modifier (the actor) and of the user itself, and its tags when they were set.
+async fn written_user_view(
+    conn: &mut Conn,
+    org: &str,
+    record: UserRecord,
+    mut extras: UserExtras,
+    tags_changed: bool,
+) -> StoreResult<UserView> {
+    let own = |r: &UserRecord, x: &UserExtras| summary_of(r, x.rev_org_name.clone());
+    let known = |who: UserRef, x: &UserExtras| {
+        [&x.created_by, &x.modified_by].into_iter().flatten().find(|s| s.user == who).cloned()
+    };
+    if let Some(actor) = record.modified_by {
+        extras.modified_by = if actor == record.user {
+            Some(own(&record, &extras))
+        } else if let Some(s) = known(actor, &extras) {
+            Some(s)
+        } else {
+            user_summaries(conn, org, [actor]).await?.remove(&actor)
+        };
+    }
+    if record.created_by == Some(record.user) {
+        extras.created_by = Some(own(&record, &extras));
+    }
+    if tags_changed {
+        let sid = record.user.id.to_string();
+        extras.tags = tag_links(conn, org, code(ObjectKind::RevUser), std::slice::from_ref(&sid))
+            .await?
+            .remove(&sid)
+            .unwrap_or_default();
+    }
+    let id = record.user.id;
+    finish_user_views(conn, org, vec![(record, extras)]).await?.pop().ok_or_else(|| not_found_user(id))
+}
+
+async fn user_view(conn: &mut Conn, org: &str, kind: ObjectKind, id: i64) -> StoreResult<Option<UserView>> {
+    let users = load_users_wide(conn, org, kind, &[id], false).await?;
+    Ok(finish_user_views(conn, org, users).await?.pop())
+}
+
+async fn load_users(conn: &mut Conn, org: &str, kind: ObjectKind, ids: &[i64]) -> StoreResult<Vec<UserView>> {
+    let users = load_users_wide(conn, org, kind, ids, false).await?;
+    let views = finish_user_views(conn, org, users).await?;
     let by_id = views.into_iter().map(|v| (v.record.user.id.to_string(), v)).collect();
     Ok(in_order(&ids.iter().map(i64::to_string).collect::<Vec<_>>(), by_id))
 }
@@ -918,11 +1091,23 @@ async fn insert_user(conn: &mut Conn, org: &str, r: &UserRecord) -> StoreResult<
 }
 
 async fn save_user(conn: &mut Conn, org: &str, r: &UserRecord) -> StoreResult<()> {
-    sqlx::query::<Db>(
+    save_user_if(conn, org, r, None).await.map(drop)
+}
+
+/// Writes a user's row; with `read_version`, only if its `modified_date` is still the one
+/// read (it grows with every write, so it versions the row). True when the row was written.
+async fn save_user_if(
+    conn: &mut Conn,
+    org: &str,
+    r: &UserRecord,
+    read_version: Option<Timestamp>,
+) -> StoreResult<bool> {
+    let written = sqlx::query::<Db>(
         "UPDATE users SET display_name = $4, full_name = $5, email = $6, email_lower = $7, phone_numbers = $8, \
          state = $9, description = $10, external_ref = $11, external_refs = $12, is_verified = $13, rev_org_id = $14, \
          modified_by_kind = $15, modified_by_id = $16, modified_date = $17, display_picture_id = $18, \
-         artifact_ids = $19 WHERE dev_org_id = $1 AND kind = $2 AND id = $3",
+         artifact_ids = $19 WHERE dev_org_id = $1 AND kind = $2 AND id = $3 \
+         AND ($20 IS NULL OR modified_date = $20)",
     )
     .bind(org)
     .bind(code(r.user.kind))
@@ -943,10 +1128,12 @@ async fn save_user(conn: &mut Conn, org: &str, r: &UserRecord) -> StoreResult<()
     .bind(r.modified_date.millis())
     .bind(r.display_picture)
     .bind(id_json(&r.artifacts))
+    .bind(read_version.map(Timestamp::millis))
     .execute(&mut *conn)
     .await
-    .map_err(db_err)?;
-    Ok(())
+    .map_err(db_err)?
+    .rows_affected();
+    Ok(written == 1)
 }
 
 /// Every external id a contact holds: its `external_ref` and its `external_refs`.
@@ -1430,22 +1617,12 @@ impl Backend {
         let org = scope.dev_org.as_str();
         let n = id.number_in(org).ok_or_else(|| not_found(ObjectKind::RevUser, id))?;
         let mut tx: WriteTx = self.begin_write().await.map_err(db_err)?;
-        let mut r = fetch_user(&mut tx, org, ObjectKind::RevUser, n, true)
+        let (mut r, extras) = load_users_wide(&mut tx, org, ObjectKind::RevUser, &[n], true)
             .await?
+            .pop()
             .ok_or_else(|| not_found(ObjectKind::RevUser, id))?;
         let refs_before = rev_user_refs(&r);
-        if let Some(v) = &p.display_name {
-            r.display_name = Some(v.clone());
-        }
-        if let Some(v) = &p.description {
-            r.description = v.clone();
-        }
-        if let Some(v) = &p.email {
-            r.email = v.as_ref().map(|e| e.as_str().to_owned());
-        }
-        if let Some(v) = &p.phone_numbers {
-            r.phone_numbers = v.iter().map(|p| p.as_str().to_owned()).collect();
-        }
+        apply_rev_user_fields(&mut r, p);
         if let Some(v) = &p.external_ref {
             // Without an explicit external_refs, the list follows its primary value (§5.1):
             // the old external_ref is replaced in place.
@@ -1500,7 +1677,7 @@ impl Backend {
         if let Some(tags) = &p.tags {
             write_tag_links(&mut tx, org, code(ObjectKind::RevUser), &sid, tags).await?;
         }
-        let view = user_view(&mut tx, org, ObjectKind::RevUser, n).await?.ok_or_else(|| not_found_user(n))?;
+        let view = written_user_view(&mut tx, org, r, extras, p.tags.is_some()).await?;
         tx.commit().await.map_err(db_err)?;
         Ok(view)
     }
@@ -1538,15 +1715,11 @@ impl Backend {
         let org = scope.dev_org.as_str();
         let n = id.number_in(org).ok_or_else(|| not_found(ObjectKind::SysUser, id))?;
         let mut tx: WriteTx = self.begin_write().await.map_err(db_err)?;
-        let mut r = fetch_user(&mut tx, org, ObjectKind::SysUser, n, true)
+        let (mut r, extras) = load_users_wide(&mut tx, org, ObjectKind::SysUser, &[n], true)
             .await?
+            .pop()
             .ok_or_else(|| not_found(ObjectKind::SysUser, id))?;
-        if let Some(v) = &p.display_name {
-            r.display_name = Some(v.clone());
-        }
-        if let Some(v) = &p.full_name {
-            r.full_name = v.clone();
-        }
+        apply_sys_user_fields(&mut r, p);
         if let Some(picture) = &p.display_picture {
             let picture = picture.as_ref().map(|id| resolve_artifact(org, "display_picture", id)).transpose()?;
             let holder = ParentRef { kind: ObjectKind::SysUser, id: n.to_string() };
@@ -1557,9 +1730,82 @@ impl Backend {
         r.modified_by = Some(scope.actor);
         r.modified_date = after(r.modified_date, now);
         save_user(&mut tx, org, &r).await?;
-        let view = user_view(&mut tx, org, ObjectKind::SysUser, n).await?.ok_or_else(|| not_found_user(n))?;
+        let view = written_user_view(&mut tx, org, r, extras, false).await?;
         tx.commit().await.map_err(db_err)?;
         Ok(view)
+    }
+}
+
+/// Applies the parts of a rev-user patch that live in the user's own row alone.
+fn apply_rev_user_fields(r: &mut UserRecord, p: &RevUserPatch) {
+    if let Some(v) = &p.display_name {
+        r.display_name = Some(v.clone());
+    }
+    if let Some(v) = &p.description {
+        r.description = v.clone();
+    }
+    if let Some(v) = &p.email {
+        r.email = v.as_ref().map(|e| e.as_str().to_owned());
+    }
+    if let Some(v) = &p.phone_numbers {
+        r.phone_numbers = v.iter().map(|p| p.as_str().to_owned()).collect();
+    }
+}
+
+/// True when a rev-user patch changes nothing but the user's own row: no external ids
+/// (unique across rows), tags, artifacts or custom fields.
+fn rev_user_patch_is_row_only(p: &RevUserPatch) -> bool {
+    p.external_ref.is_none()
+        && p.external_refs.is_none()
+        && p.tags.is_none()
+        && p.display_picture.is_none()
+        && p.artifacts.is_none()
+        && p.custom.is_none()
+}
+
+/// Applies the parts of a sys-user patch that live in the user's own row alone.
+fn apply_sys_user_fields(r: &mut UserRecord, p: &SysUserPatch) {
+    if let Some(v) = &p.display_name {
+        r.display_name = Some(v.clone());
+    }
+    if let Some(v) = &p.full_name {
+        r.full_name = v.clone();
+    }
+}
+
+impl Backend {
+    /// Updates a user whose patch touches only its own row, optimistically: the row is read
+    /// without a lock or transaction and written back by one conditional UPDATE, which is
+    /// atomic by itself and applies only if no other write came in between. `Ok(None)` when
+    /// one did; the caller then takes the locking path. This is the common update, and it
+    /// costs three statements (token check, read, write) instead of a transaction's five or
+    /// more, and holds SQLite's single writer for one statement.
+    async fn update_user_row_optimistically(
+        &self,
+        scope: &DevOrgScope,
+        kind: ObjectKind,
+        id: &ParsedId,
+        apply: impl FnOnce(&mut UserRecord),
+        now: Timestamp,
+    ) -> StoreResult<Option<UserView>> {
+        let org = scope.dev_org.as_str();
+        let n = id.number_in(org).ok_or_else(|| not_found(kind, id))?;
+        let mut conn = self.read_conn().await.map_err(db_err)?;
+        let (mut r, extras) =
+            load_users_wide(&mut conn, org, kind, &[n], false).await?.pop().ok_or_else(|| not_found(kind, id))?;
+        // Back to the pool while this request waits for the writer.
+        drop(conn);
+        let read_version = r.modified_date;
+        apply(&mut r);
+        r.modified_by = Some(scope.actor);
+        r.modified_date = after(read_version, now);
+        let mut w = self.begin_single_write().await.map_err(db_err)?;
+        if !save_user_if(&mut w, org, &r, Some(read_version)).await? {
+            return Ok(None);
+        }
+        self.end_single_write(w).await.map_err(db_err)?;
+        let mut conn = self.read_conn().await.map_err(db_err)?;
+        Ok(Some(written_user_view(&mut conn, org, r, extras, false).await?))
     }
 }
 
@@ -1588,6 +1834,12 @@ impl RevUserStore for Backend {
         patch: RevUserPatch,
         now: Timestamp,
     ) -> StoreResult<UserView> {
+        if rev_user_patch_is_row_only(&patch) {
+            let apply = |r: &mut UserRecord| apply_rev_user_fields(r, &patch);
+            if let Some(view) = self.update_user_row_optimistically(scope, ObjectKind::RevUser, id, apply, now).await? {
+                return Ok(view);
+            }
+        }
         retrying!(self.update_rev_user_once(scope, id, &patch, now))
     }
 
@@ -1797,6 +2049,12 @@ impl SysUserStore for Backend {
         patch: SysUserPatch,
         now: Timestamp,
     ) -> StoreResult<UserView> {
+        if patch.display_picture.is_none() {
+            let apply = |r: &mut UserRecord| apply_sys_user_fields(r, &patch);
+            if let Some(view) = self.update_user_row_optimistically(scope, ObjectKind::SysUser, id, apply, now).await? {
+                return Ok(view);
+            }
+        }
         retrying!(self.update_sys_user_once(scope, id, &patch, now))
     }
 }

@@ -373,6 +373,10 @@ async fn session_tokens_touch_only_their_contact(app: TestApp) {
     assert_eq!(renamed.status, 200, "{:#}", renamed.body);
     assert_eq!(renamed.body["rev_user"]["modified_by"]["type"], "rev_user");
     assert_eq!(renamed.body["rev_user"]["modified_by"]["display_id"], json!(my_id));
+    // The contact changed itself, so its modifier summary already carries the new name.
+    assert_eq!(renamed.body["rev_user"]["modified_by"]["display_name"], "Me");
+    let again = app.post_as(&session, "/rev-users.get", json!({"id": my_id})).await;
+    assert_eq!(again.body, renamed.body, "the update's answer is what the next get shows");
     for (path, body) in [
         ("/rev-users.get", json!({"id": other["id"]})),
         ("/rev-users.update", json!({"id": other["id"], "display_name": "x"})),

@@ -84,6 +84,19 @@ async fn answer_equals_a_fresh_get(app: TestApp) {
     assert_eq!(a.body["rev_user"]["created_by"]["type"], "dev_user", "summaries do");
     let date = a.body["rev_user"]["modified_date"].as_str().unwrap();
     assert_eq!(date.len(), "2025-01-10T09:15:00.000Z".len(), "milliseconds: {date}");
+    // A patch of the row alone takes the one-statement path; its answer still carries the
+    // tags, workspace and summaries read along with the row.
+    let account = app.post("/accounts.create", json!({"display_name": "Analytical Engines"})).await;
+    assert_eq!(account.status, 201, "{:#}", account.body);
+    let w = app
+        .create_rev_user(json!({"display_name": "Ada", "account": account.body["account"]["id"],
+        "tags": [{"id": tag.body["tag"]["id"], "value": "gold"}]}))
+        .await;
+    let b = app.post("/rev-users.update", json!({"id": w["id"], "description": "first programmer"})).await;
+    assert_eq!(b.status, 200, "{:#}", b.body);
+    assert_eq!(b.body["rev_user"], app.get_rev_user(w["id"].as_str().unwrap()).await);
+    assert_eq!(b.body["rev_user"]["tags"][0]["tag"]["name"], "vip", "{:#}", b.body);
+    assert!(b.body["rev_user"]["rev_org"]["display_name"].is_string(), "{:#}", b.body);
 }
 
 async fn phone_numbers_replace_clear_and_validate(app: TestApp) {

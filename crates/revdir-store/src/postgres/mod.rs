@@ -1,9 +1,11 @@
 //! The PostgreSQL backend: a `PgPool` at READ COMMITTED; writes lock the rows they change
 //! with `SELECT … FOR UPDATE`, and serialization failures and deadlocks are retried.
 
+use std::net::IpAddr;
+use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::postgres::PgPoolOptions;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgSslMode};
 use sqlx::PgPool;
 
 use crate::{DatabaseUrl, StoreOptions};
@@ -28,7 +30,10 @@ impl PgStore {
         let pool = PgPoolOptions::new()
             .max_connections(o.max_connections.max(2))
             .acquire_timeout(Duration::from_secs(30))
-            .connect(url.expose())
+            // A ping before every acquire would cost a round trip per request; a broken
+            // connection shows itself on first use instead.
+            .test_before_acquire(false)
+            .connect_with(connect_options(url.expose())?)
             .await?;
         sqlx::migrate!("migrations/postgres").run(&pool).await?;
         Ok(Self { pool })
@@ -42,14 +47,50 @@ impl PgStore {
         self.pool.begin().await
     }
 
+    /// A connection for a write of one statement, atomic by itself: autocommit, durable when
+    /// the statement returns.
+    async fn begin_single_write(&self) -> Result<sqlx::pool::PoolConnection<Db>, sqlx::Error> {
+        self.pool.acquire().await
+    }
+
+    /// Finishes a write begun by `begin_single_write`; its statement committed already.
+    async fn end_single_write(&self, _conn: sqlx::pool::PoolConnection<Db>) -> Result<(), sqlx::Error> {
+        Ok(())
+    }
+
     /// A pooled connection for a single-statement read, which needs no transaction.
     async fn read_conn(&self) -> Result<sqlx::pool::PoolConnection<Db>, sqlx::Error> {
         self.pool.acquire().await
     }
 }
 
+/// Connect options from a `postgres://` URL. Without an explicit `sslmode`, a server on the
+/// loopback interface or a Unix socket is reached without TLS: encryption there protects
+/// nothing and costs CPU on every round trip (libpq's default, `prefer`, would negotiate it).
+fn connect_options(url: &str) -> anyhow::Result<PgConnectOptions> {
+    let opts = PgConnectOptions::from_str(url)?;
+    let explicit = url.contains("sslmode=") || std::env::var_os("PGSSLMODE").is_some();
+    let host = opts.get_host();
+    let local = host.starts_with('/') || host == "localhost" || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback());
+    Ok(if explicit || !local { opts } else { opts.ssl_mode(PgSslMode::Disable) })
+}
+
 /// Row lock taken by read-modify-write statements.
 const FOR_UPDATE: &str = " FOR UPDATE";
+
+/// The row lock clause of a user read joined with its summaries (alias `u`).
+const FOR_UPDATE_OF_USER: &str = " FOR UPDATE OF u";
+
+/// A scalar subquery giving the tags of user `u` as the JSON text of
+/// `[[tag_id, value, name, color], …]` in position order; `kind` is the placeholder bound to
+/// the rev-user object kind.
+fn tags_json_of_user(kind: &str) -> String {
+    format!(
+        "(SELECT COALESCE(json_agg(json_build_array(l.tag_id, l.value, t.name, t.color) ORDER BY l.position), \
+         '[]'::json)::text FROM tag_links l JOIN tags t ON t.dev_org_id = l.dev_org_id AND t.id = l.tag_id \
+         WHERE l.dev_org_id = u.dev_org_id AND l.object_kind = {kind} AND l.object_id = CAST(u.id AS TEXT))"
+    )
+}
 
 /// SQL that is true when the JSON array in `column` holds any of the bound values.
 fn json_array_has_any(column: &str, placeholders: &str) -> String {

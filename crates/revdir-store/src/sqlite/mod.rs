@@ -50,6 +50,9 @@ impl SqliteStore {
         let write = SqlitePoolOptions::new()
             .max_connections(1)
             .acquire_timeout(Duration::from_secs(30))
+            // A ping before every acquire would cost a round trip per request; a broken
+            // connection shows itself on first use instead.
+            .test_before_acquire(false)
             .connect_with(base.clone())
             .await?;
         sqlx::migrate!("migrations/sqlite").run(&write).await?;
@@ -57,6 +60,9 @@ impl SqliteStore {
         let read = SqlitePoolOptions::new()
             .max_connections(o.max_connections.max(1))
             .acquire_timeout(Duration::from_secs(30))
+            // A ping before every acquire would cost a round trip per request; a broken
+            // connection shows itself on first use instead.
+            .test_before_acquire(false)
             .connect_with(base.read_only(true))
             .await?;
         Ok(Self { read, write })
@@ -70,6 +76,17 @@ impl SqliteStore {
         self.read.begin().await
     }
 
+    /// The write connection for a write of one statement, atomic by itself, inside the
+    /// current group-commit batch but without a savepoint of its own.
+    async fn begin_single_write(&self) -> Result<WriteTx, sqlx::Error> {
+        self.write.begin_single_statement().await
+    }
+
+    /// Finishes a write begun by `begin_single_write`: waits until its batch is durable.
+    async fn end_single_write(&self, tx: WriteTx) -> Result<(), sqlx::Error> {
+        tx.commit().await
+    }
+
     /// A pooled connection for a single-statement read, which needs no transaction.
     async fn read_conn(&self) -> Result<sqlx::pool::PoolConnection<Db>, sqlx::Error> {
         self.read.acquire().await
@@ -78,6 +95,20 @@ impl SqliteStore {
 
 /// SQLite takes its write lock at `BEGIN IMMEDIATE`; rows need no lock clause.
 const FOR_UPDATE: &str = "";
+
+/// The row lock clause of a user read joined with its summaries (alias `u`).
+const FOR_UPDATE_OF_USER: &str = "";
+
+/// A scalar subquery giving the tags of user `u` as the JSON text of
+/// `[[tag_id, value, name, color], …]` in position order; `kind` is the placeholder bound to
+/// the rev-user object kind.
+fn tags_json_of_user(kind: &str) -> String {
+    format!(
+        "(SELECT json_group_array(json_array(l.tag_id, l.value, t.name, t.color) ORDER BY l.position) \
+         FROM tag_links l JOIN tags t ON t.dev_org_id = l.dev_org_id AND t.id = l.tag_id \
+         WHERE l.dev_org_id = u.dev_org_id AND l.object_kind = {kind} AND l.object_id = CAST(u.id AS TEXT))"
+    )
+}
 
 /// SQL that is true when the JSON array in `column` holds any of the bound values.
 fn json_array_has_any(column: &str, placeholders: &str) -> String {
