@@ -13,6 +13,7 @@ use revdir_core::store::Store;
 use secrecy::{ExposeSecret, SecretString};
 
 pub mod postgres;
+mod slots;
 pub mod sqlite;
 
 /// A database URL whose `Debug` and `Display` hide any password.

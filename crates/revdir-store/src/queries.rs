@@ -1,6 +1,6 @@
 // Query code shared by both backends. This file is `include!`d by `sqlite/mod.rs` and
 // `postgres/mod.rs`; each supplies `Db`, `Backend`, `WriteTx`, `begin_write`, `begin_read`,
-// `begin_single_write`, `end_single_write`, `FOR_UPDATE`, `FOR_UPDATE_OF_USER`, `tags_json_of_user`, `json_array_has_any`, `json_field`, `json_field_number`,
+// `begin_single_write`, `end_single_write`, `fast_read`, `AFTER_BULK_LOAD`, `FOR_UPDATE`, `FOR_UPDATE_OF_USER`, `tags_json_of_user`, `json_array_has_any`, `json_field`, `json_field_number`,
 // `json_field_has_any` and `is_retryable`. The SQL uses `$n` placeholders,
 // which both drivers accept, and integer timestamps, so one text serves both engines.
 
@@ -1380,7 +1380,7 @@ impl DevOrgStore for Backend {
             state: Option<String>,
         }
         // One statement: checked on every request, so no transaction round trips around it.
-        let mut conn = self.read_conn().await.map_err(db_err)?;
+        let mut conn = self.fast_read().await.map_err(db_err)?;
         let row: Option<Row> = sqlx::query_as::<Db, Row>(
             "SELECT t.jti, t.dev_org_id, t.subject_kind, t.subject_id, t.token_type, t.issued_at, t.expires_at, \
              t.revoked, u.state FROM auth_tokens t LEFT JOIN users u ON u.dev_org_id = t.dev_org_id \
@@ -1391,6 +1391,7 @@ impl DevOrgStore for Backend {
         .fetch_optional(&mut *conn)
         .await
         .map_err(db_err)?;
+        conn.release();
         Ok(row.and_then(|r| {
             let kind = ObjectKind::from_don_type(&r.subject_kind)?;
             let active = r.state.as_deref() == Some("active");
@@ -1790,11 +1791,11 @@ impl Backend {
     ) -> StoreResult<Option<UserView>> {
         let org = scope.dev_org.as_str();
         let n = id.number_in(org).ok_or_else(|| not_found(kind, id))?;
-        let mut conn = self.read_conn().await.map_err(db_err)?;
-        let (mut r, extras) =
-            load_users_wide(&mut conn, org, kind, &[n], false).await?.pop().ok_or_else(|| not_found(kind, id))?;
-        // Back to the pool while this request waits for the writer.
-        drop(conn);
+        let mut conn = self.fast_read().await.map_err(db_err)?;
+        let read = load_users_wide(&mut conn, org, kind, &[n], false).await?;
+        // Handed back while this request waits for the writer.
+        conn.release();
+        let (mut r, extras) = read.into_iter().next().ok_or_else(|| not_found(kind, id))?;
         let read_version = r.modified_date;
         apply(&mut r);
         r.modified_by = Some(scope.actor);
@@ -1804,8 +1805,10 @@ impl Backend {
             return Ok(None);
         }
         self.end_single_write(w).await.map_err(db_err)?;
-        let mut conn = self.read_conn().await.map_err(db_err)?;
-        Ok(Some(written_user_view(&mut conn, org, r, extras, false).await?))
+        let mut conn = self.fast_read().await.map_err(db_err)?;
+        let view = written_user_view(&mut conn, org, r, extras, false).await?;
+        conn.release();
+        Ok(Some(view))
     }
 }
 
@@ -1904,6 +1907,10 @@ impl RevUserStore for Backend {
             let n = (count - done).min(SEED_BATCH);
             retrying!(self.seed_batch_once(scope, n, now))?;
             done += n;
+        }
+        if let Some(analyze) = AFTER_BULK_LOAD {
+            let mut conn = self.read_conn().await.map_err(db_err)?;
+            sqlx::query::<Db>(analyze).execute(&mut *conn).await.map_err(db_err)?;
         }
         Ok(done)
     }

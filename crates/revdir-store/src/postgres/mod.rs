@@ -8,9 +8,13 @@ use std::time::Duration;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgSslMode};
 use sqlx::PgPool;
 
+use crate::slots::{Slot, Slots};
 use crate::{DatabaseUrl, StoreOptions};
 
 type Db = sqlx::Postgres;
+
+/// A connection for per-request statements (see `slots.rs`).
+type FastConn<'a> = Slot<'a, sqlx::PgConnection>;
 
 /// A write request's transaction.
 type WriteTx = sqlx::Transaction<'static, Db>;
@@ -19,7 +23,12 @@ type WriteTx = sqlx::Transaction<'static, Db>;
 #[derive(Debug, Clone)]
 pub struct PgStore {
     pool: PgPool,
+    /// Connections for the per-request statements, without the pool's ping per use.
+    fast: std::sync::Arc<Slots<sqlx::PgConnection>>,
 }
+
+/// How many connections a node keeps for per-request statements besides its pool.
+const FAST_CONNECTIONS: usize = 8;
 
 impl PgStore {
     /// Connects and migrates.
@@ -27,16 +36,18 @@ impl PgStore {
     /// # Errors
     /// When the server cannot be reached or a migration fails.
     pub async fn connect(url: &DatabaseUrl, o: StoreOptions) -> anyhow::Result<Self> {
+        let options = connect_options(url.expose())?;
         let pool = PgPoolOptions::new()
             .max_connections(o.max_connections.max(2))
             .acquire_timeout(Duration::from_secs(30))
             // A ping before every acquire would cost a round trip per request; a broken
             // connection shows itself on first use instead.
             .test_before_acquire(false)
-            .connect_with(connect_options(url.expose())?)
+            .connect_with(options.clone())
             .await?;
         sqlx::migrate!("migrations/postgres").run(&pool).await?;
-        Ok(Self { pool })
+        let fast = std::sync::Arc::new(Slots::new(options, FAST_CONNECTIONS.min(o.max_connections.max(2) as usize)));
+        Ok(Self { pool, fast })
     }
 
     async fn begin_write(&self) -> Result<WriteTx, sqlx::Error> {
@@ -49,13 +60,19 @@ impl PgStore {
 
     /// A connection for a write of one statement, atomic by itself: autocommit, durable when
     /// the statement returns.
-    async fn begin_single_write(&self) -> Result<sqlx::pool::PoolConnection<Db>, sqlx::Error> {
-        self.pool.acquire().await
+    async fn begin_single_write(&self) -> Result<FastConn<'_>, sqlx::Error> {
+        self.fast.acquire().await
     }
 
     /// Finishes a write begun by `begin_single_write`; its statement committed already.
-    async fn end_single_write(&self, _conn: sqlx::pool::PoolConnection<Db>) -> Result<(), sqlx::Error> {
+    async fn end_single_write(&self, conn: FastConn<'_>) -> Result<(), sqlx::Error> {
+        conn.release();
         Ok(())
+    }
+
+    /// A connection for the reads every request makes; hand it back with `release`.
+    async fn fast_read(&self) -> Result<FastConn<'_>, sqlx::Error> {
+        self.fast.acquire().await
     }
 
     /// A pooled connection for a single-statement read, which needs no transaction.
@@ -77,6 +94,10 @@ fn connect_options(url: &str) -> anyhow::Result<PgConnectOptions> {
 
 /// Row lock taken by read-modify-write statements.
 const FOR_UPDATE: &str = " FOR UPDATE";
+
+/// Run after a bulk load: fresh statistics, without which the planner, guessing the new
+/// rows' numbers, may read a user by the wrong index (a scan of the whole org).
+const AFTER_BULK_LOAD: Option<&str> = Some("ANALYZE users, external_refs");
 
 /// The row lock clause of a user read joined with its summaries (alias `u`).
 const FOR_UPDATE_OF_USER: &str = " FOR UPDATE OF u";

@@ -11,6 +11,7 @@ use std::time::Duration;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
 
+use crate::slots::{Slot, Slots};
 use crate::{DatabaseUrl, StoreOptions};
 
 type Db = sqlx::Sqlite;
@@ -23,7 +24,12 @@ type WriteTx = group::GroupTx;
 pub struct SqliteStore {
     read: SqlitePool,
     write: group::GroupWriter,
+    /// Read connections for the per-request statements, without the pool's ping per use.
+    fast: std::sync::Arc<Slots<sqlx::SqliteConnection>>,
 }
+
+/// A read connection for per-request statements (see `slots.rs`).
+type FastConn<'a> = Slot<'a, sqlx::SqliteConnection>;
 
 /// Turns `sqlite://path`, `sqlite:path` or a bare path into connect options.
 fn options(url: &str) -> anyhow::Result<SqliteConnectOptions> {
@@ -63,9 +69,10 @@ impl SqliteStore {
             // A ping before every acquire would cost a round trip per request; a broken
             // connection shows itself on first use instead.
             .test_before_acquire(false)
-            .connect_with(base.read_only(true))
+            .connect_with(base.clone().read_only(true))
             .await?;
-        Ok(Self { read, write })
+        let fast = std::sync::Arc::new(Slots::new(base.read_only(true), o.max_connections.max(1) as usize));
+        Ok(Self { read, write, fast })
     }
 
     async fn begin_write(&self) -> Result<WriteTx, sqlx::Error> {
@@ -87,6 +94,11 @@ impl SqliteStore {
         tx.commit().await
     }
 
+    /// A read connection for the reads every request makes; hand it back with `release`.
+    async fn fast_read(&self) -> Result<FastConn<'_>, sqlx::Error> {
+        self.fast.acquire().await
+    }
+
     /// A pooled connection for a single-statement read, which needs no transaction.
     async fn read_conn(&self) -> Result<sqlx::pool::PoolConnection<Db>, sqlx::Error> {
         self.read.acquire().await
@@ -95,6 +107,11 @@ impl SqliteStore {
 
 /// SQLite takes its write lock at `BEGIN IMMEDIATE`; rows need no lock clause.
 const FOR_UPDATE: &str = "";
+
+/// Nothing to run after a bulk load: statistics (`ANALYZE`) would make SQLite, built with
+/// STAT4, prepare again every statement that binds an indexed column whenever the binding
+/// changes, and its plans for revdir's keyed lookups need no statistics.
+const AFTER_BULK_LOAD: Option<&str> = None;
 
 /// The row lock clause of a user read joined with its summaries (alias `u`).
 const FOR_UPDATE_OF_USER: &str = "";
