@@ -77,8 +77,6 @@ impl<C: Connection> DerefMut for Slot<'_, C> {
 
 #[cfg(test)]
 mod tests {
-    #![expect(clippy::unwrap_used, reason = "test code")]
-
     use sqlx::sqlite::SqliteConnectOptions;
     use sqlx::SqliteConnection;
 
