@@ -957,7 +957,7 @@ async fn load_users_wide(
     let k = sql.text_arg(code(kind));
     let tags = if kind == ObjectKind::RevUser {
         let tk = sql.text_arg(code(ObjectKind::RevUser));
-        tags_json_of_user(&tk)
+        tags_json_of_user("u", &tk)
     } else {
         "'[]'".to_owned()
     };
@@ -1091,23 +1091,11 @@ async fn insert_user(conn: &mut Conn, org: &str, r: &UserRecord) -> StoreResult<
 }
 
 async fn save_user(conn: &mut Conn, org: &str, r: &UserRecord) -> StoreResult<()> {
-    save_user_if(conn, org, r, None).await.map(drop)
-}
-
-/// Writes a user's row; with `read_version`, only if its `modified_date` is still the one
-/// read (it grows with every write, so it versions the row). True when the row was written.
-async fn save_user_if(
-    conn: &mut Conn,
-    org: &str,
-    r: &UserRecord,
-    read_version: Option<Timestamp>,
-) -> StoreResult<bool> {
-    let written = sqlx::query::<Db>(
+    sqlx::query::<Db>(
         "UPDATE users SET display_name = $4, full_name = $5, email = $6, email_lower = $7, phone_numbers = $8, \
          state = $9, description = $10, external_ref = $11, external_refs = $12, is_verified = $13, rev_org_id = $14, \
          modified_by_kind = $15, modified_by_id = $16, modified_date = $17, display_picture_id = $18, \
-         artifact_ids = $19 WHERE dev_org_id = $1 AND kind = $2 AND id = $3 \
-         AND ($20 IS NULL OR modified_date = $20)",
+         artifact_ids = $19 WHERE dev_org_id = $1 AND kind = $2 AND id = $3",
     )
     .bind(org)
     .bind(code(r.user.kind))
@@ -1128,12 +1116,10 @@ async fn save_user_if(
     .bind(r.modified_date.millis())
     .bind(r.display_picture)
     .bind(id_json(&r.artifacts))
-    .bind(read_version.map(Timestamp::millis))
     .execute(&mut *conn)
     .await
-    .map_err(db_err)?
-    .rows_affected();
-    Ok(written == 1)
+    .map_err(db_err)?;
+    Ok(())
 }
 
 /// Every external id a contact holds: its `external_ref` and its `external_refs`.
@@ -1774,41 +1760,132 @@ fn apply_sys_user_fields(r: &mut UserRecord, p: &SysUserPatch) {
     }
 }
 
+/// The changes of a patch that touches only the user's own row; `None` leaves a column as it
+/// is, `Some(None)` clears it.
+#[derive(Default)]
+struct RowPatch<'a> {
+    display_name: Option<&'a str>,
+    full_name: Option<Option<&'a str>>,
+    email: Option<Option<&'a str>>,
+    phone_numbers: Option<String>,
+    description: Option<Option<&'a str>>,
+}
+
+impl<'a> RowPatch<'a> {
+    /// The row part of a rev-user patch, when that is all the patch changes.
+    fn of_rev_user(p: &'a RevUserPatch) -> Option<Self> {
+        rev_user_patch_is_row_only(p).then(|| Self {
+            display_name: p.display_name.as_deref(),
+            email: p.email.as_ref().map(|e| e.as_ref().map(|e| e.as_str())),
+            phone_numbers: p
+                .phone_numbers
+                .as_ref()
+                .map(|v| to_json(&v.iter().map(|n| n.as_str().to_owned()).collect::<Vec<_>>())),
+            description: p.description.as_ref().map(Option::as_deref),
+            ..Self::default()
+        })
+    }
+
+    /// The row part of a sys-user patch, when that is all the patch changes.
+    fn of_sys_user(p: &'a SysUserPatch) -> Option<Self> {
+        p.display_picture.is_none().then(|| Self {
+            display_name: p.display_name.as_deref(),
+            full_name: p.full_name.as_ref().map(Option::as_deref),
+            ..Self::default()
+        })
+    }
+}
+
+/// The columns of a user row and its extras as the RETURNING list of an UPDATE of `users`:
+/// the same names `WideUserRow` reads from a joined SELECT, here as scalar subqueries,
+/// because RETURNING sees only the updated table (by its name; SQLite refuses an alias).
+fn returning_wide_user(tags: &str) -> String {
+    let summary = |prefix: &str, who: &str| {
+        let row = format!(
+            "FROM users x WHERE x.dev_org_id = users.dev_org_id AND x.kind = users.{who}_kind AND x.id = users.{who}_id"
+        );
+        let mut cols: Vec<String> = ["display_name", "email", "full_name", "state", "external_ref", "rev_org_id"]
+            .iter()
+            .map(|c| format!("(SELECT x.{c} {row}) AS {prefix}_{c}"))
+            .collect();
+        cols.push(format!(
+            "(SELECT o.display_name FROM users x JOIN rev_orgs o ON o.dev_org_id = x.dev_org_id AND o.id = x.rev_org_id \
+             WHERE x.dev_org_id = users.dev_org_id AND x.kind = users.{who}_kind AND x.id = users.{who}_id) \
+             AS {prefix}_rev_org_name"
+        ));
+        cols.join(", ")
+    };
+    format!(
+        "{}, {}, {}, (SELECT o.display_name FROM rev_orgs o WHERE o.dev_org_id = users.dev_org_id \
+         AND o.id = users.rev_org_id) AS rev_org_name, {tags} AS tags_json",
+        USER_COLS.replace("u.", "users."),
+        summary("cb", "created_by"),
+        summary("mb", "modified_by"),
+    )
+}
+
 impl Backend {
-    /// Updates a user whose patch touches only its own row, optimistically: the row is read
-    /// without a lock or transaction and written back by one conditional UPDATE, which is
-    /// atomic by itself and applies only if no other write came in between. `Ok(None)` when
-    /// one did; the caller then takes the locking path. This is the common update, and it
-    /// costs three statements (token check, read, write) instead of a transaction's five or
-    /// more, and holds SQLite's single writer for one statement.
-    async fn update_user_row_optimistically(
+    /// Updates a user whose patch touches only its own row with one statement: an UPDATE
+    /// that sets the patched columns, stamps the modifier, and returns the row with its
+    /// summaries, workspace name and tags. One statement is atomic by itself and changes the
+    /// row as it is when the statement runs, so no transaction, lock or earlier read is
+    /// needed, and an update costs two statements in all with the token check. On SQLite it
+    /// holds the single writer for that one statement.
+    async fn update_user_row(
         &self,
         scope: &DevOrgScope,
         kind: ObjectKind,
         id: &ParsedId,
-        apply: impl FnOnce(&mut UserRecord),
+        patch: &RowPatch<'_>,
         now: Timestamp,
-    ) -> StoreResult<Option<UserView>> {
+    ) -> StoreResult<UserView> {
         let org = scope.dev_org.as_str();
         let n = id.number_in(org).ok_or_else(|| not_found(kind, id))?;
-        let mut conn = self.fast_read().await.map_err(db_err)?;
-        let read = load_users_wide(&mut conn, org, kind, &[n], false).await?;
-        // Handed back while this request waits for the writer.
-        conn.release();
-        let (mut r, extras) = read.into_iter().next().ok_or_else(|| not_found(kind, id))?;
-        let read_version = r.modified_date;
-        apply(&mut r);
-        r.modified_by = Some(scope.actor);
-        r.modified_date = after(read_version, now);
+        let tags = if kind == ObjectKind::RevUser {
+            tags_json_of_user("users", &format!("'{}'", code(ObjectKind::RevUser)))
+        } else {
+            "'[]'".to_owned()
+        };
+        let sql = format!(
+            "UPDATE users SET display_name = CASE WHEN $4 THEN $5 ELSE display_name END, \
+             full_name = CASE WHEN $6 THEN $7 ELSE full_name END, email = CASE WHEN $8 THEN $9 ELSE email END, \
+             email_lower = CASE WHEN $8 THEN $10 ELSE email_lower END, \
+             phone_numbers = CASE WHEN $11 THEN $12 ELSE phone_numbers END, \
+             description = CASE WHEN $13 THEN $14 ELSE description END, modified_by_kind = $15, \
+             modified_by_id = $16, modified_date = CASE WHEN modified_date >= $17 THEN modified_date + 1 ELSE $17 END \
+             WHERE dev_org_id = $1 AND kind = $2 AND id = $3 RETURNING {}",
+            returning_wide_user(&tags)
+        );
+        let email = patch.email.map(|e| e.map(str::to_owned));
         let mut w = self.begin_single_write().await.map_err(db_err)?;
-        if !save_user_if(&mut w, org, &r, Some(read_version)).await? {
-            return Ok(None);
-        }
+        let row: Option<WideUserRow> = sqlx::query_as::<Db, WideUserRow>(&sql)
+            .bind(org)
+            .bind(code(kind))
+            .bind(n)
+            .bind(patch.display_name.is_some())
+            .bind(patch.display_name)
+            .bind(patch.full_name.is_some())
+            .bind(patch.full_name.flatten())
+            .bind(email.is_some())
+            .bind(email.clone().flatten())
+            .bind(email.flatten().map(|e| e.to_lowercase()))
+            .bind(patch.phone_numbers.is_some())
+            .bind(patch.phone_numbers.as_deref())
+            .bind(patch.description.is_some())
+            .bind(patch.description.flatten())
+            .bind(code(scope.actor.kind))
+            .bind(scope.actor.id)
+            .bind(now.millis())
+            .fetch_optional(&mut *w)
+            .await
+            .map_err(db_err)?;
         self.end_single_write(w).await.map_err(db_err)?;
+        let Some(row) = row else { return Err(not_found(kind, id)) };
+        let (record, extras) = row.split()?.ok_or_else(|| not_found_user(n))?;
         let mut conn = self.fast_read().await.map_err(db_err)?;
-        let view = written_user_view(&mut conn, org, r, extras, false).await?;
+        let view = written_user_view(&mut conn, org, record, extras, false).await?;
         conn.release();
-        Ok(Some(view))
+        Ok(view)
     }
 }
 
@@ -1837,11 +1914,8 @@ impl RevUserStore for Backend {
         patch: RevUserPatch,
         now: Timestamp,
     ) -> StoreResult<UserView> {
-        if rev_user_patch_is_row_only(&patch) {
-            let apply = |r: &mut UserRecord| apply_rev_user_fields(r, &patch);
-            if let Some(view) = self.update_user_row_optimistically(scope, ObjectKind::RevUser, id, apply, now).await? {
-                return Ok(view);
-            }
+        if let Some(row) = RowPatch::of_rev_user(&patch) {
+            return self.update_user_row(scope, ObjectKind::RevUser, id, &row, now).await;
         }
         retrying!(self.update_rev_user_once(scope, id, &patch, now))
     }
@@ -2056,11 +2130,8 @@ impl SysUserStore for Backend {
         patch: SysUserPatch,
         now: Timestamp,
     ) -> StoreResult<UserView> {
-        if patch.display_picture.is_none() {
-            let apply = |r: &mut UserRecord| apply_sys_user_fields(r, &patch);
-            if let Some(view) = self.update_user_row_optimistically(scope, ObjectKind::SysUser, id, apply, now).await? {
-                return Ok(view);
-            }
+        if let Some(row) = RowPatch::of_sys_user(&patch) {
+            return self.update_user_row(scope, ObjectKind::SysUser, id, &row, now).await;
         }
         retrying!(self.update_sys_user_once(scope, id, &patch, now))
     }

@@ -116,14 +116,14 @@ const AFTER_BULK_LOAD: Option<&str> = None;
 /// The row lock clause of a user read joined with its summaries (alias `u`).
 const FOR_UPDATE_OF_USER: &str = "";
 
-/// A scalar subquery giving the tags of user `u` as the JSON text of
-/// `[[tag_id, value, name, color], …]` in position order; `kind` is the placeholder bound to
-/// the rev-user object kind.
-fn tags_json_of_user(kind: &str) -> String {
+/// A scalar subquery giving the tags of the user row `user` (a table name or alias) as the
+/// JSON text of `[[tag_id, value, name, color], …]` in position order; `kind` is the
+/// placeholder bound to the rev-user object kind.
+fn tags_json_of_user(user: &str, kind: &str) -> String {
     format!(
         "(SELECT json_group_array(json_array(l.tag_id, l.value, t.name, t.color) ORDER BY l.position) \
          FROM tag_links l JOIN tags t ON t.dev_org_id = l.dev_org_id AND t.id = l.tag_id \
-         WHERE l.dev_org_id = u.dev_org_id AND l.object_kind = {kind} AND l.object_id = CAST(u.id AS TEXT))"
+         WHERE l.dev_org_id = {user}.dev_org_id AND l.object_kind = {kind} AND l.object_id = CAST({user}.id AS TEXT))"
     )
 }
 
