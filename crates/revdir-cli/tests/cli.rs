@@ -232,6 +232,10 @@ fn seed_bulk_creates_contacts_that_behave_like_created_ones() {
     // (and ends in a partial multi-row statement).
     assert!(seed(&db, 2_500).starts_with("seeded 2500 contacts"));
     assert!(seed(&db, 7).starts_with("seeded 7 contacts"));
+    // The load is checkpointed into the file: no write-ahead log is left for the server's
+    // first requests to copy.
+    let wal = std::fs::metadata(format!("{db}-wal")).map(|m| m.len()).unwrap_or(0);
+    assert_eq!(wal, 0, "the write-ahead log after seeding holds {wal} bytes");
     let token = token_create(&db, false);
     let server = Server::start(&db);
 

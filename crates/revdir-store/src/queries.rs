@@ -1,6 +1,6 @@
 // Query code shared by both backends. This file is `include!`d by `sqlite/mod.rs` and
 // `postgres/mod.rs`; each supplies `Db`, `Backend`, `WriteTx`, `begin_write`, `begin_read`,
-// `begin_single_write`, `end_single_write`, `fast_read`, `AFTER_BULK_LOAD`, `FOR_UPDATE`, `FOR_UPDATE_OF_USER`, `tags_json_of_user`, `json_array_has_any`, `json_field`, `json_field_number`,
+// `begin_single_write`, `end_single_write`, `fast_read`, `after_bulk_load`, `FOR_UPDATE`, `FOR_UPDATE_OF_USER`, `tags_json_of_user`, `json_array_has_any`, `json_field`, `json_field_number`,
 // `json_field_has_any` and `is_retryable`. The SQL uses `$n` placeholders,
 // which both drivers accept, and integer timestamps, so one text serves both engines.
 
@@ -1982,10 +1982,7 @@ impl RevUserStore for Backend {
             retrying!(self.seed_batch_once(scope, n, now))?;
             done += n;
         }
-        if let Some(analyze) = AFTER_BULK_LOAD {
-            let mut conn = self.read_conn().await.map_err(db_err)?;
-            sqlx::query::<Db>(analyze).execute(&mut *conn).await.map_err(db_err)?;
-        }
+        self.after_bulk_load().await.map_err(db_err)?;
         Ok(done)
     }
 }

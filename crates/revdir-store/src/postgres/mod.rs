@@ -70,14 +70,15 @@ impl PgStore {
         Ok(())
     }
 
+    /// After a bulk load: fresh statistics, without which the planner, guessing the new rows'
+    /// numbers, may read a user by the wrong index (a scan of the whole org).
+    async fn after_bulk_load(&self) -> Result<(), sqlx::Error> {
+        sqlx::query("ANALYZE users, external_refs").execute(&self.pool).await.map(drop)
+    }
+
     /// A connection for the reads every request makes; hand it back with `release`.
     async fn fast_read(&self) -> Result<FastConn<'_>, sqlx::Error> {
         self.fast.acquire().await
-    }
-
-    /// A pooled connection for a single-statement read, which needs no transaction.
-    async fn read_conn(&self) -> Result<sqlx::pool::PoolConnection<Db>, sqlx::Error> {
-        self.pool.acquire().await
     }
 }
 
@@ -94,10 +95,6 @@ fn connect_options(url: &str) -> anyhow::Result<PgConnectOptions> {
 
 /// Row lock taken by read-modify-write statements.
 const FOR_UPDATE: &str = " FOR UPDATE";
-
-/// Run after a bulk load: fresh statistics, without which the planner, guessing the new
-/// rows' numbers, may read a user by the wrong index (a scan of the whole org).
-const AFTER_BULK_LOAD: Option<&str> = Some("ANALYZE users, external_refs");
 
 /// The row lock clause of a user read joined with its summaries (alias `u`).
 const FOR_UPDATE_OF_USER: &str = " FOR UPDATE OF u";

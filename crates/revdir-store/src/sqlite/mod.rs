@@ -26,7 +26,13 @@ pub struct SqliteStore {
     write: group::GroupWriter,
     /// Read connections for the per-request statements, without the pool's ping per use.
     fast: std::sync::Arc<Slots<sqlx::SqliteConnection>>,
+    /// How to open a connection that may write, for maintenance outside the group writer.
+    write_options: SqliteConnectOptions,
 }
+
+/// Read connections kept for per-request statements. Each holds its own page cache (up to
+/// 2 MB), so a few suffice: a request holds one only while one statement runs.
+const FAST_CONNECTIONS: usize = 4;
 
 /// A read connection for per-request statements (see `slots.rs`).
 type FastConn<'a> = Slot<'a, sqlx::SqliteConnection>;
@@ -71,8 +77,8 @@ impl SqliteStore {
             .test_before_acquire(false)
             .connect_with(base.clone().read_only(true))
             .await?;
-        let fast = std::sync::Arc::new(Slots::new(base.read_only(true), o.max_connections.max(1) as usize));
-        Ok(Self { read, write, fast })
+        let fast = std::sync::Arc::new(Slots::new(base.clone().read_only(true), FAST_CONNECTIONS));
+        Ok(Self { read, write, fast, write_options: base })
     }
 
     async fn begin_write(&self) -> Result<WriteTx, sqlx::Error> {
@@ -94,24 +100,25 @@ impl SqliteStore {
         tx.commit().await
     }
 
+    /// After a bulk load, moves the write-ahead log into the database file and truncates it,
+    /// so that the first requests do not pay for checkpointing the load. No statistics
+    /// (`ANALYZE`): with them SQLite, built with STAT4, would prepare again every statement
+    /// that binds an indexed column whenever the binding changes, and its plans for revdir's
+    /// keyed lookups need none.
+    async fn after_bulk_load(&self) -> Result<(), sqlx::Error> {
+        let mut conn = sqlx::ConnectOptions::connect(&self.write_options).await?;
+        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&mut conn).await?;
+        sqlx::Connection::close(conn).await
+    }
+
     /// A read connection for the reads every request makes; hand it back with `release`.
     async fn fast_read(&self) -> Result<FastConn<'_>, sqlx::Error> {
         self.fast.acquire().await
-    }
-
-    /// A pooled connection for a single-statement read, which needs no transaction.
-    async fn read_conn(&self) -> Result<sqlx::pool::PoolConnection<Db>, sqlx::Error> {
-        self.read.acquire().await
     }
 }
 
 /// SQLite takes its write lock at `BEGIN IMMEDIATE`; rows need no lock clause.
 const FOR_UPDATE: &str = "";
-
-/// Nothing to run after a bulk load: statistics (`ANALYZE`) would make SQLite, built with
-/// STAT4, prepare again every statement that binds an indexed column whenever the binding
-/// changes, and its plans for revdir's keyed lookups need no statistics.
-const AFTER_BULK_LOAD: Option<&str> = None;
 
 /// The row lock clause of a user read joined with its summaries (alias `u`).
 const FOR_UPDATE_OF_USER: &str = "";
