@@ -1,6 +1,6 @@
 // Query code shared by both backends. This file is `include!`d by `sqlite/mod.rs` and
 // `postgres/mod.rs`; each supplies `Db`, `Backend`, `WriteTx`, `begin_write`, `begin_read`,
-// `begin_single_write`, `end_single_write`, `fast_read`, `after_bulk_load`, `FOR_UPDATE`, `FOR_UPDATE_OF_USER`, `tags_json_of_user`, `json_array_has_any`, `json_field`, `json_field_number`,
+// `begin_single_write`, `end_single_write`, `fast_read`, `after_bulk_load`, `FOR_UPDATE`, `json_array_text`, `tags_json_of_user`, `json_array_has_any`, `json_field`, `json_field_number`,
 // `json_field_has_any` and `is_retryable`. The SQL uses `$n` placeholders,
 // which both drivers accept, and integer timestamps, so one text serves both engines.
 
@@ -816,20 +816,34 @@ async fn fetch_user(
     Ok(row.and_then(UserRow::into_record))
 }
 
-/// The columns of the creator's and last modifier's summaries and of the user's workspace
-/// name, read in the same statement as the user row (see `USER_JOINS`).
-const USER_EXTRA_COLS: &str = "cb.display_name AS cb_display_name, cb.email AS cb_email, \
-    cb.full_name AS cb_full_name, cb.state AS cb_state, cb.external_ref AS cb_external_ref, \
-    cb.rev_org_id AS cb_rev_org_id, cbo.display_name AS cb_rev_org_name, mb.display_name AS mb_display_name, \
-    mb.email AS mb_email, mb.full_name AS mb_full_name, mb.state AS mb_state, mb.external_ref AS mb_external_ref, \
-    mb.rev_org_id AS mb_rev_org_id, mbo.display_name AS mb_rev_org_name, ro.display_name AS rev_org_name";
-
-/// Joins that bring a user row's summaries and workspace name along with it.
-const USER_JOINS: &str = "LEFT JOIN users cb ON cb.dev_org_id = u.dev_org_id AND cb.kind = u.created_by_kind \
-    AND cb.id = u.created_by_id LEFT JOIN rev_orgs cbo ON cbo.dev_org_id = u.dev_org_id AND cbo.id = cb.rev_org_id \
-    LEFT JOIN users mb ON mb.dev_org_id = u.dev_org_id AND mb.kind = u.modified_by_kind AND mb.id = u.modified_by_id \
-    LEFT JOIN rev_orgs mbo ON mbo.dev_org_id = u.dev_org_id AND mbo.id = mb.rev_org_id \
-    LEFT JOIN rev_orgs ro ON ro.dev_org_id = u.dev_org_id AND ro.id = u.rev_org_id";
+/// The columns a user's view needs from other tables, as scalar subqueries over the user row
+/// `user` (a table name or alias), so the same list serves a SELECT and the RETURNING of an
+/// UPDATE (which sees only the updated table): `cb_json` and `mb_json`, the creator's and last
+/// modifier's summaries as the JSON text of `[display_name, email, full_name, state,
+/// external_ref, rev_org_id, rev_org_name]` (NULL when there is no such user); `rev_org_name`;
+/// and `tags_json` (rev users only; see `tags_json_of_user`).
+fn user_extra_columns(user: &str, kind: ObjectKind) -> String {
+    let summary = |who: &str| {
+        format!(
+            "(SELECT {} FROM users x LEFT JOIN rev_orgs o ON o.dev_org_id = x.dev_org_id AND o.id = x.rev_org_id \
+             WHERE x.dev_org_id = {user}.dev_org_id AND x.kind = {user}.{who}_kind AND x.id = {user}.{who}_id)",
+            json_array_text(
+                "x.display_name, x.email, x.full_name, x.state, x.external_ref, x.rev_org_id, o.display_name"
+            )
+        )
+    };
+    let tags = if kind == ObjectKind::RevUser {
+        tags_json_of_user(user, &format!("'{}'", code(ObjectKind::RevUser)))
+    } else {
+        "'[]'".to_owned()
+    };
+    format!(
+        "{} AS cb_json, {} AS mb_json, (SELECT o.display_name FROM rev_orgs o WHERE o.dev_org_id = {user}.dev_org_id \
+         AND o.id = {user}.rev_org_id) AS rev_org_name, {tags} AS tags_json",
+        summary("created_by"),
+        summary("modified_by"),
+    )
+}
 
 /// A user row with everything its view needs from other tables but artifacts and custom
 /// schemas, which most users lack: one statement renders a user where five did.
@@ -837,20 +851,8 @@ const USER_JOINS: &str = "LEFT JOIN users cb ON cb.dev_org_id = u.dev_org_id AND
 struct WideUserRow {
     #[sqlx(flatten)]
     user: UserRow,
-    cb_display_name: Option<String>,
-    cb_email: Option<String>,
-    cb_full_name: Option<String>,
-    cb_state: Option<String>,
-    cb_external_ref: Option<String>,
-    cb_rev_org_id: Option<String>,
-    cb_rev_org_name: Option<String>,
-    mb_display_name: Option<String>,
-    mb_email: Option<String>,
-    mb_full_name: Option<String>,
-    mb_state: Option<String>,
-    mb_external_ref: Option<String>,
-    mb_rev_org_id: Option<String>,
-    mb_rev_org_name: Option<String>,
+    cb_json: Option<String>,
+    mb_json: Option<String>,
     rev_org_name: Option<String>,
     tags_json: String,
 }
@@ -863,20 +865,17 @@ struct UserExtras {
     tags: Vec<TagLinkData>,
 }
 
-/// A summary from joined columns; `None` when the join found no user (`state` is NULL).
-#[expect(clippy::too_many_arguments, reason = "one argument per joined summary column")]
-fn joined_summary(
-    user: Option<UserRef>,
-    display_name: Option<String>,
-    email: Option<String>,
-    full_name: Option<String>,
-    state: Option<String>,
-    external_ref: Option<String>,
-    rev_org_id: Option<String>,
-    rev_org_name: Option<String>,
-) -> Option<UserSummaryData> {
-    let (user, state) = (user?, state?);
-    Some(UserSummaryData {
+/// The fields of a summary in the order `user_extra_columns` puts them in its JSON array.
+type SummaryFields =
+    (Option<String>, Option<String>, Option<String>, String, Option<String>, Option<String>, Option<String>);
+
+/// A summary from the JSON text `user_extra_columns` reads; `None` when there was no user.
+fn summary_from_json(user: Option<UserRef>, json: Option<&str>) -> StoreResult<Option<UserSummaryData>> {
+    let (Some(user), Some(json)) = (user, json) else { return Ok(None) };
+    let (display_name, email, full_name, state, external_ref, rev_org_id, rev_org_name): SummaryFields =
+        serde_json::from_str(json)
+            .map_err(|e| StoreError::Internal(anyhow::anyhow!("a stored user summary does not parse: {e}")))?;
+    Ok(Some(UserSummaryData {
         user,
         display_name,
         email,
@@ -884,7 +883,7 @@ fn joined_summary(
         state: parse_state(&state),
         external_ref,
         rev_org: rev_org_id.map(|id| OrgSummaryData { kind: ObjectKind::RevOrg, id, display_name: rev_org_name }),
-    })
+    }))
 }
 
 /// The summary of a user whose current record is in hand.
@@ -910,26 +909,8 @@ impl WideUserRow {
             .map_err(|e| StoreError::Internal(anyhow::anyhow!("stored tag links do not parse: {e}")))?;
         let Some(record) = self.user.into_record() else { return Ok(None) };
         let extras = UserExtras {
-            created_by: joined_summary(
-                record.created_by,
-                self.cb_display_name,
-                self.cb_email,
-                self.cb_full_name,
-                self.cb_state,
-                self.cb_external_ref,
-                self.cb_rev_org_id,
-                self.cb_rev_org_name,
-            ),
-            modified_by: joined_summary(
-                record.modified_by,
-                self.mb_display_name,
-                self.mb_email,
-                self.mb_full_name,
-                self.mb_state,
-                self.mb_external_ref,
-                self.mb_rev_org_id,
-                self.mb_rev_org_name,
-            ),
+            created_by: summary_from_json(record.created_by, self.cb_json.as_deref())?,
+            modified_by: summary_from_json(record.modified_by, self.mb_json.as_deref())?,
             rev_org_name: self.rev_org_name,
             tags: tags
                 .into_iter()
@@ -955,17 +936,11 @@ async fn load_users_wide(
     let mut sql = Sql::new("");
     let o = sql.text_arg(org);
     let k = sql.text_arg(code(kind));
-    let tags = if kind == ObjectKind::RevUser {
-        let tk = sql.text_arg(code(ObjectKind::RevUser));
-        tags_json_of_user("u", &tk)
-    } else {
-        "'[]'".to_owned()
-    };
     let ps = sql.int_list(ids);
-    let lock = if lock { FOR_UPDATE_OF_USER } else { "" };
+    let lock = if lock { FOR_UPDATE } else { "" };
     sql.push(&format!(
-        "SELECT {USER_COLS}, {USER_EXTRA_COLS}, {tags} AS tags_json FROM users u {USER_JOINS} \
-         WHERE u.dev_org_id = {o} AND u.kind = {k} AND u.id IN ({ps}){lock}"
+        "SELECT {USER_COLS}, {} FROM users u WHERE u.dev_org_id = {o} AND u.kind = {k} AND u.id IN ({ps}){lock}",
+        user_extra_columns("u", kind)
     ));
     let rows: Vec<WideUserRow> = sql.query_as().fetch_all(&mut *conn).await.map_err(db_err)?;
     let mut out = Vec::with_capacity(rows.len());
@@ -1796,34 +1771,6 @@ impl<'a> RowPatch<'a> {
     }
 }
 
-/// The columns of a user row and its extras as the RETURNING list of an UPDATE of `users`:
-/// the same names `WideUserRow` reads from a joined SELECT, here as scalar subqueries,
-/// because RETURNING sees only the updated table (by its name; SQLite refuses an alias).
-fn returning_wide_user(tags: &str) -> String {
-    let summary = |prefix: &str, who: &str| {
-        let row = format!(
-            "FROM users x WHERE x.dev_org_id = users.dev_org_id AND x.kind = users.{who}_kind AND x.id = users.{who}_id"
-        );
-        let mut cols: Vec<String> = ["display_name", "email", "full_name", "state", "external_ref", "rev_org_id"]
-            .iter()
-            .map(|c| format!("(SELECT x.{c} {row}) AS {prefix}_{c}"))
-            .collect();
-        cols.push(format!(
-            "(SELECT o.display_name FROM users x JOIN rev_orgs o ON o.dev_org_id = x.dev_org_id AND o.id = x.rev_org_id \
-             WHERE x.dev_org_id = users.dev_org_id AND x.kind = users.{who}_kind AND x.id = users.{who}_id) \
-             AS {prefix}_rev_org_name"
-        ));
-        cols.join(", ")
-    };
-    format!(
-        "{}, {}, {}, (SELECT o.display_name FROM rev_orgs o WHERE o.dev_org_id = users.dev_org_id \
-         AND o.id = users.rev_org_id) AS rev_org_name, {tags} AS tags_json",
-        USER_COLS.replace("u.", "users."),
-        summary("cb", "created_by"),
-        summary("mb", "modified_by"),
-    )
-}
-
 impl Backend {
     /// Updates a user whose patch touches only its own row with one statement: an UPDATE
     /// that sets the patched columns, stamps the modifier, and returns the row with its
@@ -1841,11 +1788,7 @@ impl Backend {
     ) -> StoreResult<UserView> {
         let org = scope.dev_org.as_str();
         let n = id.number_in(org).ok_or_else(|| not_found(kind, id))?;
-        let tags = if kind == ObjectKind::RevUser {
-            tags_json_of_user("users", &format!("'{}'", code(ObjectKind::RevUser)))
-        } else {
-            "'[]'".to_owned()
-        };
+        // RETURNING names the table, not an alias: SQLite accepts no other.
         let sql = format!(
             "UPDATE users SET display_name = CASE WHEN $4 THEN $5 ELSE display_name END, \
              full_name = CASE WHEN $6 THEN $7 ELSE full_name END, email = CASE WHEN $8 THEN $9 ELSE email END, \
@@ -1853,8 +1796,9 @@ impl Backend {
              phone_numbers = CASE WHEN $11 THEN $12 ELSE phone_numbers END, \
              description = CASE WHEN $13 THEN $14 ELSE description END, modified_by_kind = $15, \
              modified_by_id = $16, modified_date = CASE WHEN modified_date >= $17 THEN modified_date + 1 ELSE $17 END \
-             WHERE dev_org_id = $1 AND kind = $2 AND id = $3 RETURNING {}",
-            returning_wide_user(&tags)
+             WHERE dev_org_id = $1 AND kind = $2 AND id = $3 RETURNING {}, {}",
+            USER_COLS.replace("u.", "users."),
+            user_extra_columns("users", kind)
         );
         let email = patch.email.map(|e| e.map(str::to_owned));
         let mut w = self.begin_single_write().await.map_err(db_err)?;

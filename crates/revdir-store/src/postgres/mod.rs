@@ -96,8 +96,10 @@ fn connect_options(url: &str) -> anyhow::Result<PgConnectOptions> {
 /// Row lock taken by read-modify-write statements.
 const FOR_UPDATE: &str = " FOR UPDATE";
 
-/// The row lock clause of a user read joined with its summaries (alias `u`).
-const FOR_UPDATE_OF_USER: &str = " FOR UPDATE OF u";
+/// SQL for the JSON text of an array of the comma-separated SQL expressions `items`.
+fn json_array_text(items: &str) -> String {
+    format!("json_build_array({items})::text")
+}
 
 /// A scalar subquery giving the tags of the user row `user` (a table name or alias) as the
 /// JSON text of `[[tag_id, value, name, color], …]` in position order; `kind` is the

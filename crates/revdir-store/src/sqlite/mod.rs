@@ -120,8 +120,10 @@ impl SqliteStore {
 /// SQLite takes its write lock at `BEGIN IMMEDIATE`; rows need no lock clause.
 const FOR_UPDATE: &str = "";
 
-/// The row lock clause of a user read joined with its summaries (alias `u`).
-const FOR_UPDATE_OF_USER: &str = "";
+/// SQL for the JSON text of an array of the comma-separated SQL expressions `items`.
+fn json_array_text(items: &str) -> String {
+    format!("json_array({items})")
+}
 
 /// A scalar subquery giving the tags of the user row `user` (a table name or alias) as the
 /// JSON text of `[[tag_id, value, name, color], …]` in position order; `kind` is the
