@@ -89,7 +89,8 @@ fn connect_options(url: &str) -> anyhow::Result<PgConnectOptions> {
     let opts = PgConnectOptions::from_str(url)?;
     let explicit = url.contains("sslmode=") || std::env::var_os("PGSSLMODE").is_some();
     let host = opts.get_host();
-    let local = host.starts_with('/') || host == "localhost" || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback());
+    let ip = host.trim_start_matches('[').trim_end_matches(']').parse::<IpAddr>();
+    let local = host.starts_with('/') || host == "localhost" || ip.is_ok_and(|ip| ip.is_loopback());
     Ok(if explicit || !local { opts } else { opts.ssl_mode(PgSslMode::Disable) })
 }
 
@@ -157,3 +158,26 @@ fn is_retryable(e: &sqlx::Error) -> bool {
 
 include!("../queries.rs");
 type Backend = PgStore;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ssl_mode(url: &str) -> String {
+        format!("{:?}", connect_options(url).unwrap_or_else(|e| panic!("{url}: {e}")).get_ssl_mode())
+    }
+
+    #[test]
+    fn loopback_servers_are_reached_without_tls_unless_the_url_asks() {
+        for local in [
+            "postgres://postgres@127.0.0.1:5432/test",
+            "postgres://postgres@localhost/test",
+            "postgres://postgres@[::1]:5432/test",
+            "postgres:///test?host=/var/run/postgresql",
+        ] {
+            assert_eq!(ssl_mode(local), "Disable", "{local}");
+        }
+        assert_eq!(ssl_mode("postgres://postgres@127.0.0.1/test?sslmode=require"), "Require");
+        assert_eq!(ssl_mode("postgres://postgres@db.example.com/test"), "Prefer", "remote hosts keep libpq's default");
+    }
+}
