@@ -216,6 +216,7 @@ async fn seed_scope(state: &AppState, org: &str) -> anyhow::Result<DevOrgScope> 
         dev_org,
         actor: UserRef { kind: ObjectKind::DevUser, id: 1 },
         token_id: "revdir-seed".to_owned(),
+        actor_summary: None,
     };
     if org == "default" {
         bootstrap(state).await?;

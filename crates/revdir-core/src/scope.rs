@@ -21,6 +21,9 @@ pub struct DevOrgScope {
     pub dev_org: String,
     /// The user the token belongs to; recorded as `created_by`/`modified_by`.
     pub actor: Actor,
+    /// The actor's summary as read along with its token, so a write can render its
+    /// `modified_by` without reading it again; `None` outside a request (the CLI).
+    pub actor_summary: Option<crate::users::UserSummaryData>,
     /// The token's `jti`, kept for audit.
     pub token_id: String,
 }

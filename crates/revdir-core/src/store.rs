@@ -72,8 +72,9 @@ pub trait DevOrgStore {
     async fn signing_key(&self, fresh: Vec<u8>) -> StoreResult<Vec<u8>>;
     /// Records an issued token.
     async fn insert_token(&self, token: &TokenRecord) -> StoreResult<()>;
-    /// Looks up a token record and whether its subject may still act.
-    async fn token(&self, dev_org: &str, jti: &str) -> StoreResult<Option<(TokenRecord, bool)>>;
+    /// Looks up a token record and its subject's summary (`None` when the subject is gone;
+    /// it may act only while its state is active).
+    async fn token(&self, dev_org: &str, jti: &str) -> StoreResult<Option<(TokenRecord, Option<UserSummaryData>)>>;
     /// Records a token minted through the API (§8.5), after resolving its subject: the
     /// caller, a sys user, a service account (created for a new `client_id`) or a session's
     /// rev user (found by external ref or created, with its account and workspace), all in

@@ -50,7 +50,7 @@ pub fn parse_state(s: &str) -> UserState {
 }
 
 /// What a summary of an organisation needs.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OrgSummaryData {
     /// `Account` or `RevOrg`.
     pub kind: ObjectKind,
@@ -74,7 +74,7 @@ impl OrgSummaryData {
 }
 
 /// What a summary of a user needs.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserSummaryData {
     /// Which user.
     pub user: UserRef,

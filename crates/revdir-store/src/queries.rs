@@ -821,8 +821,11 @@ async fn fetch_user(
 /// UPDATE (which sees only the updated table): `cb_json` and `mb_json`, the creator's and last
 /// modifier's summaries as the JSON text of `[display_name, email, full_name, state,
 /// external_ref, rev_org_id, rev_org_name]` (NULL when there is no such user); `rev_org_name`;
-/// and `tags_json` (rev users only; see `tags_json_of_user`).
-fn user_extra_columns(user: &str, kind: ObjectKind) -> String {
+/// and `tags_json` (rev users only; see `tags_json_of_user`). With `actor`, the placeholders
+/// of the caller's kind and id in an UPDATE that made the caller the modifier, whose summary
+/// the caller already has: `mb_json` is then NULL, and so is `cb_json` when the caller is
+/// also the creator.
+fn user_extra_columns(user: &str, kind: ObjectKind, actor: Option<(&str, &str)>) -> String {
     let summary = |who: &str| {
         format!(
             "(SELECT {} FROM users x LEFT JOIN rev_orgs o ON o.dev_org_id = x.dev_org_id AND o.id = x.rev_org_id \
@@ -837,11 +840,19 @@ fn user_extra_columns(user: &str, kind: ObjectKind) -> String {
     } else {
         "'[]'".to_owned()
     };
+    let (created_by, modified_by) = match actor {
+        None => (summary("created_by"), summary("modified_by")),
+        Some((k, i)) => (
+            format!(
+                "CASE WHEN {user}.created_by_kind = {k} AND {user}.created_by_id = {i} THEN NULL ELSE {} END",
+                summary("created_by")
+            ),
+            "CAST(NULL AS TEXT)".to_owned(),
+        ),
+    };
     format!(
-        "{} AS cb_json, {} AS mb_json, (SELECT o.display_name FROM rev_orgs o WHERE o.dev_org_id = {user}.dev_org_id \
-         AND o.id = {user}.rev_org_id) AS rev_org_name, {tags} AS tags_json",
-        summary("created_by"),
-        summary("modified_by"),
+        "{created_by} AS cb_json, {modified_by} AS mb_json, (SELECT o.display_name FROM rev_orgs o \
+         WHERE o.dev_org_id = {user}.dev_org_id AND o.id = {user}.rev_org_id) AS rev_org_name, {tags} AS tags_json"
     )
 }
 
@@ -940,7 +951,7 @@ async fn load_users_wide(
     let lock = if lock { FOR_UPDATE } else { "" };
     sql.push(&format!(
         "SELECT {USER_COLS}, {} FROM users u WHERE u.dev_org_id = {o} AND u.kind = {k} AND u.id IN ({ps}){lock}",
-        user_extra_columns("u", kind)
+        user_extra_columns("u", kind, None)
     ));
     let rows: Vec<WideUserRow> = sql.query_as().fetch_all(&mut *conn).await.map_err(db_err)?;
     let mut out = Vec::with_capacity(rows.len());
@@ -982,18 +993,24 @@ async fn finish_user_views(
 }
 
 /// The view of a user just written in this transaction, from its new record and the extras
-/// read before the write, re-reading only what the write may have changed: the summaries
-/// of the modifier (the actor) and of the user itself, and its tags when they were set.
+/// read with the write, re-reading only what the write may have changed: the summaries of
+/// the modifier (the actor, whose summary came with its token) and of the user itself, and
+/// its tags when they were set.
 async fn written_user_view(
     conn: &mut Conn,
     org: &str,
     record: UserRecord,
     mut extras: UserExtras,
+    actor_summary: Option<&UserSummaryData>,
     tags_changed: bool,
 ) -> StoreResult<UserView> {
     let own = |r: &UserRecord, x: &UserExtras| summary_of(r, x.rev_org_name.clone());
     let known = |who: UserRef, x: &UserExtras| {
-        [&x.created_by, &x.modified_by].into_iter().flatten().find(|s| s.user == who).cloned()
+        [x.created_by.as_ref(), x.modified_by.as_ref(), actor_summary]
+            .into_iter()
+            .flatten()
+            .find(|s| s.user == who)
+            .cloned()
     };
     if let Some(actor) = record.modified_by {
         extras.modified_by = if actor == record.user {
@@ -1006,6 +1023,9 @@ async fn written_user_view(
     }
     if record.created_by == Some(record.user) {
         extras.created_by = Some(own(&record, &extras));
+    } else if extras.created_by.is_none() && record.created_by.is_some() && record.created_by == record.modified_by {
+        // The one-statement update leaves out the creator's summary when it is the caller's.
+        extras.created_by = extras.modified_by.clone();
     }
     if tags_changed {
         let sid = record.user.id.to_string();
@@ -1327,7 +1347,7 @@ impl DevOrgStore for Backend {
         })
     }
 
-    async fn token(&self, dev_org: &str, jti: &str) -> StoreResult<Option<(TokenRecord, bool)>> {
+    async fn token(&self, dev_org: &str, jti: &str) -> StoreResult<Option<(TokenRecord, Option<UserSummaryData>)>> {
         #[derive(sqlx::FromRow)]
         struct Row {
             jti: String,
@@ -1339,13 +1359,21 @@ impl DevOrgStore for Backend {
             expires_at: Option<i64>,
             revoked: bool,
             state: Option<String>,
+            display_name: Option<String>,
+            email: Option<String>,
+            full_name: Option<String>,
+            external_ref: Option<String>,
+            rev_org_id: Option<String>,
+            rev_org_name: Option<String>,
         }
         // One statement: checked on every request, so no transaction round trips around it.
         let mut conn = self.fast_read().await.map_err(db_err)?;
         let row: Option<Row> = sqlx::query_as::<Db, Row>(
             "SELECT t.jti, t.dev_org_id, t.subject_kind, t.subject_id, t.token_type, t.issued_at, t.expires_at, \
-             t.revoked, u.state FROM auth_tokens t LEFT JOIN users u ON u.dev_org_id = t.dev_org_id \
-             AND u.kind = t.subject_kind AND u.id = t.subject_id WHERE t.jti = $1 AND t.dev_org_id = $2",
+             t.revoked, u.state, u.display_name, u.email, u.full_name, u.external_ref, u.rev_org_id, \
+             o.display_name AS rev_org_name FROM auth_tokens t LEFT JOIN users u ON u.dev_org_id = t.dev_org_id \
+             AND u.kind = t.subject_kind AND u.id = t.subject_id LEFT JOIN rev_orgs o \
+             ON o.dev_org_id = u.dev_org_id AND o.id = u.rev_org_id WHERE t.jti = $1 AND t.dev_org_id = $2",
         )
         .bind(jti)
         .bind(dev_org)
@@ -1355,18 +1383,31 @@ impl DevOrgStore for Backend {
         conn.release();
         Ok(row.and_then(|r| {
             let kind = ObjectKind::from_don_type(&r.subject_kind)?;
-            let active = r.state.as_deref() == Some("active");
+            let subject = UserRef { kind, id: r.subject_id };
+            let summary = r.state.map(|state| UserSummaryData {
+                user: subject,
+                display_name: r.display_name,
+                email: r.email,
+                full_name: r.full_name,
+                state: parse_state(&state),
+                external_ref: r.external_ref,
+                rev_org: r.rev_org_id.map(|id| OrgSummaryData {
+                    kind: ObjectKind::RevOrg,
+                    id,
+                    display_name: r.rev_org_name,
+                }),
+            });
             Some((
                 TokenRecord {
                     jti: r.jti,
                     dev_org: r.dev_org_id,
-                    subject: UserRef { kind, id: r.subject_id },
+                    subject,
                     token_type: r.token_type,
                     issued_at: Timestamp::from_millis(r.issued_at),
                     expires_at: r.expires_at.map(Timestamp::from_millis),
                     revoked: r.revoked,
                 },
-                active,
+                summary,
             ))
         }))
     }
@@ -1639,7 +1680,7 @@ impl Backend {
         if let Some(tags) = &p.tags {
             write_tag_links(&mut tx, org, code(ObjectKind::RevUser), &sid, tags).await?;
         }
-        let view = written_user_view(&mut tx, org, r, extras, p.tags.is_some()).await?;
+        let view = written_user_view(&mut tx, org, r, extras, scope.actor_summary.as_ref(), p.tags.is_some()).await?;
         tx.commit().await.map_err(db_err)?;
         Ok(view)
     }
@@ -1692,7 +1733,7 @@ impl Backend {
         r.modified_by = Some(scope.actor);
         r.modified_date = after(r.modified_date, now);
         save_user(&mut tx, org, &r).await?;
-        let view = written_user_view(&mut tx, org, r, extras, false).await?;
+        let view = written_user_view(&mut tx, org, r, extras, scope.actor_summary.as_ref(), false).await?;
         tx.commit().await.map_err(db_err)?;
         Ok(view)
     }
@@ -1798,7 +1839,7 @@ impl Backend {
              modified_by_id = $16, modified_date = CASE WHEN modified_date >= $17 THEN modified_date + 1 ELSE $17 END \
              WHERE dev_org_id = $1 AND kind = $2 AND id = $3 RETURNING {}, {}",
             USER_COLS.replace("u.", "users."),
-            user_extra_columns("users", kind)
+            user_extra_columns("users", kind, scope.actor_summary.is_some().then_some(("$15", "$16")))
         );
         let email = patch.email.map(|e| e.map(str::to_owned));
         let mut w = self.begin_single_write().await.map_err(db_err)?;
@@ -1827,7 +1868,7 @@ impl Backend {
         let Some(row) = row else { return Err(not_found(kind, id)) };
         let (record, extras) = row.split()?.ok_or_else(|| not_found_user(n))?;
         let mut conn = self.fast_read().await.map_err(db_err)?;
-        let view = written_user_view(&mut conn, org, record, extras, false).await?;
+        let view = written_user_view(&mut conn, org, record, extras, scope.actor_summary.as_ref(), false).await?;
         conn.release();
         Ok(view)
     }

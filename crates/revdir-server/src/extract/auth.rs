@@ -2,6 +2,7 @@
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
+use revdir_core::api::common::UserState;
 use revdir_core::authz;
 use revdir_core::time::Timestamp;
 use revdir_core::DevOrgScope;
@@ -39,7 +40,7 @@ pub async fn authenticate(parts: &Parts, app: &AppState) -> Result<DevOrgScope, 
     let now = Timestamp::now();
     let claims = app.keys.verify(token, now)?;
     let (org, actor) = subject(&claims.sub)?;
-    let (record, active) = app
+    let (record, subject_summary) = app
         .store
         .token(&org, &claims.jti)
         .await?
@@ -53,10 +54,10 @@ pub async fn authenticate(parts: &Parts, app: &AppState) -> Result<DevOrgScope, 
     if record.subject != actor {
         return Err(ApiError::Unauthenticated("the token's subject does not match its record"));
     }
-    if !active {
+    if !subject_summary.as_ref().is_some_and(|s| s.state == UserState::Active) {
         return Err(ApiError::Unauthenticated("the token's user can no longer sign in"));
     }
-    Ok(DevOrgScope { dev_org: org, actor, token_id: record.jti })
+    Ok(DevOrgScope { dev_org: org, actor, token_id: record.jti, actor_summary: subject_summary })
 }
 
 /// Extractor form of [`authenticate`], for handlers that take the scope as a parameter.

@@ -216,6 +216,11 @@ async fn sys_user_tokens_act_as_the_sys_user(app: TestApp) {
     assert_eq!(updated.body["rev_user"]["created_by"]["type"], "dev_user");
     let read = app.get_rev_user(by_admin.as_str().unwrap()).await;
     assert_eq!(read["modified_by"]["type"], "sys_user", "recorded, not just answered");
+    assert_eq!(updated.body["rev_user"], read, "creator and modifier differ, and the answer is the next get");
+    // A sys user renaming itself sees its new name as its own modifier.
+    let me = app.post_as(&sut, "/sys-users.update", json!({"id": "SYSU-1", "display_name": "bot-two"})).await;
+    assert_eq!(me.status, 200, "{:#}", me.body);
+    assert_eq!(me.body["sys_user"]["modified_by"]["display_name"], "bot-two");
     let acc = app.post_as(&sut, "/accounts.create", json!({"display_name": "Bot account"})).await;
     assert_eq!(acc.status, 201, "{:#}", acc.body);
     assert_eq!(acc.body["account"]["created_by"]["type"], "sys_user");
