@@ -1812,6 +1812,34 @@ impl<'a> RowPatch<'a> {
     }
 }
 
+/// The text of the one-statement update (`update_user_row`), built once for each case: rev
+/// users or sys users, and whether the caller's summary is known (so the RETURNING list
+/// leaves it out).
+fn row_update_sql(rev_user: bool, actor_known: bool) -> &'static str {
+    static TEXTS: [std::sync::OnceLock<String>; 4] = [
+        const { std::sync::OnceLock::new() },
+        const { std::sync::OnceLock::new() },
+        const { std::sync::OnceLock::new() },
+        const { std::sync::OnceLock::new() },
+    ];
+    let slot = usize::from(rev_user) * 2 + usize::from(actor_known);
+    TEXTS[slot].get_or_init(|| {
+        let kind = if rev_user { ObjectKind::RevUser } else { ObjectKind::SysUser };
+        // RETURNING names the table, not an alias: SQLite accepts no other.
+        format!(
+            "UPDATE users SET display_name = CASE WHEN $4 THEN $5 ELSE display_name END, \
+             full_name = CASE WHEN $6 THEN $7 ELSE full_name END, email = CASE WHEN $8 THEN $9 ELSE email END, \
+             email_lower = CASE WHEN $8 THEN $10 ELSE email_lower END, \
+             phone_numbers = CASE WHEN $11 THEN $12 ELSE phone_numbers END, \
+             description = CASE WHEN $13 THEN $14 ELSE description END, modified_by_kind = $15, \
+             modified_by_id = $16, modified_date = CASE WHEN modified_date >= $17 THEN modified_date + 1 ELSE $17 END \
+             WHERE dev_org_id = $1 AND kind = $2 AND id = $3 RETURNING {}, {}",
+            USER_COLS.replace("u.", "users."),
+            user_extra_columns("users", kind, actor_known.then_some(("$15", "$16")))
+        )
+    })
+}
+
 impl Backend {
     /// Updates a user whose patch touches only its own row with one statement: an UPDATE
     /// that sets the patched columns, stamps the modifier, and returns the row with its
@@ -1829,21 +1857,10 @@ impl Backend {
     ) -> StoreResult<UserView> {
         let org = scope.dev_org.as_str();
         let n = id.number_in(org).ok_or_else(|| not_found(kind, id))?;
-        // RETURNING names the table, not an alias: SQLite accepts no other.
-        let sql = format!(
-            "UPDATE users SET display_name = CASE WHEN $4 THEN $5 ELSE display_name END, \
-             full_name = CASE WHEN $6 THEN $7 ELSE full_name END, email = CASE WHEN $8 THEN $9 ELSE email END, \
-             email_lower = CASE WHEN $8 THEN $10 ELSE email_lower END, \
-             phone_numbers = CASE WHEN $11 THEN $12 ELSE phone_numbers END, \
-             description = CASE WHEN $13 THEN $14 ELSE description END, modified_by_kind = $15, \
-             modified_by_id = $16, modified_date = CASE WHEN modified_date >= $17 THEN modified_date + 1 ELSE $17 END \
-             WHERE dev_org_id = $1 AND kind = $2 AND id = $3 RETURNING {}, {}",
-            USER_COLS.replace("u.", "users."),
-            user_extra_columns("users", kind, scope.actor_summary.is_some().then_some(("$15", "$16")))
-        );
+        let sql = row_update_sql(kind == ObjectKind::RevUser, scope.actor_summary.is_some());
         let email = patch.email.map(|e| e.map(str::to_owned));
         let mut w = self.begin_single_write().await.map_err(db_err)?;
-        let row: Option<WideUserRow> = sqlx::query_as::<Db, WideUserRow>(&sql)
+        let row: Option<WideUserRow> = sqlx::query_as::<Db, WideUserRow>(sql)
             .bind(org)
             .bind(code(kind))
             .bind(n)
