@@ -1,7 +1,8 @@
 // Query code shared by both backends. This file is `include!`d by `sqlite/mod.rs` and
 // `postgres/mod.rs`; each supplies `Db`, `Backend`, `WriteTx`, `begin_write`, `begin_read`,
-// `begin_single_write`, `end_single_write`, `fast_read`, `after_bulk_load`, `FOR_UPDATE`, `json_array_text`, `tags_json_of_user`, `json_array_has_any`, `json_field`, `json_field_number`,
-// `json_field_has_any` and `is_retryable`. The SQL uses `$n` placeholders,
+// `begin_single_write`, `end_single_write`, `fast_read`, `after_bulk_load`, `FOR_UPDATE`,
+// `json_array_text`, `tags_json_of_user`, `json_array_has_any`, `json_field`,
+// `json_field_number`, `json_field_has_any` and `is_retryable`. The SQL uses `$n` placeholders,
 // which both drivers accept, and integer timestamps, so one text serves both engines.
 
 use std::collections::{HashMap, HashSet};
@@ -827,13 +828,7 @@ async fn fetch_user(
 /// also the creator.
 fn user_extra_columns(user: &str, kind: ObjectKind, actor: Option<(&str, &str)>) -> String {
     let summary = |who: &str| {
-        format!(
-            "(SELECT {} FROM users x LEFT JOIN rev_orgs o ON o.dev_org_id = x.dev_org_id AND o.id = x.rev_org_id \
-             WHERE x.dev_org_id = {user}.dev_org_id AND x.kind = {user}.{who}_kind AND x.id = {user}.{who}_id)",
-            json_array_text(
-                "x.display_name, x.email, x.full_name, x.state, x.external_ref, x.rev_org_id, o.display_name"
-            )
-        )
+        summary_json_subquery(&format!("{user}.dev_org_id"), &format!("{user}.{who}_kind"), &format!("{user}.{who}_id"))
     };
     let tags = if kind == ObjectKind::RevUser {
         tags_json_of_user(user, &format!("'{}'", code(ObjectKind::RevUser)))
@@ -853,6 +848,16 @@ fn user_extra_columns(user: &str, kind: ObjectKind, actor: Option<(&str, &str)>)
     format!(
         "{created_by} AS cb_json, {modified_by} AS mb_json, (SELECT o.display_name FROM rev_orgs o \
          WHERE o.dev_org_id = {user}.dev_org_id AND o.id = {user}.rev_org_id) AS rev_org_name, {tags} AS tags_json"
+    )
+}
+
+/// A scalar subquery giving the summary of the user `(org, kind, id)` (SQL expressions) as
+/// the JSON text `summary_from_json` reads, or NULL when there is no such user.
+fn summary_json_subquery(org: &str, kind: &str, id: &str) -> String {
+    format!(
+        "(SELECT {} FROM users x LEFT JOIN rev_orgs o ON o.dev_org_id = x.dev_org_id AND o.id = x.rev_org_id \
+         WHERE x.dev_org_id = {org} AND x.kind = {kind} AND x.id = {id})",
+        json_array_text("x.display_name, x.email, x.full_name, x.state, x.external_ref, x.rev_org_id, o.display_name")
     )
 }
 
@@ -1358,58 +1363,38 @@ impl DevOrgStore for Backend {
             issued_at: i64,
             expires_at: Option<i64>,
             revoked: bool,
-            state: Option<String>,
-            display_name: Option<String>,
-            email: Option<String>,
-            full_name: Option<String>,
-            external_ref: Option<String>,
-            rev_org_id: Option<String>,
-            rev_org_name: Option<String>,
+            subject_json: Option<String>,
         }
-        // One statement: checked on every request, so no transaction round trips around it.
+        // One statement, checked on every request, so no transaction round trips around it;
+        // it brings the subject's summary for the writes the request may make.
+        static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+        let sql = SQL.get_or_init(|| {
+            format!(
+                "SELECT t.jti, t.dev_org_id, t.subject_kind, t.subject_id, t.token_type, t.issued_at, t.expires_at, \
+                 t.revoked, {} AS subject_json FROM auth_tokens t WHERE t.jti = $1 AND t.dev_org_id = $2",
+                summary_json_subquery("t.dev_org_id", "t.subject_kind", "t.subject_id")
+            )
+        });
         let mut conn = self.fast_read().await.map_err(db_err)?;
-        let row: Option<Row> = sqlx::query_as::<Db, Row>(
-            "SELECT t.jti, t.dev_org_id, t.subject_kind, t.subject_id, t.token_type, t.issued_at, t.expires_at, \
-             t.revoked, u.state, u.display_name, u.email, u.full_name, u.external_ref, u.rev_org_id, \
-             o.display_name AS rev_org_name FROM auth_tokens t LEFT JOIN users u ON u.dev_org_id = t.dev_org_id \
-             AND u.kind = t.subject_kind AND u.id = t.subject_id LEFT JOIN rev_orgs o \
-             ON o.dev_org_id = u.dev_org_id AND o.id = u.rev_org_id WHERE t.jti = $1 AND t.dev_org_id = $2",
-        )
-        .bind(jti)
-        .bind(dev_org)
-        .fetch_optional(&mut *conn)
-        .await
-        .map_err(db_err)?;
+        let row: Option<Row> =
+            sqlx::query_as::<Db, Row>(sql).bind(jti).bind(dev_org).fetch_optional(&mut *conn).await.map_err(db_err)?;
         conn.release();
-        Ok(row.and_then(|r| {
-            let kind = ObjectKind::from_don_type(&r.subject_kind)?;
-            let subject = UserRef { kind, id: r.subject_id };
-            let summary = r.state.map(|state| UserSummaryData {
-                user: subject,
-                display_name: r.display_name,
-                email: r.email,
-                full_name: r.full_name,
-                state: parse_state(&state),
-                external_ref: r.external_ref,
-                rev_org: r.rev_org_id.map(|id| OrgSummaryData {
-                    kind: ObjectKind::RevOrg,
-                    id,
-                    display_name: r.rev_org_name,
-                }),
-            });
-            Some((
-                TokenRecord {
-                    jti: r.jti,
-                    dev_org: r.dev_org_id,
-                    subject,
-                    token_type: r.token_type,
-                    issued_at: Timestamp::from_millis(r.issued_at),
-                    expires_at: r.expires_at.map(Timestamp::from_millis),
-                    revoked: r.revoked,
-                },
-                summary,
-            ))
-        }))
+        let Some(r) = row else { return Ok(None) };
+        let Some(kind) = ObjectKind::from_don_type(&r.subject_kind) else { return Ok(None) };
+        let subject = UserRef { kind, id: r.subject_id };
+        let summary = summary_from_json(Some(subject), r.subject_json.as_deref())?;
+        Ok(Some((
+            TokenRecord {
+                jti: r.jti,
+                dev_org: r.dev_org_id,
+                subject,
+                token_type: r.token_type,
+                issued_at: Timestamp::from_millis(r.issued_at),
+                expires_at: r.expires_at.map(Timestamp::from_millis),
+                revoked: r.revoked,
+            },
+            summary,
+        )))
     }
 
     // Token metadata (§8.5): implemented with the dev-user section at the end of this file.
