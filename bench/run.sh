@@ -20,6 +20,8 @@
 #                   be nearly idle; each run also reports foreign CPU use
 #   SKIP_BUILD=1    use the binaries already in target/release
 #   EXTRAS=0        only the main comparison (no start-up, scale or list-by-email runs)
+#   FLOORS=0        no database floors (revdir's two statements without revdir: `floor sqlite`
+#                   in a tight loop, and pgbench running them on PostgreSQL)
 #   WRK_DEBUG=1     print the first non-2xx answers of each wrk run
 #   KEEP_WORK=1     keep the temporary directory (server logs, databases) for inspection
 #   RESULTS=bench/results/<date>.md    where the report is saved
@@ -49,6 +51,7 @@ fi
 USERS=${USERS:-10000}
 SEED_SMALL=${SEED_SMALL:-1000}
 TARGETS=${TARGETS:-"sqlite pg ceiling"}
+FLOORS=${FLOORS:-1}
 PG_URL=${PG_URL:-${REVDIR_TEST_PG:-postgres://postgres@127.0.0.1:5432/test}}
 SERVER_CPU=${SERVER_CPU:-0}
 CLIENT_CPU=${CLIENT_CPU:-1}
@@ -99,12 +102,12 @@ if [[ ${SKIP_BUILD:-0} != 1 ]]; then
   log "building release binaries"
   (cd "$ROOT" && cargo build --release -p revdir-cli -p revdir-bench-ceiling >&2)
 fi
-for b in revdir ceiling first-2xx; do [[ -x $BIN/$b ]] || die "$BIN/$b is missing"; done
+for b in revdir ceiling first-2xx floor; do [[ -x $BIN/$b ]] || die "$BIN/$b is missing"; done
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/revdir-bench.XXXXXX")
 # Private copies, so that a rebuild during the run cannot change what is measured.
 mkdir "$WORK/bin"
-cp "$BIN/revdir" "$BIN/ceiling" "$BIN/first-2xx" "$WORK/bin/"
+cp "$BIN/revdir" "$BIN/ceiling" "$BIN/first-2xx" "$BIN/floor" "$WORK/bin/"
 BIN=$WORK/bin
 : >"$WORK/restarts"
 SERVER_PID= SERVER_NAME= SERVER_URL=
@@ -324,11 +327,20 @@ teardown_target() {
 # seeded with $USERS contacts by revdir seed, changing the same four fields.
 PGB_SCHEMA=
 PGB_SCRIPT=$WORK/pgbench_update.sql
+# The PostgreSQL floor: revdir's own two statements (token check, one-statement UPDATE …
+# RETURNING), as printed by `floor pgbench-script`, on the same schema.
+PGF_SCRIPT=$WORK/pgbench_floor.sql
 setup_pgbench() {
   PGB_SCHEMA=$(new_schema pgbench)
   seed "$(pg_url_for "$PGB_SCHEMA")" "$USERS"
   local org
   org=$(psql_q "SELECT id FROM $PGB_SCHEMA.dev_orgs LIMIT 1")
+  if [[ $FLOORS == 1 ]]; then
+    token_for "$(pg_url_for "$PGB_SCHEMA")" >/dev/null
+    local jti kind id
+    IFS='|' read -r jti kind id < <(psql_q "SELECT jti, subject_kind, subject_id FROM $PGB_SCHEMA.auth_tokens ORDER BY issued_at DESC LIMIT 1")
+    "$BIN/floor" pgbench-script --org "$org" --jti "$jti" --actor-kind "$kind" --actor-id "$id" --users "$USERS" >"$PGF_SCRIPT"
+  fi
   cat >"$PGB_SCRIPT" <<SQL
 \\set n random(1, $USERS)
 \\set r random(0, 999999)
@@ -336,17 +348,17 @@ UPDATE users SET display_name = 'Bench User ' || :n || ' ' || :r, email = 'user'
 SQL
 }
 
-# pgbench_run CONNS SECONDS: prints "RESULT rps=… p50_ms=… p99_ms=…" from pgbench's tps line
-# and its per-transaction log.
+# pgbench_run CONNS SECONDS [SCRIPT]: prints "RESULT rps=… p50_ms=… p99_ms=…" from pgbench's
+# tps line and its per-transaction log.
 pgbench_run() {
-  local conns=$1 secs=$2
+  local conns=$1 secs=$2 script=${3:-$PGB_SCRIPT}
   rm -f "$WORK"/pgblog*
   # Same transport as revdir: without an sslmode in PG_URL, revdir reaches a loopback
   # server without TLS, so pgbench does too.
   local sslmode=${PGSSLMODE:-prefer}
   [[ $PG_URL != *sslmode=* && $PG_URL =~ @(127\.0\.0\.1|localhost|\[::1\])[:/] ]] && sslmode=${PGSSLMODE:-disable}
   PGSSLMODE=$sslmode PGOPTIONS="-c search_path=$PGB_SCHEMA" timeout $((secs + 60)) taskset -c "$CLIENT_CPU" \
-    pgbench -n -M prepared -c "$conns" -j 1 -T "$secs" -f "$PGB_SCRIPT" \
+    pgbench -n -M prepared -c "$conns" -j 1 -T "$secs" -f "$script" \
     --log --log-prefix="$WORK/pgblog" "$PG_URL" >"$WORK/pgbench.out" 2>&1 ||
     { cat "$WORK/pgbench.out" >&2; die "pgbench failed"; }
   local tps p50 p99
@@ -355,6 +367,18 @@ pgbench_run() {
   read -r p50 p99 < <(cat "$WORK"/pgblog* | awk '{print $3}' | sort -n | awk '{a[NR] = $1} END {
     printf "%.3f %.3f\n", a[int(NR * 0.50) + 1] / 1000, a[int(NR * 0.99) + 1] / 1000 }')
   echo "RESULT rps=$tps p50_ms=$p50 p99_ms=$p99 non2xx=0 errors=0"
+}
+
+# sqlite_floor_run BATCH SECONDS: `floor sqlite` pinned to SERVER_CPU on a fresh store of
+# $USERS contacts; prints its RESULT line.
+sqlite_floor_run() {
+  local db=$WORK/floor.db
+  rm -f "$db" "$db"-*
+  seed "$db" "$USERS" 2>/dev/null
+  token_for "$db" >/dev/null
+  timeout $(($2 + 60)) taskset -c "$SERVER_CPU" "$BIN/floor" sqlite --db "$db" --users "$USERS" \
+    --batch "$1" --seconds "$2" || die "floor sqlite failed"
+  rm -f "$db" "$db"-*
 }
 
 # ----------------------------------------------------------------------------------------
@@ -370,9 +394,34 @@ log "settings: rounds=$ROUNDS duration=${DURATION}s warmup=${WARMUP}s users=$USE
 for ((r = 1; r <= ROUNDS; r++)); do
   order=("${TLIST[@]}")
   [[ $PG_OK == 1 ]] && order+=(pgbench)
+  [[ $FLOORS == 1 && " ${TLIST[*]} " == *" sqlite "* ]] && order+=(sqlite-floor)
+  [[ $FLOORS == 1 && $PG_OK == 1 ]] && order+=(pg-floor)
   n=${#order[@]}
   for ((k = 0; k < n; k++)); do
     t=${order[$(((k + r - 1) % n))]}
+    if [[ $t == sqlite-floor ]]; then
+      log "round $r: sqlite-floor"
+      for c in 32 1; do
+        wait_quiet
+        line=$(sqlite_floor_run "$c" "$DURATION")
+        printf '%s\t%s\t%s\t%s\t%s\t%s\t0\t0\t0\t0\t-\n' "$r" sqlite-floor "$c" "$(field rps "$line")" \
+          "$(field p50_ms "$line")" "$(field p99_ms "$line")" >>"$RES"
+        log "  batch $c: $line"
+      done
+      continue
+    fi
+    if [[ $t == pg-floor ]]; then
+      log "round $r: pg-floor"
+      pgbench_run 32 "$WARMUP" "$PGF_SCRIPT" >/dev/null
+      for c in 32 1; do
+        wait_quiet
+        line=$(pgbench_run "$c" "$DURATION" "$PGF_SCRIPT")
+        printf '%s\t%s\t%s\t%s\t%s\t%s\t0\t0\t0\t0\t-\n' "$r" pg-floor "$c" "$(field rps "$line")" \
+          "$(field p50_ms "$line")" "$(field p99_ms "$line")" >>"$RES"
+        log "  -c$c: $line"
+      done
+      continue
+    fi
     if [[ $t == pgbench ]]; then
       log "round $r: pgbench"
       pgbench_run 32 "$WARMUP" >/dev/null
@@ -506,11 +555,11 @@ REPORT=$WORK/report.md
   for ((r = 1; r <= ROUNDS; r++)); do
     crps=$(get ceiling 32 4 "$r")
     cp50=$(get ceiling 1 5 "$r")
-    for t in "${TLIST[@]}" $([[ $PG_OK == 1 ]] && echo pgbench); do
+    for t in "${TLIST[@]}" $([[ $PG_OK == 1 ]] && echo pgbench) sqlite-floor pg-floor; do
       rps32=$(get "$t" 32 4 "$r")
       [[ -n $rps32 ]] || continue
       rss="$(mb "$(get "$t" 32 9 "$r")") / $(mb "$(get "$t" 32 10 "$r")")"
-      [[ $t == pgbench ]] && rss="–"
+      [[ $t == pgbench || $t == *-floor ]] && rss="–"
       echo "| $r | $t | $(fmt "$rps32") | $(get "$t" 32 5 "$r") | $(get "$t" 32 6 "$r") | $(ratio "$rps32" "${crps:-0}") | $(fmt "$(get "$t" 1 4 "$r")") | $(get "$t" 1 5 "$r") | $(get "$t" 1 6 "$r") | $(delta "$(get "$t" 1 5 "$r")" "${cp50:-0}") | $rss | $(($(get "$t" 32 7 "$r") + $(get "$t" 1 7 "$r"))), $(($(get "$t" 32 8 "$r") + $(get "$t" 1 8 "$r"))) | $(get "$t" 32 11 "$r") / $(get "$t" 1 11 "$r") |"
     done
   done
@@ -522,7 +571,8 @@ REPORT=$WORK/report.md
   echo "| target | c32 req/s | c32 p50 ms | c32 p99 ms | c32 × ceiling | c1 req/s | c1 p50 ms | c1 p99 ms | c1 p50 − ceiling's (ms) | RSS idle MB | RSS peak under c32 MB |"
   echo "|---|---|---|---|---|---|---|---|---|---|---|"
   declare -gA MED
-  for t in "${TLIST[@]}" $([[ $PG_OK == 1 ]] && echo pgbench); do
+  for t in "${TLIST[@]}" $([[ $PG_OK == 1 ]] && echo pgbench) sqlite-floor pg-floor; do
+    [[ -n $(get "$t" 32 4 all) ]] || continue
     ratios=() deltas=()
     for ((r = 1; r <= ROUNDS; r++)); do
       ratios+=("$(ratio "$(get "$t" 32 4 "$r")" "$(get ceiling 32 4 "$r")")")
@@ -537,7 +587,7 @@ REPORT=$WORK/report.md
     MED[$t.idle]=$(get "$t" 32 9 all | median)
     MED[$t.load]=$(get "$t" 32 10 all | median)
     rss_i=$(mb "${MED[$t.idle]}") rss_l=$(mb "${MED[$t.load]}")
-    [[ $t == pgbench ]] && rss_i="–" rss_l="–"
+    [[ $t == pgbench || $t == *-floor ]] && rss_i="–" rss_l="–"
     echo "| $t | $(fmt "${MED[$t.rps32]}") | $(get "$t" 32 5 all | median) | ${MED[$t.p99]} | ${MED[$t.ratio]} | $(fmt "${MED[$t.rps1]}") | ${MED[$t.p50c1]} | $(get "$t" 1 6 all | median) | ${MED[$t.delta]} | $rss_i | $rss_l |"
   done
   if [[ $PG_OK == 1 ]]; then
@@ -550,6 +600,32 @@ REPORT=$WORK/report.md
     MED[pg.pgb1]=$(printf '%s\n' "${pr1[@]}" | grep -v nan | median)
     echo
     echo "revdir on PostgreSQL ÷ pgbench (one-row UPDATE of the same \`users\` table, \`-M prepared -j1\`, same client count), median of per-round ratios: -c32 **${MED[pg.pgb32]}**, -c1 **${MED[pg.pgb1]}**."
+  fi
+  if [[ -n ${MED[sqlite-floor.rps32]:-} || -n ${MED[pg-floor.rps32]:-} ]]; then
+    echo
+    echo "## Floors: the database work alone"
+    echo
+    echo "A floor runs revdir's own two statements for one update (the token check and the one-statement UPDATE … RETURNING, the SQL text taken from \`revdir-store\`) with nothing of revdir around them: \`floor sqlite\` in a tight loop on one thread pinned to the server's CPU, 32 updates per durable COMMIT for the c32 column and 1 for c1 (its p50/p99 are those of a whole batch); \`pg-floor\` is pgbench running the two statements (\`floor pgbench-script\`). No server can beat its floor on this machine, so a floor below a target means the target is out of reach for any server that runs these statements."
+    echo
+    echo "| floor | c32 req/s | c1 req/s | c32 floor × ceiling | revdir c32 ÷ floor | revdir c1 ÷ floor | c32 floor ÷ pgbench | c1 floor ÷ pgbench |"
+    echo "|---|---|---|---|---|---|---|---|"
+    for f in sqlite pg; do
+      [[ -n ${MED[$f-floor.rps32]:-} ]] || continue
+      fr32=() fr1=() fc=() fb32=() fb1=()
+      for ((r = 1; r <= ROUNDS; r++)); do
+        fc+=("$(ratio "$(get "$f-floor" 32 4 "$r")" "$(get ceiling 32 4 "$r")")")
+        fr32+=("$(ratio "$(get "$f" 32 4 "$r")" "$(get "$f-floor" 32 4 "$r")")")
+        fr1+=("$(ratio "$(get "$f" 1 4 "$r")" "$(get "$f-floor" 1 4 "$r")")")
+        fb32+=("$(ratio "$(get "$f-floor" 32 4 "$r")" "$(get pgbench 32 4 "$r")")")
+        fb1+=("$(ratio "$(get "$f-floor" 1 4 "$r")" "$(get pgbench 1 4 "$r")")")
+      done
+      MED[$f-floor.ceiling]=$(printf '%s\n' "${fc[@]}" | grep -v nan | median)
+      MED[$f-floor.pgb32]=$(printf '%s\n' "${fb32[@]}" | grep -v nan | median)
+      MED[$f-floor.pgb1]=$(printf '%s\n' "${fb1[@]}" | grep -v nan | median)
+      pgb32="–" pgb1="–"
+      [[ $f == pg ]] && pgb32=${MED[$f-floor.pgb32]} pgb1=${MED[$f-floor.pgb1]}
+      echo "| $f-floor | $(fmt "${MED[$f-floor.rps32]}") | $(fmt "${MED[$f-floor.rps1]}") | ${MED[$f-floor.ceiling]} | $(printf '%s\n' "${fr32[@]}" | grep -v nan | median) | $(printf '%s\n' "${fr1[@]}" | grep -v nan | median) | $pgb32 | $pgb1 |"
+    done
   fi
   if [[ $EXTRAS == 1 ]]; then
   echo
@@ -581,7 +657,7 @@ REPORT=$WORK/report.md
   echo "| target | measured | verdict |"
   echo "|---|---|---|"
   if [[ -n ${MED[sqlite.ratio]:-} ]]; then
-    echo "| SQLite durable, -c32: ≥ 0.30 × ceiling req/s | ${MED[sqlite.ratio]} × | $(verdict "$(awk -v x="${MED[sqlite.ratio]}" 'BEGIN{print (x >= 0.30)}')") |"
+    echo "| SQLite durable, -c32: ≥ 0.30 × ceiling req/s | ${MED[sqlite.ratio]} ×$([[ -n ${MED[sqlite-floor.ceiling]:-} ]] && echo " (the SQLite floor itself: ${MED[sqlite-floor.ceiling]} ×)") | $(verdict "$(awk -v x="${MED[sqlite.ratio]}" 'BEGIN{print (x >= 0.30)}')") |"
     echo "| SQLite durable, -c32: p99 ≤ 10 ms | ${MED[sqlite.p99]} ms | $(verdict "$(awk -v x="${MED[sqlite.p99]}" 'BEGIN{print (x <= 10)}')") |"
     echo "| SQLite, -c1: p50 within 1 ms of the ceiling's | ${MED[sqlite.delta]} ms | $(verdict "$(awk -v x="${MED[sqlite.delta]}" 'BEGIN{print (x <= 1)}')") |"
     echo "| RSS < 50 MB under the -c32 load (SQLite) | $(mb "${MED[sqlite.load]}") MB | $(verdict "$(awk -v x="${MED[sqlite.load]}" 'BEGIN{print (x < 51200)}')") |"
@@ -589,8 +665,8 @@ REPORT=$WORK/report.md
   if [[ -n ${MED[pg.ratio]:-} ]]; then
     echo "| PostgreSQL, -c1: p50 within 1 ms of the ceiling's | ${MED[pg.delta]} ms | $(verdict "$(awk -v x="${MED[pg.delta]}" 'BEGIN{print (x <= 1)}')") |"
     echo "| RSS < 50 MB under the -c32 load (PostgreSQL) | $(mb "${MED[pg.load]}") MB | $(verdict "$(awk -v x="${MED[pg.load]}" 'BEGIN{print (x < 51200)}')") |"
-    echo "| PostgreSQL -c32: ≥ 0.5 × pgbench | ${MED[pg.pgb32]} × | $(verdict "$(awk -v x="${MED[pg.pgb32]}" 'BEGIN{print (x >= 0.5)}')") |"
-    echo "| PostgreSQL -c1: ≥ 0.5 × pgbench | ${MED[pg.pgb1]} × | $(verdict "$(awk -v x="${MED[pg.pgb1]}" 'BEGIN{print (x >= 0.5)}')") |"
+    echo "| PostgreSQL -c32: ≥ 0.5 × pgbench | ${MED[pg.pgb32]} ×$([[ -n ${MED[pg-floor.pgb32]:-} ]] && echo " (the PostgreSQL floor itself: ${MED[pg-floor.pgb32]} ×)") | $(verdict "$(awk -v x="${MED[pg.pgb32]}" 'BEGIN{print (x >= 0.5)}')") |"
+    echo "| PostgreSQL -c1: ≥ 0.5 × pgbench | ${MED[pg.pgb1]} ×$([[ -n ${MED[pg-floor.pgb1]:-} ]] && echo " (the PostgreSQL floor itself: ${MED[pg-floor.pgb1]} ×)") | $(verdict "$(awk -v x="${MED[pg.pgb1]}" 'BEGIN{print (x >= 0.5)}')") |"
   fi
   if [[ $EXTRAS == 1 ]]; then
   echo "| start-up to first 2xx < 100 ms (empty SQLite) | $START_MS ms | $(verdict "$(awk -v x="$START_MS" 'BEGIN{print (x < 100)}')") |"

@@ -1365,16 +1365,7 @@ impl DevOrgStore for Backend {
             revoked: bool,
             subject_json: Option<String>,
         }
-        // One statement, checked on every request, so no transaction round trips around it;
-        // it brings the subject's summary for the writes the request may make.
-        static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-        let sql = SQL.get_or_init(|| {
-            format!(
-                "SELECT t.jti, t.dev_org_id, t.subject_kind, t.subject_id, t.token_type, t.issued_at, t.expires_at, \
-                 t.revoked, {} AS subject_json FROM auth_tokens t WHERE t.jti = $1 AND t.dev_org_id = $2",
-                summary_json_subquery("t.dev_org_id", "t.subject_kind", "t.subject_id")
-            )
-        });
+        let sql = token_check_sql();
         let mut conn = self.fast_read().await.map_err(db_err)?;
         let row: Option<Row> =
             sqlx::query_as::<Db, Row>(sql).bind(jti).bind(dev_org).fetch_optional(&mut *conn).await.map_err(db_err)?;
@@ -1795,6 +1786,42 @@ impl<'a> RowPatch<'a> {
             ..Self::default()
         })
     }
+}
+
+/// The token check every request makes: one statement, so no transaction round trips
+/// around it, which also brings the subject's summary for the writes the request may make.
+/// Binds `$1` the token id (jti) and `$2` the dev org.
+fn token_check_sql() -> &'static str {
+    static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    SQL.get_or_init(|| {
+        format!(
+            "SELECT t.jti, t.dev_org_id, t.subject_kind, t.subject_id, t.token_type, t.issued_at, t.expires_at, \
+             t.revoked, {} AS subject_json FROM auth_tokens t WHERE t.jti = $1 AND t.dev_org_id = $2",
+            summary_json_subquery("t.dev_org_id", "t.subject_kind", "t.subject_id")
+        )
+    })
+}
+
+/// The two statements of a `rev-users.update` whose patch touches only the contact's row,
+/// exactly as this backend runs them, so that a benchmark (`bench/ceiling`'s `floor`) can
+/// measure what the database alone costs for one request.
+#[derive(Debug, Clone, Copy)]
+pub struct HotPathSql {
+    /// The token check (see `token_check_sql`): `$1` jti, `$2` dev org.
+    pub token_check: &'static str,
+    /// The one-statement update of a rev user, the caller's summary known from the token
+    /// check: `$1` dev org, `$2` kind code (`revu`), `$3` user number, then for
+    /// display_name, full_name, email, phone_numbers and description a flag and a value
+    /// (`$4`/`$5`, `$6`/`$7`, `$8`/`$9` with `$10` the lower-cased email, `$11`/`$12` a JSON
+    /// array, `$13`/`$14`), `$15`/`$16` the caller's kind code and number, `$17` now in
+    /// epoch milliseconds.
+    pub rev_user_update: &'static str,
+}
+
+/// The statements of the update hot path; see [`HotPathSql`].
+#[must_use]
+pub fn hot_path_sql() -> HotPathSql {
+    HotPathSql { token_check: token_check_sql(), rev_user_update: row_update_sql(true, true) }
 }
 
 /// The text of the one-statement update (`update_user_row`), built once for each case: rev
