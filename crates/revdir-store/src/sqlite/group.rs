@@ -158,33 +158,62 @@ impl GroupWriter {
 
     async fn start(&self, savepoint: bool) -> Result<GroupTx, sqlx::Error> {
         let queued = Queued::new(&self.waiting);
-        let mut guard = self.writer.clone().lock_owned().await;
+        let guard = self.writer.clone().lock_owned().await;
         drop(queued);
-        if guard.batch.is_none() {
-            exec(&mut guard, "BEGIN IMMEDIATE").await?;
-            guard.batch = Some(Batch { outcome: Arc::new(Outcome::default()), requests: 0, started: Instant::now() });
-        }
-        if savepoint {
-            if let Err(e) = exec(&mut guard, "SAVEPOINT revdir_request").await {
-                abort_batch(&mut guard, &e.to_string()).await;
-                return Err(e);
-            }
-        }
-        let outcome = match guard.batch.as_mut() {
-            Some(b) => {
-                b.requests += 1;
-                b.outcome.clone()
-            }
-            None => Arc::new(Outcome::default()),
-        };
-        Ok(GroupTx {
-            guard: Some(guard),
-            savepoint,
-            waiting: self.waiting.clone(),
-            left_open: self.left_open.clone(),
-            outcome,
+        let (waiting, left_open) = (self.waiting.clone(), self.left_open.clone());
+        // BEGIN and SAVEPOINT run in a task of their own: see `uncancelled`. A request dropped
+        // while they run leaves a batch that its flusher commits (the turn ends below).
+        let turn = uncancelled({
+            let (waiting, left_open) = (waiting.clone(), left_open.clone());
+            async move { open_turn(guard, savepoint, &waiting, &left_open).await }
         })
+        .await?;
+        let (guard, outcome) = turn?;
+        Ok(GroupTx { guard: Some(guard), savepoint, waiting, left_open, outcome })
     }
+}
+
+/// Runs `work` to its end even if the request awaiting it is dropped (a client hanging up).
+/// Every exchange with the write connection that changes the batch's state (BEGIN,
+/// SAVEPOINT, RELEASE, ROLLBACK, COMMIT) runs this way: cancelled half-way, the statement
+/// would still run on sqlx's worker while the writer's record of the batch stayed as it was,
+/// and the next request would COMMIT a transaction that no longer exists, or BEGIN inside one
+/// that does, failing every write from then on.
+async fn uncancelled<T: Send + 'static>(
+    work: impl std::future::Future<Output = T> + Send + 'static,
+) -> Result<T, sqlx::Error> {
+    tokio::spawn(work).await.map_err(|_| sqlx::Error::WorkerCrashed)
+}
+
+/// Joins (or opens) the batch and opens the request's savepoint. On an error the turn ends
+/// here; on success the caller gets the connection for its statements.
+async fn open_turn(
+    mut guard: OwnedMutexGuard<Writer>,
+    savepoint: bool,
+    waiting: &AtomicUsize,
+    left_open: &Notify,
+) -> Result<(OwnedMutexGuard<Writer>, Arc<Outcome>), sqlx::Error> {
+    if guard.batch.is_none() {
+        if let Err(e) = exec(&mut guard, "BEGIN IMMEDIATE").await {
+            end_turn(guard, waiting, left_open).await;
+            return Err(e);
+        }
+        guard.batch = Some(Batch { outcome: Arc::new(Outcome::default()), requests: 0, started: Instant::now() });
+    }
+    if savepoint {
+        if let Err(e) = exec(&mut guard, "SAVEPOINT revdir_request").await {
+            abort_batch(&mut guard, &e.to_string()).await;
+            return Err(e);
+        }
+    }
+    let outcome = match guard.batch.as_mut() {
+        Some(b) => {
+            b.requests += 1;
+            b.outcome.clone()
+        }
+        None => Arc::new(Outcome::default()),
+    };
+    Ok((guard, outcome))
 }
 
 /// Rolls the whole batch back and tells every request in it.
@@ -237,13 +266,18 @@ impl GroupTx {
         let Some(mut guard) = self.guard.take() else {
             return Err(sqlx::Error::WorkerCrashed);
         };
-        if self.savepoint {
-            if let Err(e) = exec(&mut guard, "RELEASE revdir_request").await {
-                abort_batch(&mut guard, &e.to_string()).await;
-                return Err(e);
+        let (savepoint, waiting, left_open) = (self.savepoint, self.waiting.clone(), self.left_open.clone());
+        uncancelled(async move {
+            if savepoint {
+                if let Err(e) = exec(&mut guard, "RELEASE revdir_request").await {
+                    abort_batch(&mut guard, &e.to_string()).await;
+                    return Err(e);
+                }
             }
-        }
-        end_turn(guard, &self.waiting, &self.left_open).await;
+            end_turn(guard, &waiting, &left_open).await;
+            Ok(())
+        })
+        .await??;
         self.outcome.wait().await.map_err(sqlx::Error::Protocol)
     }
 
@@ -253,10 +287,14 @@ impl GroupTx {
     /// Never; a savepoint that cannot be rolled back rolls back the whole batch instead.
     pub async fn rollback(mut self) -> Result<(), sqlx::Error> {
         if let Some(mut guard) = self.guard.take() {
-            if self.savepoint {
-                rollback_request(&mut guard).await;
-            }
-            end_turn(guard, &self.waiting, &self.left_open).await;
+            let (savepoint, waiting, left_open) = (self.savepoint, self.waiting.clone(), self.left_open.clone());
+            uncancelled(async move {
+                if savepoint {
+                    rollback_request(&mut guard).await;
+                }
+                end_turn(guard, &waiting, &left_open).await;
+            })
+            .await?;
         }
         Ok(())
     }
@@ -315,4 +353,80 @@ impl DerefMut for GroupTx {
 /// `GroupTx` always has its connection.
 fn unreachable_conn() -> ! {
     unreachable!("a GroupTx is used after commit or rollback")
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+    use sqlx::Row as _;
+
+    use super::*;
+
+    async fn writer(path: &std::path::Path) -> (GroupWriter, sqlx::SqlitePool) {
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full);
+        let pool = SqlitePoolOptions::new().max_connections(1).connect_with(options.clone()).await.unwrap();
+        sqlx::query("CREATE TABLE t (id INTEGER PRIMARY KEY)").execute(&pool).await.unwrap();
+        let reader = SqlitePoolOptions::new().max_connections(1).connect_with(options.read_only(true)).await.unwrap();
+        (GroupWriter::new(pool.acquire().await.unwrap()), reader)
+    }
+
+    async fn insert(w: &GroupWriter, id: i64, savepoint: bool) -> Result<(), sqlx::Error> {
+        let mut tx = if savepoint { w.begin().await? } else { w.begin_single_statement().await? };
+        sqlx::query("INSERT INTO t (id) VALUES ($1)").bind(id).execute(&mut *tx).await?;
+        tx.commit().await
+    }
+
+    /// Requests dropped at any point (clients hanging up) must leave the writer usable and
+    /// every answered write stored: before BEGIN, SAVEPOINT, RELEASE and COMMIT ran in tasks of
+    /// their own, a request dropped during COMMIT left the writer believing a batch was open,
+    /// and every later write failed with "cannot commit - no transaction is active".
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn requests_dropped_half_way_leave_the_writer_usable() {
+        let dir = tempfile::tempdir().unwrap();
+        let (w, reader) = writer(&dir.path().join("group.db")).await;
+        let mut rng = 1u64;
+        let mut answered = Vec::new();
+        for round in 0..400i64 {
+            let mut tasks = Vec::new();
+            for k in 0..8i64 {
+                // A cheap deterministic spread of deadlines from 0 to ~2 ms.
+                rng = rng.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+                let deadline = Duration::from_micros((rng >> 33) % 2_000);
+                let (w, id) = (w.clone(), round * 8 + k);
+                tasks.push(tokio::spawn(async move {
+                    let done = tokio::time::timeout(deadline, insert(&w, id, k % 2 == 0)).await;
+                    (id, done)
+                }));
+            }
+            for t in tasks {
+                let (id, done) = t.await.unwrap();
+                match done {
+                    Ok(Ok(())) => answered.push(id),
+                    Ok(Err(e)) => panic!("write {id} failed instead of succeeding or being dropped: {e}"),
+                    Err(_elapsed) => {}
+                }
+            }
+        }
+        // The writer still works, and within a bounded time.
+        for (i, savepoint) in [(1_000_000, true), (1_000_001, false)] {
+            tokio::time::timeout(Duration::from_secs(10), insert(&w, i, savepoint))
+                .await
+                .expect("the writer answers")
+                .expect("the writer still accepts writes");
+            answered.push(i);
+        }
+        let stored: Vec<i64> =
+            sqlx::query("SELECT id FROM t").fetch_all(&reader).await.unwrap().iter().map(|r| r.get(0)).collect();
+        for id in &answered {
+            assert!(stored.contains(id), "answered write {id} is not stored");
+        }
+        assert!(answered.len() > 2, "some writes were answered before their deadline");
+        assert!(answered.len() < 400 * 8, "some requests were dropped half-way, as the test intends");
+    }
 }
