@@ -487,7 +487,10 @@ rm -f "$db" "$db"-*
 # ----------------------------------------------------------------------------------------
 # Scale: update and list-by-email with SEED_SMALL vs SEED_BIG contacts stored (SQLite).
 
-# scale.tsv: contacts op conns rps p50 p99 non2xx errors
+# scale.tsv: contacts op conns rps p50 p99 non2xx errors foreign round. Both stores are
+# seeded first; then each round measures both, in an order that alternates, since single
+# -c1 latencies on this kind of machine vary by more than the effect measured.
+declare -A SCALE_TOKEN
 for size in "$SEED_SMALL" "$SEED_BIG"; do
   db=$WORK/scale-$size.db
   log "scale: seeding $size contacts"
@@ -496,25 +499,36 @@ for size in "$SEED_SMALL" "$SEED_BIG"; do
   t1=$(date +%s.%N)
   tail -1 "$SEEDLOG" | sed 's/^/  /' >&2
   printf 'seed %s %.2f\n' "$size" "$(echo "$t1 - $t0" | bc -l 2>/dev/null || awk "BEGIN{print $t1 - $t0}")" >>"$WORK/seedtimes"
-  TOKEN=$(token_for "$db")
-  start_server scale "$BIN/revdir" serve --db "$db"
-  for op in update list; do
-    script=update.lua path=/rev-users.update
-    [[ $op == list ]] && script=list_by_email.lua path=/rev-users.list
-    wrk_run "$script" 32 "$WARMUP" "$TOKEN" "$size" "$path" >/dev/null
-    for c in 1 32; do
-      healthy_or_restart
-      wait_quiet
-      line=$(wrk_run "$script" "$c" "$DURATION" "$TOKEN" "$size" "$path")
-      printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$size" "$op" "$c" "$(field rps "$line")" \
-        "$(field p50_ms "$line")" "$(field p99_ms "$line")" "$(field non2xx "$line")" \
-        "$(field errors "$line")" "$(field foreign "$line")" >>"$SCALE"
-      log "  $size $op -c$c: $line"
+  SCALE_TOKEN[$size]=$(token_for "$db")
+done
+for ((r = 1; r <= ROUNDS; r++)); do
+  sizes=("$SEED_SMALL" "$SEED_BIG")
+  ((r % 2 == 0)) && sizes=("$SEED_BIG" "$SEED_SMALL")
+  for size in "${sizes[@]}"; do
+    db=$WORK/scale-$size.db
+    TOKEN=${SCALE_TOKEN[$size]}
+    log "scale round $r: $size contacts"
+    start_server scale "$BIN/revdir" serve --db "$db"
+    for op in update list; do
+      script=update.lua path=/rev-users.update
+      [[ $op == list ]] && script=list_by_email.lua path=/rev-users.list
+      wrk_run "$script" 32 "$WARMUP" "$TOKEN" "$size" "$path" >/dev/null
+      for c in 1 32; do
+        healthy_or_restart
+        wait_quiet
+        line=$(wrk_run "$script" "$c" "$DURATION" "$TOKEN" "$size" "$path")
+        printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$size" "$op" "$c" "$(field rps "$line")" \
+          "$(field p50_ms "$line")" "$(field p99_ms "$line")" "$(field non2xx "$line")" \
+          "$(field errors "$line")" "$(field foreign "$line")" "$r" >>"$SCALE"
+        log "  $size $op -c$c: $line"
+      done
     done
+    stop_server
   done
-  stop_server
-  DBSIZE=$(du -m "$db" | awk '{print $1}')
-  echo "dbsize $size $DBSIZE" >>"$WORK/seedtimes"
+done
+for size in "$SEED_SMALL" "$SEED_BIG"; do
+  db=$WORK/scale-$size.db
+  echo "dbsize $size $(du -m "$db" | awk '{print $1}')" >>"$WORK/seedtimes"
   rm -f "$db" "$db"-*
 done
 fi
@@ -636,11 +650,18 @@ REPORT=$WORK/report.md
   echo
   echo "## Scale: $SEED_SMALL vs $SEED_BIG contacts stored (SQLite)"
   echo
+  echo "Medians of $ROUNDS rounds; each round measures both stores, in alternating order."
+  echo
   echo "Seeding with \`revdir seed\`: $(awk '/^seed/ {printf "%s contacts in %s s; ", $2, $3}' "$WORK/seedtimes")database file $(awk '/^dbsize/ {printf "%s MB at %s; ", $3, $2}' "$WORK/seedtimes")"
   echo
   echo "| operation | contacts | c1 req/s | c1 p50 ms | c1 p99 ms | c32 req/s | c32 p50 ms | c32 p99 ms | non-2xx | foreign CPU % c1 / c32 |"
   echo "|---|---|---|---|---|---|---|---|---|---|"
-  sget() { awk -F'\t' -v s="$1" -v o="$2" -v c="$3" -v col="$4" '$1 == s && $2 == o && $3 == c {print $col}' "$SCALE"; }
+  # sget SIZE OP CONNS COLUMN: the median across rounds (non-2xx: the sum).
+  sget() {
+    local vals
+    vals=$(awk -F'\t' -v s="$1" -v o="$2" -v c="$3" -v col="$4" '$1 == s && $2 == o && $3 == c {print $col}' "$SCALE")
+    if [[ $4 == 7 ]]; then awk '{n += $1} END {print n + 0}' <<<"$vals"; else median <<<"$vals"; fi
+  }
   for op in update list; do
     for size in "$SEED_SMALL" "$SEED_BIG"; do
       echo "| $op | $size | $(fmt "$(sget "$size" $op 1 4)") | $(sget "$size" $op 1 5) | $(sget "$size" $op 1 6) | $(fmt "$(sget "$size" $op 32 4)") | $(sget "$size" $op 32 5) | $(sget "$size" $op 32 6) | $(($(sget "$size" $op 1 7) + $(sget "$size" $op 32 7))) | $(sget "$size" $op 1 9) / $(sget "$size" $op 32 9) |"
@@ -688,7 +709,7 @@ cp "$REPORT" "$RESULTS"
   echo '```text'
   echo "# round target conns rps p50_ms p99_ms non2xx errors rss_idle_kb rss_load_kb foreign_cpu_pct"
   cat "$RES"
-  echo "# contacts op conns rps p50_ms p99_ms non2xx errors foreign_cpu_pct"
+  echo "# contacts op conns rps p50_ms p99_ms non2xx errors foreign_cpu_pct round"
   cat "$SCALE"
   cat "$STARTUP"
   echo '```'
