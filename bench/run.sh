@@ -503,7 +503,10 @@ for size in "$SEED_SMALL" "$SEED_BIG"; do
   tail -1 "$SEEDLOG" | sed 's/^/  /' >&2
   printf 'seed %s %.2f\n' "$size" "$(echo "$t1 - $t0" | bc -l 2>/dev/null || awk "BEGIN{print $t1 - $t0}")" >>"$WORK/seedtimes"
   SCALE_TOKEN[$size]=$(token_for "$db")
+  # The token may still be in the write-ahead log: it moves along, under the name SQLite
+  # expects next to the new file name.
   mv "$db" "$db.seeded"
+  if [[ -f $db-wal ]]; then mv "$db-wal" "$db.seeded-wal"; fi
   rm -f "$db"-*
 done
 for ((r = 1; r <= ROUNDS; r++)); do
@@ -515,6 +518,7 @@ for ((r = 1; r <= ROUNDS; r++)); do
     log "scale round $r: $size contacts"
     rm -f "$db" "$db"-*
     cp "$db.seeded" "$db"
+    if [[ -f $db.seeded-wal ]]; then cp "$db.seeded-wal" "$db-wal"; fi
     start_server scale "$BIN/revdir" serve --db "$db"
     for op in list update; do
       script=update.lua path=/rev-users.update
@@ -536,7 +540,7 @@ done
 for size in "$SEED_SMALL" "$SEED_BIG"; do
   db=$WORK/scale-$size.db
   echo "dbsize $size $(du -m "$db.seeded" | awk '{print $1}')" >>"$WORK/seedtimes"
-  rm -f "$db" "$db"-* "$db.seeded"
+  rm -f "$db" "$db"-* "$db.seeded" "$db.seeded-wal"
 done
 fi
 
