@@ -161,15 +161,14 @@ impl GroupWriter {
         let guard = self.writer.clone().lock_owned().await;
         drop(queued);
         let (waiting, left_open) = (self.waiting.clone(), self.left_open.clone());
-        // BEGIN and SAVEPOINT run in a task of their own: see `uncancelled`. A request dropped
-        // while they run leaves a batch that its flusher commits (the turn ends below).
-        let turn = uncancelled({
-            let (waiting, left_open) = (waiting.clone(), left_open.clone());
-            async move { open_turn(guard, savepoint, &waiting, &left_open).await }
+        // BEGIN and SAVEPOINT run in a task of their own (see `uncancelled`), which hands over
+        // a whole `GroupTx`: if the request is gone by then, dropping it ends the turn as any
+        // dropped `GroupTx` does.
+        uncancelled(async move {
+            let (guard, outcome) = open_turn(guard, savepoint, &waiting, &left_open).await?;
+            Ok(GroupTx { guard: Some(guard), savepoint, waiting, left_open, outcome })
         })
-        .await?;
-        let (guard, outcome) = turn?;
-        Ok(GroupTx { guard: Some(guard), savepoint, waiting, left_open, outcome })
+        .await?
     }
 }
 
@@ -413,6 +412,15 @@ mod tests {
                 }
             }
         }
+        // Nothing keeps a batch open once its requests are gone: another process (the CLI, a
+        // backup) can take the write lock.
+        tokio::time::sleep(MAX_BATCH_AGE * 10).await;
+        let mut other = sqlx::ConnectOptions::connect(
+            &SqliteConnectOptions::new().filename(dir.path().join("group.db")).busy_timeout(Duration::ZERO),
+        )
+        .await
+        .unwrap();
+        sqlx::raw_sql("BEGIN IMMEDIATE; ROLLBACK").execute(&mut other).await.expect("no batch is left open");
         // The writer still works, and within a bounded time.
         for (i, savepoint) in [(1_000_000, true), (1_000_001, false)] {
             tokio::time::timeout(Duration::from_secs(10), insert(&w, i, savepoint))
