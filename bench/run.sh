@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # revdir benchmark (issue 7): POST /rev-users.update on revdir (SQLite, PostgreSQL) against a
-# storage-free axum ceiling, plus start-up time, RSS, 10^3 vs 10^6 contacts, list by email,
+# storage-free axum ceiling and Stoplight Prism mocking the same spec, plus start-up time, RSS, 10^3 vs 10^6 contacts, list by email,
 # and pgbench for the PostgreSQL target. See README.md, "Benchmarks".
 #
 #   bench/run.sh            full run (~11 minutes on a 2-core machine after the build; more when busy)
@@ -12,8 +12,10 @@
 #   WARMUP=3        seconds of warm-up before each measured server
 #   USERS=10000     contacts stored for the main comparison
 #   SEED_SMALL=1000 SEED_BIG=1000000   contacts stored for the scale comparison
-#   TARGETS="sqlite pg ceiling"        add sqlite-relaxed (synchronous=NORMAL, not durable)
-#                                      for information
+#   TARGETS="sqlite pg ceiling prism"  add sqlite-relaxed (synchronous=NORMAL, not durable)
+#                                      for information; prism is Stoplight Prism mocking the
+#                                      same spec (bench/prism; needs node and npm, skipped
+#                                      without them), what a developer would otherwise run
 #   PG_URL=postgres://postgres@127.0.0.1:5432/test   a fresh schema is made and dropped there
 #   SERVER_CPU=0 CLIENT_CPU=1          CPUs the server and the load generator are pinned to
 #   QUIET_WAIT=5    before each measured run, wait up to this many seconds for the machine to
@@ -50,7 +52,7 @@ else
 fi
 USERS=${USERS:-10000}
 SEED_SMALL=${SEED_SMALL:-1000}
-TARGETS=${TARGETS:-"sqlite pg ceiling"}
+TARGETS=${TARGETS:-"sqlite pg ceiling prism"}
 FLOORS=${FLOORS:-1}
 PG_URL=${PG_URL:-${REVDIR_TEST_PG:-postgres://postgres@127.0.0.1:5432/test}}
 SERVER_CPU=${SERVER_CPU:-0}
@@ -95,6 +97,22 @@ if [[ " $TARGETS " == *" pg "* ]]; then
   else
     log "PostgreSQL at $PG_URL (or psql/pgbench) unavailable: skipping the PostgreSQL targets"
     TARGETS=${TARGETS//pg/}
+  fi
+fi
+
+if [[ " $TARGETS " == *" prism "* ]]; then
+  # Prism, pinned in bench/prism/package-lock.json, from the npm registry; its install
+  # scripts (a usage reporter) are not run.
+  if [[ ! -x $BENCH/prism/node_modules/.bin/prism ]] && command -v npm >/dev/null 2>&1; then
+    log "installing Stoplight Prism (npm ci in bench/prism)"
+    (cd "$BENCH/prism" && timeout 600 npm ci --ignore-scripts --no-audit --no-fund >&2) || true
+  fi
+  if ! command -v node >/dev/null 2>&1 || [[ ! -x $BENCH/prism/node_modules/.bin/prism ]]; then
+    log "node or Prism unavailable: skipping the prism target"
+    TARGETS=${TARGETS//prism/}
+  elif [[ ! -f ${PRISM_SPEC:-$ROOT/../shared/reference/devrev-identity-openapi.yaml} ]]; then
+    log "the OpenAPI spec (../shared/reference) is missing: skipping the prism target"
+    TARGETS=${TARGETS//prism/}
   fi
 fi
 
@@ -156,7 +174,8 @@ seed() { # seed DB N: prints the seeding line of revdir seed on stderr
 token_for() { timeout 60 "$BIN/revdir" token create --db "$1" 2>>"$WORK/revdir.log"; }
 
 # start_server NAME CMD...: starts CMD pinned to SERVER_CPU with --listen 127.0.0.1:0 and
-# waits (30 s at most) for its "listening on http://ADDR" line; sets SERVER_PID, SERVER_URL.
+# waits (START_WAIT seconds, default 30, at most) for its "listening on http://ADDR" line;
+# sets SERVER_PID, SERVER_URL, and SERVER_START_MS (spawn to that line).
 start_server() {
   local name=$1
   shift
@@ -164,12 +183,15 @@ start_server() {
   SERVER_CMD=("$@")
   local out=$WORK/$name.out
   : >"$out"
+  local t0
+  t0=$(date +%s%N)
   taskset -c "$SERVER_CPU" "$@" --listen 127.0.0.1:0 >"$out" 2>>"$WORK/$name.err" &
   SERVER_PID=$!
   local i
-  for ((i = 0; i < 300; i++)); do
+  for ((i = 0; i < ${START_WAIT:-30} * 10; i++)); do
     if grep -q 'listening on http://' "$out"; then
-      SERVER_URL=$(grep -o 'http://[0-9.:]*' "$out" | head -1)
+      SERVER_URL=$(grep -o 'listening on http://[0-9.:]*' "$out" | head -1 | sed 's/^listening on //')
+      SERVER_START_MS=$((($(date +%s%N) - t0) / 1000000))
       return 0
     fi
     kill -0 "$SERVER_PID" 2>/dev/null || break
@@ -309,6 +331,13 @@ setup_target() { # setup_target TARGET ROUND
     ceiling)
       TOKEN=none
       start_server ceiling "$BIN/ceiling"
+      ;;
+    prism)
+      # Prism checks only that a bearer token is present.
+      TOKEN=bench
+      START_WAIT=600 start_server prism "$BENCH/prism/serve.sh"
+      echo "$SERVER_START_MS" >>"$WORK/prism_start_ms"
+      log "  Prism listening after $SERVER_START_MS ms"
       ;;
     *) die "unknown target $t" ;;
   esac
@@ -625,6 +654,28 @@ REPORT=$WORK/report.md
     MED[pg.pgb1]=$(printf '%s\n' "${pr1[@]}" | grep -v nan | median)
     echo
     echo "revdir on PostgreSQL ÷ pgbench (one-row UPDATE of the same \`users\` table, \`-M prepared -j1\`, same client count), median of per-round ratios: -c32 **${MED[pg.pgb32]}**, -c1 **${MED[pg.pgb1]}**."
+  fi
+  if [[ -n ${MED[prism.rps32]:-} ]]; then
+    echo
+    echo "## Against Stoplight Prism mocking the same spec"
+    echo
+    echo "Prism $(node -p 'require(process.argv[1]).version' "$BENCH/prism/node_modules/@stoplight/prism-cli/package.json" 2>/dev/null || echo '?') (\`prism mock\` with its defaults, on the same CPU) answers every update with the spec's example body and stores nothing. revdir ÷ Prism, median of per-round ratios:"
+    echo
+    echo "| target | c32 req/s ÷ Prism's | c1 req/s ÷ Prism's | c1 p50: Prism's ÷ target's |"
+    echo "|---|---|---|---|"
+    for t in sqlite pg; do
+      [[ -n ${MED[$t.rps32]:-} ]] || continue
+      x32=() x1=() l1=()
+      for ((r = 1; r <= ROUNDS; r++)); do
+        x32+=("$(ratio "$(get "$t" 32 4 "$r")" "$(get prism 32 4 "$r")")")
+        x1+=("$(ratio "$(get "$t" 1 4 "$r")" "$(get prism 1 4 "$r")")")
+        l1+=("$(ratio "$(get prism 1 5 "$r")" "$(get "$t" 1 5 "$r")")")
+      done
+      MED[$t.prism32]=$(printf '%s\n' "${x32[@]}" | grep -v nan | median)
+      echo "| revdir on $t | ${MED[$t.prism32]} | $(printf '%s\n' "${x1[@]}" | grep -v nan | median) | $(printf '%s\n' "${l1[@]}" | grep -v nan | median) |"
+    done
+    echo
+    echo "Prism's spawn → \"listening\" line, median of the rounds: $(median <"$WORK/prism_start_ms") ms (it parses the whole spec first); revdir's is in \"Start-up and memory\"."
   fi
   if [[ -n ${MED[sqlite-floor.rps32]:-} || -n ${MED[pg-floor.rps32]:-} ]]; then
     echo
