@@ -22,7 +22,7 @@
 #                   be nearly idle; each run also reports foreign CPU use
 #   SKIP_BUILD=1    use the binaries already in target/release
 #   EXTRAS=0        only the main comparison (no start-up, scale or list-by-email runs)
-#   FLOORS=0        no database floors (revdir's two statements without revdir: `floor sqlite`
+#   FLOORS=0        no database floors (revdir's update statement without revdir: `floor sqlite`
 #                   in a tight loop, and pgbench running them on PostgreSQL)
 #   WRK_DEBUG=1     print the first non-2xx answers of each wrk run
 #   KEEP_WORK=1     keep the temporary directory (server logs, databases) for inspection
@@ -356,8 +356,8 @@ teardown_target() {
 # seeded with $USERS contacts by revdir seed, changing the same four fields.
 PGB_SCHEMA=
 PGB_SCRIPT=$WORK/pgbench_update.sql
-# The PostgreSQL floor: revdir's own two statements (token check, one-statement UPDATE …
-# RETURNING), as printed by `floor pgbench-script`, on the same schema.
+# The PostgreSQL floor: revdir's own statement (the UPDATE … RETURNING that checks the
+# token's record), as printed by `floor pgbench-script`, on the same schema.
 PGF_SCRIPT=$WORK/pgbench_floor.sql
 setup_pgbench() {
   PGB_SCHEMA=$(new_schema pgbench)
@@ -681,7 +681,7 @@ REPORT=$WORK/report.md
     echo
     echo "## Floors: the database work alone"
     echo
-    echo "A floor runs revdir's own two statements for one update (the token check and the one-statement UPDATE … RETURNING, the SQL text taken from \`revdir-store\`) with nothing of revdir around them: \`floor sqlite\` in a tight loop on one thread pinned to the server's CPU, 32 updates per durable COMMIT for the c32 column and 1 for c1 (its p50/p99 are those of a whole batch); \`pg-floor\` is pgbench running the two statements (\`floor pgbench-script\`). No server can beat its floor on this machine, so a floor below a target means the target is out of reach for any server that runs these statements."
+    echo "A floor runs revdir's own statement for one update (the one-statement UPDATE … RETURNING that also checks the caller's token record, its SQL text taken from \`revdir-store\`) with nothing of revdir around it: \`floor sqlite\` in a tight loop on one thread pinned to the server's CPU, 32 updates per durable COMMIT for the c32 column and 1 for c1 (its p50/p99 are those of a whole batch); \`pg-floor\` is pgbench running that statement (\`floor pgbench-script\`). No server can beat its floor on this machine, so a floor below a target means the target is out of reach for any server that runs this statement."
     echo
     echo "| floor | c32 req/s | c1 req/s | c32 floor × ceiling | revdir c32 ÷ floor | revdir c1 ÷ floor | c32 floor ÷ pgbench | c1 floor ÷ pgbench |"
     echo "|---|---|---|---|---|---|---|---|"

@@ -1,18 +1,17 @@
 //! The benchmark floor: what the database alone costs for one `rev-users.update`.
 //!
-//! revdir answers a row-only `rev-users.update` with two statements, the token check and a
-//! one-statement UPDATE … RETURNING (`revdir_store::*::hot_path_sql`). This tool runs exactly
-//! those statements, with no HTTP, JSON, async runtime or connection pool around them, so
-//! `bench/run.sh` can report how far revdir is from the database's own limit, and whether a
-//! target is reachable at all on the machine at hand.
+//! revdir answers a row-only `rev-users.update` with one statement, an UPDATE … RETURNING
+//! that also checks the caller's token record (`revdir_store::*::hot_path_sql`). This tool
+//! runs exactly that statement, with no HTTP, JSON, async runtime or connection pool around
+//! it, so `bench/run.sh` can report how far revdir is from the database's own limit, and
+//! whether a target is reachable at all on the machine at hand.
 //!
-//! - `floor sqlite --db PATH`: runs the two statements in a tight loop on one thread with the
-//!   same pragmas revdir uses (WAL, `synchronous=FULL`), the token check on a read-only
-//!   connection and the UPDATE on the write connection, `--batch` updates per transaction
+//! - `floor sqlite --db PATH`: runs the statement in a tight loop on one thread with the
+//!   same pragmas revdir uses (WAL, `synchronous=FULL`), `--batch` updates per transaction
 //!   (32: the most 32 concurrent clients can share with group commit; 1: one commit per
 //!   request, as at -c1). Prints one `RESULT` line.
-//! - `floor pgbench-script`: prints a pgbench script running the same two statements as
-//!   revdir on PostgreSQL, for `pgbench -M prepared` at the same client count.
+//! - `floor pgbench-script`: prints a pgbench script running the same statement as revdir
+//!   on PostgreSQL, for `pgbench -M prepared` at the same client count.
 
 use std::time::{Duration, Instant};
 
@@ -22,7 +21,7 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension as _};
 
 /// Command-line arguments.
 #[derive(Debug, Parser)]
-#[command(name = "floor", about = "Benchmark floor: revdir's update statements without revdir")]
+#[command(name = "floor", about = "Benchmark floor: revdir's update statement without revdir")]
 struct Args {
     #[command(subcommand)]
     command: Command,
@@ -30,7 +29,7 @@ struct Args {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Runs the token check and the update in a loop on a SQLite file seeded by `revdir seed`
+    /// Runs the update in a loop on a SQLite file seeded by `revdir seed`
     /// (with a token from `revdir token create`); prints `RESULT rps=… p50_ms=… p99_ms=…`,
     /// the latencies being those of a request whose batch started with it.
     Sqlite {
@@ -50,8 +49,8 @@ enum Command {
         #[arg(long)]
         relaxed: bool,
     },
-    /// Prints a pgbench script of the token check and the update as revdir runs them on
-    /// PostgreSQL, for the given token and dev org.
+    /// Prints a pgbench script of the update as revdir runs it on PostgreSQL, for the given
+    /// token and dev org.
     PgbenchScript {
         /// The dev org the token belongs to.
         #[arg(long)]
@@ -113,9 +112,7 @@ fn sqlite_floor(path: &str, users: i64, batch: usize, run_for: Duration, relaxed
     write.pragma_update(None, "synchronous", if relaxed { "NORMAL" } else { "FULL" })?;
     write.pragma_update(None, "foreign_keys", "ON")?;
     write.busy_timeout(Duration::from_secs(10))?;
-    let read = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
-    read.busy_timeout(Duration::from_secs(10))?;
-    let token: Token = read
+    let token: Token = write
         .query_row(
             "SELECT jti, dev_org_id, subject_kind, subject_id FROM auth_tokens ORDER BY issued_at DESC LIMIT 1",
             [],
@@ -124,7 +121,6 @@ fn sqlite_floor(path: &str, users: i64, batch: usize, run_for: Duration, relaxed
         .optional()?
         .context("no token in the file: run `revdir token create --db FILE` first")?;
 
-    let mut token_check = read.prepare(sql.token_check)?;
     let mut update = write.prepare(sql.rev_user_update)?;
     let mut rng = fastrand::Rng::with_seed(7);
     let mut batch_ms = Vec::new();
@@ -135,10 +131,6 @@ fn sqlite_floor(path: &str, users: i64, batch: usize, run_for: Duration, relaxed
         write.execute_batch("BEGIN IMMEDIATE")?;
         for _ in 0..batch {
             requests += 1;
-            let found = token_check.query_row(rusqlite::named_params! {"$1": token.jti, "$2": token.org}, |r| {
-                r.get::<_, Option<String>>(8)
-            });
-            found.context("the token check found no token")?;
             let n = rng.i64(1..=users);
             let r = rng.u32(0..1_000_000);
             let email = format!("user{n}.{r:06}@example.com");
@@ -150,10 +142,10 @@ fn sqlite_floor(path: &str, users: i64, batch: usize, run_for: Duration, relaxed
                 "$11": true, "$12": format!("[\"+1415555{:04}\"]", r % 10_000),
                 "$13": true, "$14": format!("updated by floor {r:06}"),
                 "$15": token.subject_kind, "$16": token.subject_id,
-                "$17": epoch_millis(),
+                "$17": epoch_millis(), "$18": token.jti,
             })?;
             // Read every returned column, as revdir decodes them all.
-            let row = rows.next()?.context("the update found no contact")?;
+            let row = rows.next()?.context("the update found no contact, or the token's record refused")?;
             let columns = row.as_ref().column_count();
             for i in 0..columns {
                 std::hint::black_box(row.get_ref(i)?);
@@ -180,7 +172,7 @@ fn epoch_millis() -> i64 {
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
-/// A pgbench script of revdir's two statements on PostgreSQL, the placeholders replaced by
+/// A pgbench script of revdir's update statement on PostgreSQL, the placeholders replaced by
 /// pgbench variables and literals that change the same four fields as `bench/update.lua`.
 fn pgbench_script(org: &str, jti: &str, actor_kind: &str, actor_id: i64, users: i64) -> String {
     let sql = revdir_store::postgres::hot_path_sql();
@@ -195,7 +187,6 @@ fn pgbench_script(org: &str, jti: &str, actor_kind: &str, actor_id: i64, users: 
         }
         text
     };
-    let token_check = bind(sql.token_check, &[(1, quote(jti)), (2, quote(org))]);
     let email = "('user' || :n || '.' || :r || '@example.com')".to_owned();
     let update = bind(
         sql.rev_user_update,
@@ -217,9 +208,10 @@ fn pgbench_script(org: &str, jti: &str, actor_kind: &str, actor_id: i64, users: 
             (15, quote(actor_kind)),
             (16, actor_id.to_string()),
             (17, "CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)".into()),
+            (18, quote(jti)),
         ],
     );
-    format!("\\set n random(1, {users})\n\\set r random(0, 999999)\n{token_check};\n{update};\n")
+    format!("\\set n random(1, {users})\n\\set r random(0, 999999)\n{update};\n")
 }
 
 #[cfg(test)]
@@ -227,13 +219,13 @@ mod tests {
     use super::pgbench_script;
 
     #[test]
-    fn pgbench_script_binds_every_placeholder_of_both_statements() {
+    fn pgbench_script_binds_every_placeholder_of_the_statement() {
         let script = pgbench_script("o'rg", "jti1", "devu", 3, 500);
         let lines: Vec<&str> = script.lines().collect();
-        assert_eq!(lines.len(), 4, "two \\set lines and two statements: {script}");
+        assert_eq!(lines.len(), 3, "two \\set lines and the statement: {script}");
         assert_eq!(lines[0], "\\set n random(1, 500)");
-        assert!(lines[2].starts_with("SELECT ") && lines[2].contains("'jti1'") && lines[2].contains("'o''rg'"));
-        assert!(lines[3].starts_with("UPDATE users ") && lines[3].contains("id = :n RETURNING"));
+        assert!(lines[2].starts_with("UPDATE users ") && lines[2].contains("id = :n AND EXISTS"));
+        assert!(lines[2].contains("t.jti = 'jti1'") && lines[2].contains("dev_org_id = 'o''rg'"));
         assert!(!script.contains('$'), "a placeholder was left unbound: {script}");
     }
 }

@@ -14,6 +14,20 @@ pub struct UserRef {
 /// The authenticated actor making a request.
 pub type Actor = UserRef;
 
+/// A caller known from its token's signature alone: the signature, issuer and expiry claim
+/// were checked, the token's stored record not yet. A write may check that record in its
+/// own statement rather than in a statement before it (see
+/// `RevUserStore::update_rev_user_row_as`), which saves a round trip to the database.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignedCaller {
+    /// The dev org the token's subject names.
+    pub dev_org: String,
+    /// The user the token's subject names.
+    pub actor: Actor,
+    /// The token's `jti`, which keys its stored record.
+    pub jti: String,
+}
+
 /// The tenancy boundary: every store call is confined to `dev_org`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DevOrgScope {

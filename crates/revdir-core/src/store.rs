@@ -19,7 +19,7 @@ use crate::orgs::{
 };
 use crate::pagination::{Page, PageRequest};
 use crate::schemas::{FragmentCatalog, FragmentFilter, FragmentRef, FragmentSet, FragmentView, LeafType};
-use crate::scope::{DevOrgScope, UserRef};
+use crate::scope::{DevOrgScope, SignedCaller, UserRef};
 use crate::tags::{TagDraft, TagPatch, TagView};
 use crate::time::Timestamp;
 use crate::users::{RevUserDraft, RevUserFilter, RevUserPatch, SysUserPatch, UserSummaryData, UserView};
@@ -172,6 +172,19 @@ pub trait RevUserStore {
         patch: RevUserPatch,
         now: Timestamp,
     ) -> StoreResult<UserView>;
+    /// Applies a patch that changes only the contact's own row (display name, email, phone
+    /// numbers, description) in one statement that also checks the caller's token record as
+    /// authentication does: known in the caller's dev org, not revoked, not expired at `now`,
+    /// its subject the caller, and that user active. `Ok(None)` when the patch changes more,
+    /// no contact matched, or the record refused the caller: nothing was written, and the
+    /// caller authenticates and updates the usual way, which gives the right answer.
+    async fn update_rev_user_row_as(
+        &self,
+        caller: &SignedCaller,
+        id: &ParsedId,
+        patch: &RevUserPatch,
+        now: Timestamp,
+    ) -> StoreResult<Option<UserView>>;
     /// Deletes a contact.
     async fn delete_rev_user(&self, scope: &DevOrgScope, id: &ParsedId) -> StoreResult<()>;
     /// Lists contacts.
@@ -201,6 +214,16 @@ pub trait SysUserStore {
         patch: SysUserPatch,
         now: Timestamp,
     ) -> StoreResult<UserView>;
+    /// Applies a patch that changes only the sys user's own row (display name, full name) in
+    /// one statement that also checks the caller's token record; see
+    /// [`RevUserStore::update_rev_user_row_as`].
+    async fn update_sys_user_row_as(
+        &self,
+        caller: &SignedCaller,
+        id: &ParsedId,
+        patch: &SysUserPatch,
+        now: Timestamp,
+    ) -> StoreResult<Option<UserView>>;
 }
 
 /// Accounts.

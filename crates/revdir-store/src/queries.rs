@@ -18,7 +18,7 @@ use revdir_core::orgs::{
     RevOrgPatch, RevOrgRecord, RevOrgView,
 };
 use revdir_core::pagination::{Page, PageRequest};
-use revdir_core::scope::{DevOrgScope, UserRef};
+use revdir_core::scope::{Actor, DevOrgScope, SignedCaller, UserRef};
 use revdir_core::store::{
     AccountStore, ArtifactStore, DevOrgStore, DevUserStore, NewDevOrg, RevOrgStore, RevUserStore, StoreResult,
     SysUserStore, TagStore, TokenRecord,
@@ -1802,41 +1802,47 @@ fn token_check_sql() -> &'static str {
     })
 }
 
-/// The two statements of a `rev-users.update` whose patch touches only the contact's row,
-/// exactly as this backend runs them, so that a benchmark (`bench/ceiling`'s `floor`) can
+/// The one statement of a `rev-users.update` whose patch touches only the contact's row,
+/// exactly as this backend runs it, so that a benchmark (`bench/ceiling`'s `floor`) can
 /// measure what the database alone costs for one request.
 #[derive(Debug, Clone, Copy)]
 pub struct HotPathSql {
-    /// The token check (see `token_check_sql`): `$1` jti, `$2` dev org.
-    pub token_check: &'static str,
-    /// The one-statement update of a rev user, the caller's summary known from the token
-    /// check: `$1` dev org, `$2` kind code (`revu`), `$3` user number, then for
-    /// display_name, full_name, email, phone_numbers and description a flag and a value
-    /// (`$4`/`$5`, `$6`/`$7`, `$8`/`$9` with `$10` the lower-cased email, `$11`/`$12` a JSON
-    /// array, `$13`/`$14`), `$15`/`$16` the caller's kind code and number, `$17` now in
-    /// epoch milliseconds.
+    /// The update of a rev user that checks the caller's token record in the same statement:
+    /// `$1` dev org, `$2` kind code (`revu`), `$3` user number, then for display_name,
+    /// full_name, email, phone_numbers and description a flag and a value (`$4`/`$5`,
+    /// `$6`/`$7`, `$8`/`$9` with `$10` the lower-cased email, `$11`/`$12` a JSON array,
+    /// `$13`/`$14`), `$15`/`$16` the caller's kind code and number, `$17` now in epoch
+    /// milliseconds, `$18` the token's jti.
     pub rev_user_update: &'static str,
 }
 
-/// The statements of the update hot path; see [`HotPathSql`].
+/// The statement of the update hot path; see [`HotPathSql`].
 #[must_use]
 pub fn hot_path_sql() -> HotPathSql {
-    HotPathSql { token_check: token_check_sql(), rev_user_update: row_update_sql(true, true) }
+    HotPathSql { rev_user_update: row_update_sql(true, false, true) }
 }
 
 /// The text of the one-statement update (`update_user_row`), built once for each case: rev
-/// users or sys users, and whether the caller's summary is known (so the RETURNING list
-/// leaves it out).
-fn row_update_sql(rev_user: bool, actor_known: bool) -> &'static str {
-    static TEXTS: [std::sync::OnceLock<String>; 4] = [
-        const { std::sync::OnceLock::new() },
-        const { std::sync::OnceLock::new() },
-        const { std::sync::OnceLock::new() },
-        const { std::sync::OnceLock::new() },
-    ];
-    let slot = usize::from(rev_user) * 2 + usize::from(actor_known);
+/// users or sys users, whether the caller's summary is known (so the RETURNING list leaves
+/// it out), and whether the statement checks the caller's token record itself (`gated`,
+/// binding `$18` the token's jti): then it changes the row only when the record would pass
+/// `authenticate`'s checks, which this condition mirrors.
+fn row_update_sql(rev_user: bool, actor_known: bool, gated: bool) -> &'static str {
+    static TEXTS: [std::sync::OnceLock<String>; 8] = [const { std::sync::OnceLock::new() }; 8];
+    let slot = usize::from(gated) * 4 + usize::from(rev_user) * 2 + usize::from(actor_known);
     TEXTS[slot].get_or_init(|| {
         let kind = if rev_user { ObjectKind::RevUser } else { ObjectKind::SysUser };
+        let gate = if gated {
+            // The token's record: in the caller's dev org, not revoked, unexpired at the
+            // request's time ($17, epoch milliseconds), its subject the caller ($15, $16),
+            // and that user active.
+            " AND EXISTS (SELECT 1 FROM auth_tokens t JOIN users s ON s.dev_org_id = t.dev_org_id \
+             AND s.kind = t.subject_kind AND s.id = t.subject_id WHERE t.jti = $18 AND t.dev_org_id = $1 \
+             AND t.subject_kind = $15 AND t.subject_id = $16 AND NOT t.revoked \
+             AND (t.expires_at IS NULL OR t.expires_at > $17) AND s.state = 'active')"
+        } else {
+            ""
+        };
         // RETURNING names the table, not an alias: SQLite accepts no other.
         format!(
             "UPDATE users SET display_name = CASE WHEN $4 THEN $5 ELSE display_name END, \
@@ -1845,11 +1851,36 @@ fn row_update_sql(rev_user: bool, actor_known: bool) -> &'static str {
              phone_numbers = CASE WHEN $11 THEN $12 ELSE phone_numbers END, \
              description = CASE WHEN $13 THEN $14 ELSE description END, modified_by_kind = $15, \
              modified_by_id = $16, modified_date = CASE WHEN modified_date >= $17 THEN modified_date + 1 ELSE $17 END \
-             WHERE dev_org_id = $1 AND kind = $2 AND id = $3 RETURNING {}, {}",
+             WHERE dev_org_id = $1 AND kind = $2 AND id = $3{gate} RETURNING {}, {}",
             USER_COLS.replace("u.", "users."),
             user_extra_columns("users", kind, actor_known.then_some(("$15", "$16")))
         )
     })
+}
+
+/// Who a one-statement update acts for (`update_user_row`).
+struct RowWriter<'a> {
+    org: &'a str,
+    actor: Actor,
+    /// The caller's summary when already read with its token.
+    actor_summary: Option<&'a UserSummaryData>,
+    /// The token's jti when the statement checks the token's record itself.
+    unchecked_jti: Option<&'a str>,
+}
+
+impl<'a> RowWriter<'a> {
+    fn authenticated(scope: &'a DevOrgScope) -> Self {
+        Self {
+            org: &scope.dev_org,
+            actor: scope.actor,
+            actor_summary: scope.actor_summary.as_ref(),
+            unchecked_jti: None,
+        }
+    }
+
+    fn signed(caller: &'a SignedCaller) -> Self {
+        Self { org: &caller.dev_org, actor: caller.actor, actor_summary: None, unchecked_jti: Some(&caller.jti) }
+    }
 }
 
 impl Backend {
@@ -1857,22 +1888,21 @@ impl Backend {
     /// that sets the patched columns, stamps the modifier, and returns the row with its
     /// summaries, workspace name and tags. One statement is atomic by itself and changes the
     /// row as it is when the statement runs, so no transaction, lock or earlier read is
-    /// needed, and an update costs two statements in all with the token check. On SQLite it
-    /// holds the single writer for that one statement.
+    /// needed: an update costs the token check and this statement, or this statement alone
+    /// when it checks the token's record itself. On SQLite it holds the single writer for that
+    /// one statement. `Ok(None)` when no row matched (or the token's record refused).
     async fn update_user_row(
         &self,
-        scope: &DevOrgScope,
+        who: &RowWriter<'_>,
         kind: ObjectKind,
-        id: &ParsedId,
+        n: i64,
         patch: &RowPatch<'_>,
         now: Timestamp,
-    ) -> StoreResult<UserView> {
-        let org = scope.dev_org.as_str();
-        let n = id.number_in(org).ok_or_else(|| not_found(kind, id))?;
-        let sql = row_update_sql(kind == ObjectKind::RevUser, scope.actor_summary.is_some());
+    ) -> StoreResult<Option<UserView>> {
+        let org = who.org;
+        let sql = row_update_sql(kind == ObjectKind::RevUser, who.actor_summary.is_some(), who.unchecked_jti.is_some());
         let email = patch.email.map(|e| e.map(str::to_owned));
-        let mut w = self.begin_single_write().await.map_err(db_err)?;
-        let row: Option<WideUserRow> = sqlx::query_as::<Db, WideUserRow>(sql)
+        let mut query = sqlx::query_as::<Db, WideUserRow>(sql)
             .bind(org)
             .bind(code(kind))
             .bind(n)
@@ -1887,19 +1917,21 @@ impl Backend {
             .bind(patch.phone_numbers.as_deref())
             .bind(patch.description.is_some())
             .bind(patch.description.flatten())
-            .bind(code(scope.actor.kind))
-            .bind(scope.actor.id)
-            .bind(now.millis())
-            .fetch_optional(&mut *w)
-            .await
-            .map_err(db_err)?;
+            .bind(code(who.actor.kind))
+            .bind(who.actor.id)
+            .bind(now.millis());
+        if let Some(jti) = who.unchecked_jti {
+            query = query.bind(jti);
+        }
+        let mut w = self.begin_single_write().await.map_err(db_err)?;
+        let row: Option<WideUserRow> = query.fetch_optional(&mut *w).await.map_err(db_err)?;
         self.end_single_write(w).await.map_err(db_err)?;
-        let Some(row) = row else { return Err(not_found(kind, id)) };
+        let Some(row) = row else { return Ok(None) };
         let (record, extras) = row.split()?.ok_or_else(|| not_found_user(n))?;
         let mut conn = self.fast_read().await.map_err(db_err)?;
-        let view = written_user_view(&mut conn, org, record, extras, scope.actor_summary.as_ref(), false).await?;
+        let view = written_user_view(&mut conn, org, record, extras, who.actor_summary, false).await?;
         conn.release();
-        Ok(view)
+        Ok(Some(view))
     }
 }
 
@@ -1929,9 +1961,26 @@ impl RevUserStore for Backend {
         now: Timestamp,
     ) -> StoreResult<UserView> {
         if let Some(row) = RowPatch::of_rev_user(&patch) {
-            return self.update_user_row(scope, ObjectKind::RevUser, id, &row, now).await;
+            let n = id.number_in(&scope.dev_org).ok_or_else(|| not_found(ObjectKind::RevUser, id))?;
+            return self
+                .update_user_row(&RowWriter::authenticated(scope), ObjectKind::RevUser, n, &row, now)
+                .await?
+                .ok_or_else(|| not_found(ObjectKind::RevUser, id));
         }
         retrying!(self.update_rev_user_once(scope, id, &patch, now))
+    }
+
+    async fn update_rev_user_row_as(
+        &self,
+        caller: &SignedCaller,
+        id: &ParsedId,
+        patch: &RevUserPatch,
+        now: Timestamp,
+    ) -> StoreResult<Option<UserView>> {
+        let (Some(row), Some(n)) = (RowPatch::of_rev_user(patch), id.number_in(&caller.dev_org)) else {
+            return Ok(None);
+        };
+        self.update_user_row(&RowWriter::signed(caller), ObjectKind::RevUser, n, &row, now).await
     }
 
     async fn delete_rev_user(&self, scope: &DevOrgScope, id: &ParsedId) -> StoreResult<()> {
@@ -2142,9 +2191,26 @@ impl SysUserStore for Backend {
         now: Timestamp,
     ) -> StoreResult<UserView> {
         if let Some(row) = RowPatch::of_sys_user(&patch) {
-            return self.update_user_row(scope, ObjectKind::SysUser, id, &row, now).await;
+            let n = id.number_in(&scope.dev_org).ok_or_else(|| not_found(ObjectKind::SysUser, id))?;
+            return self
+                .update_user_row(&RowWriter::authenticated(scope), ObjectKind::SysUser, n, &row, now)
+                .await?
+                .ok_or_else(|| not_found(ObjectKind::SysUser, id));
         }
         retrying!(self.update_sys_user_once(scope, id, &patch, now))
+    }
+
+    async fn update_sys_user_row_as(
+        &self,
+        caller: &SignedCaller,
+        id: &ParsedId,
+        patch: &SysUserPatch,
+        now: Timestamp,
+    ) -> StoreResult<Option<UserView>> {
+        let (Some(row), Some(n)) = (RowPatch::of_sys_user(patch), id.number_in(&caller.dev_org)) else {
+            return Ok(None);
+        };
+        self.update_user_row(&RowWriter::signed(caller), ObjectKind::SysUser, n, &row, now).await
     }
 }
 

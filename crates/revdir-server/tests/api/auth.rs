@@ -15,6 +15,7 @@ on_both_backends!(
     bad_tokens_are_unauthenticated,
     expired_and_unknown_tokens_are_unauthenticated,
     every_operation_requires_a_token,
+    one_statement_updates_check_the_token_record,
 );
 
 async fn bearer_and_bare_tokens_are_accepted(app: TestApp) {
@@ -128,4 +129,108 @@ async fn every_operation_requires_a_token(app: TestApp) {
         assert_error(&a, 401, "unauthenticated");
         crate::spec::assert_valid_response(op, "POST", a.status, &a.body);
     }
+}
+
+/// The claims of a JWT, decoded without checking it.
+fn claims_of(token: &str) -> Value {
+    use base64::Engine as _;
+    let payload = token.split('.').nth(1).unwrap();
+    serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap()
+}
+
+/// `rev-users.update` and `sys-users.update` of the row alone check the token's record in
+/// the update statement itself: every way a correctly signed token can fail that check
+/// answers 401 and changes nothing, whatever else is wrong with the request.
+async fn one_statement_updates_check_the_token_record(app: TestApp) {
+    let state = open(&app.config).await.unwrap();
+    let org = state.store.default_dev_org().await.unwrap().unwrap().org.id;
+    let key = signing_key(&app).await;
+    let far = Timestamp::now().seconds() + 3600;
+    let contact = app.create_rev_user(json!({"display_name": "Before", "email": "before@example.com"})).await;
+    let id = contact["id"].as_str().unwrap().to_owned();
+    let sys_before = app.post("/sys-users.list", json!({})).await.body["sys_users"][0].clone();
+    let sys_id = sys_before["id"].as_str().unwrap().to_owned();
+
+    let revoked = crate::auth_tokens::access(
+        &crate::auth_tokens::mint_as(
+            &app,
+            &app.token,
+            json!({"requested_token_type": "urn:devrev:params:oauth:token-type:pat"}),
+        )
+        .await,
+    );
+    let jti = claims_of(&revoked)["jti"].as_str().unwrap().to_owned();
+    let don = format!("don:identity:dvrv-us-1:devo/{org}:token/{jti}");
+    assert_eq!(app.post("/auth-tokens.delete", json!({"token_id": don})).await.status, 200);
+
+    // A record that expired while the token's own claim still runs (re-signed with a later exp).
+    let admin = UserRef { kind: ObjectKind::DevUser, id: 1 };
+    let short = state.keys.mint_pat_lasting(state.store.as_ref(), &org, admin, Timestamp::now(), 1).await.unwrap();
+    let mut outlived = claims_of(secrecy::ExposeSecret::expose_secret(&short));
+    outlived["exp"] = json!(far);
+    let outlived = sign(&key, &outlived);
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+
+    // A user who may not sign in: a shadow dev user's token.
+    crate::dev_users::create_dev_user(&app, "shadow@example.com").await;
+    let shadow = crate::dev_users::token_of(&app, ObjectKind::DevUser, 2).await;
+
+    let admin_claims = claims_of(&app.token);
+    let mut never_issued = admin_claims.clone();
+    never_issued["jti"] = json!("never-issued");
+    let mut other_subject = admin_claims.clone();
+    other_subject["sub"] = json!(format!("don:identity:dvrv-us-1:devo/{org}:devu/2"));
+    let mut sys_subject = admin_claims.clone();
+    sys_subject["sub"] = json!(format!("don:identity:dvrv-us-1:devo/{org}:sysu/1"));
+    // Another org's genuine token id, presented with this org's admin as subject.
+    let foreign = app.other_org_token().await;
+    let mut foreign_jti = admin_claims.clone();
+    foreign_jti["jti"] = claims_of(&foreign)["jti"].clone();
+
+    let refused = [
+        ("revoked", revoked),
+        ("record expired", outlived),
+        ("user not active", shadow),
+        ("never issued", sign(&key, &never_issued)),
+        ("subject not the record's", sign(&key, &other_subject)),
+        ("sys user claimed", sign(&key, &sys_subject)),
+        ("another org's token id", sign(&key, &foreign_jti)),
+    ];
+    let update = json!({"id": id, "display_name": "After", "email": "after@example.com",
+        "phone_numbers": ["+14155550100"], "description": "changed"});
+    let bad_body = json!({"id": id, "phone_numbers": ["not a phone number"]});
+    let sys_update = json!({"id": sys_id, "display_name": "Renamed"});
+    for (why, token) in &refused {
+        for (path, body) in [
+            ("/rev-users.update", &update),
+            ("/rev-users.update", &bad_body),
+            ("/rev-users.update", &json!({"id": "REVU-999999", "display_name": "x"})),
+            ("/rev-users.update", &json!({"id": id, "display_name": 5})),
+            ("/sys-users.update", &sys_update),
+        ] {
+            let a = app.post_as(token, path, body.clone()).await;
+            assert_error(&a, 401, "unauthenticated");
+            assert!(!a.body.to_string().contains(token.as_str()), "{why}: the token is never echoed");
+        }
+    }
+    assert_eq!(app.get_rev_user(&id).await, contact, "no refused token changed the contact");
+    assert_eq!(app.post("/sys-users.list", json!({})).await.body["sys_users"][0], sys_before);
+
+    // The genuine token updates in one statement, and the answer names it as the modifier.
+    let a = app.post("/rev-users.update", update.clone()).await;
+    assert_eq!(a.status, 200, "{:#}", a.body);
+    assert_eq!(a.body["rev_user"]["display_name"], "After");
+    assert_eq!(a.body["rev_user"]["modified_by"]["display_id"], "DEVU-1");
+    assert_eq!(a.body["rev_user"], app.get_rev_user(&id).await, "the answer is what is stored");
+    let s = app.post("/sys-users.update", sys_update).await;
+    assert_eq!(s.status, 200, "{:#}", s.body);
+    assert_eq!(s.body["sys_user"]["display_name"], "Renamed");
+    assert_eq!(s.body["sys_user"]["modified_by"]["display_id"], "DEVU-1");
+    // With a good token, a bad body and a missing contact get their own errors.
+    assert_error(&app.post("/rev-users.update", bad_body).await, 400, "value_not_permitted");
+    assert_error(
+        &app.post("/rev-users.update", json!({"id": "REVU-999999", "display_name": "x"})).await,
+        404,
+        "not_found",
+    );
 }

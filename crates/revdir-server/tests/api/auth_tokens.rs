@@ -41,7 +41,7 @@ pub async fn mint_as(app: &TestApp, token: &str, body: Value) -> Value {
 }
 
 /// The access token of a minted response.
-fn access(minted: &Value) -> String {
+pub fn access(minted: &Value) -> String {
     minted["access_token"].as_str().unwrap().to_owned()
 }
 
