@@ -3,7 +3,7 @@
 # storage-free axum ceiling and Stoplight Prism mocking the same spec, plus start-up time, RSS, 10^3 vs 10^6 contacts, list by email,
 # and pgbench for the PostgreSQL target. See README.md, "Benchmarks".
 #
-#   bench/run.sh            full run (~11 minutes on a 2-core machine after the build; more when busy)
+#   bench/run.sh            full run (~20 minutes on a 2-core machine after the build; more when busy)
 #   QUICK=1 bench/run.sh    smoke run (~2 minutes)
 #
 # Settings (environment):
