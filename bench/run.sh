@@ -26,7 +26,7 @@
 #                   in a tight loop, and pgbench running them on PostgreSQL)
 #   WRK_DEBUG=1     print the first non-2xx answers of each wrk run
 #   KEEP_WORK=1     keep the temporary directory (server logs, databases) for inspection
-#   RESULTS=bench/results/<date>.md    where the report is saved
+#   RESULTS=bench/results/<date>-<HHMM>.md   where the report is saved (UTC)
 #
 # Needs: cargo, wrk (Debian package `wrk`; installed with apt-get when missing and root),
 # taskset (util-linux), curl; psql and pgbench (Debian package postgresql-client) and a
@@ -57,7 +57,8 @@ FLOORS=${FLOORS:-1}
 PG_URL=${PG_URL:-${REVDIR_TEST_PG:-postgres://postgres@127.0.0.1:5432/test}}
 SERVER_CPU=${SERVER_CPU:-0}
 CLIENT_CPU=${CLIENT_CPU:-1}
-STAMP=$(date -u +%Y-%m-%d)
+# Date and time, so that a second run on the same day does not overwrite the first.
+STAMP=$(date -u +%Y-%m-%d-%H%M)
 if [[ $QUICK == 1 ]]; then STAMP=$STAMP-quick; fi
 RESULTS=${RESULTS:-$BENCH/results/$STAMP.md}
 TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
