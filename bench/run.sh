@@ -30,7 +30,8 @@
 #
 # Needs: cargo, wrk (Debian package `wrk`; installed with apt-get when missing and root),
 # taskset (util-linux), curl; psql and pgbench (Debian package postgresql-client) and a
-# reachable PostgreSQL for the PostgreSQL targets, which are skipped otherwise.
+# reachable PostgreSQL for the PostgreSQL targets, which are skipped otherwise; node and npm
+# (with the npm registry reachable on the first run) for the prism target, skipped otherwise.
 # Every server listens on 127.0.0.1 only, and every load run is bounded in time.
 set -euo pipefail
 
