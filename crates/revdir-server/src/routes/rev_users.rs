@@ -67,6 +67,7 @@ async fn rev_users_list(
 }
 
 /// §5.1: the heart of the product. Omitted fields stay; lists are replaced whole.
+///
 /// A patch of the contact's own row, from a caller known by its token's signature, runs as
 /// one statement that checks the token's record too. Anything else, and any refusal or
 /// error of that attempt, takes the usual path: check the token's record, then update, so
