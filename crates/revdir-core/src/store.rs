@@ -55,7 +55,7 @@ pub struct TokenRecord {
     pub revoked: bool,
 }
 
-/// Dev orgs, bootstrap, signing keys and token records.
+/// Dev orgs and their bootstrap.
 #[async_trait]
 pub trait DevOrgStore {
     /// Creates the first dev org, its admin and built-in sys user when the store has none.
@@ -68,6 +68,13 @@ pub trait DevOrgStore {
     async fn default_dev_org(&self) -> StoreResult<Option<NewDevOrg>>;
     /// The caller's dev org.
     async fn get_dev_org(&self, scope: &DevOrgScope) -> StoreResult<DevOrgRecord>;
+    /// The summary of one user of the caller's org.
+    async fn user_summary(&self, scope: &DevOrgScope, user: UserRef) -> StoreResult<UserSummaryData>;
+}
+
+/// Signing keys and token records (§8.5).
+#[async_trait]
+pub trait TokenStore {
     /// The HS256 signing key shared by every node; created on first use.
     async fn signing_key(&self, fresh: Vec<u8>) -> StoreResult<Vec<u8>>;
     /// Records an issued token.
@@ -102,8 +109,6 @@ pub trait DevOrgStore {
         kind: Option<TokenKind>,
         now: Timestamp,
     ) -> StoreResult<u64>;
-    /// The summary of one user of the caller's org.
-    async fn user_summary(&self, scope: &DevOrgScope, user: UserRef) -> StoreResult<UserSummaryData>;
 }
 
 /// Dev users (§8.2).
@@ -385,6 +390,7 @@ pub trait SchemaStore {
 /// Everything a revdir server needs from storage.
 pub trait Store:
     DevOrgStore
+    + TokenStore
     + DevUserStore
     + RevUserStore
     + SysUserStore
@@ -400,6 +406,7 @@ pub trait Store:
 
 impl<T> Store for T where
     T: DevOrgStore
+        + TokenStore
         + DevUserStore
         + RevUserStore
         + SysUserStore

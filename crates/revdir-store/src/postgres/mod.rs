@@ -156,7 +156,10 @@ fn is_retryable(e: &sqlx::Error) -> bool {
     }
 }
 
-include!("../queries.rs");
+#[path = "../sql/mod.rs"]
+mod sql;
+
+pub use sql::{hot_path_sql, HotPathSql};
 type Backend = PgStore;
 
 #[cfg(test)]

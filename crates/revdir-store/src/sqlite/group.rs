@@ -279,24 +279,6 @@ impl GroupTx {
         .await??;
         self.outcome.wait().await.map_err(sqlx::Error::Protocol)
     }
-
-    /// Ends the request without effect; the rest of the batch goes on.
-    ///
-    /// # Errors
-    /// Never; a savepoint that cannot be rolled back rolls back the whole batch instead.
-    pub async fn rollback(mut self) -> Result<(), sqlx::Error> {
-        if let Some(mut guard) = self.guard.take() {
-            let (savepoint, waiting, left_open) = (self.savepoint, self.waiting.clone(), self.left_open.clone());
-            uncancelled(async move {
-                if savepoint {
-                    rollback_request(&mut guard).await;
-                }
-                end_turn(guard, &waiting, &left_open).await;
-            })
-            .await?;
-        }
-        Ok(())
-    }
 }
 
 async fn rollback_request(w: &mut Writer) {

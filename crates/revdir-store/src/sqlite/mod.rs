@@ -175,5 +175,8 @@ fn is_retryable(e: &sqlx::Error) -> bool {
     }
 }
 
-include!("../queries.rs");
+#[path = "../sql/mod.rs"]
+mod sql;
+
+pub use sql::{hot_path_sql, HotPathSql};
 type Backend = SqliteStore;

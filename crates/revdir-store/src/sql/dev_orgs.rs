@@ -1,0 +1,127 @@
+use super::*;
+
+/// Inserts a dev org with id `id`, its admin dev user and its built-in sys user.
+pub(super) async fn create_org_rows(
+    conn: &mut Conn,
+    id: String,
+    display_name: Option<&str>,
+    now: Timestamp,
+) -> StoreResult<NewDevOrg> {
+    let org = DevOrgRecord {
+        display_name: display_name.unwrap_or("revdir").to_owned(),
+        slug: format!("org-{}", id.to_lowercase()),
+        id,
+        created_date: now,
+    };
+    sqlx::query::<Db>("INSERT INTO dev_orgs (id, display_name, slug, created_date) VALUES ($1, $2, $3, $4)")
+        .bind(&org.id)
+        .bind(&org.display_name)
+        .bind(&org.slug)
+        .bind(now.millis())
+        .execute(&mut *conn)
+        .await
+        .map_err(db_err)?;
+    let admin = UserRef { kind: ObjectKind::DevUser, id: next_id(conn, &org.id, code(ObjectKind::DevUser)).await? };
+    let base = |user: UserRef, name: &str, full: &str| UserRecord {
+        user,
+        display_name: Some(name.to_owned()),
+        full_name: Some(full.to_owned()),
+        email: None,
+        phone_numbers: Vec::new(),
+        state: revdir_core::api::common::UserState::Active,
+        description: None,
+        external_ref: None,
+        external_refs: Vec::new(),
+        is_verified: true,
+        rev_org: None,
+        display_picture: None,
+        artifacts: Vec::new(),
+        created_by: None,
+        created_date: now,
+        modified_by: None,
+        modified_date: now,
+        custom: CustomState::default(),
+    };
+    insert_user(conn, &org.id, &base(admin, "admin", "revdir admin")).await?;
+    let bot = UserRef { kind: ObjectKind::SysUser, id: next_id(conn, &org.id, code(ObjectKind::SysUser)).await? };
+    insert_user(conn, &org.id, &base(bot, "devrev-bot", "DevRev Bot")).await?;
+    Ok(NewDevOrg { org, admin })
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct DevOrgRow {
+    pub(super) id: String,
+    pub(super) display_name: String,
+    pub(super) slug: String,
+    pub(super) created_date: i64,
+}
+
+impl From<DevOrgRow> for DevOrgRecord {
+    fn from(r: DevOrgRow) -> Self {
+        Self {
+            id: r.id,
+            display_name: r.display_name,
+            slug: r.slug,
+            created_date: Timestamp::from_millis(r.created_date),
+        }
+    }
+}
+
+#[async_trait]
+impl DevOrgStore for Backend {
+    async fn bootstrap(&self, now: Timestamp) -> StoreResult<Option<NewDevOrg>> {
+        self.write(|tx| {
+            Box::pin(async move {
+                // The default org's slot is claimed first: of several processes
+                // bootstrapping at once, exactly one inserts it, and the others write nothing.
+                let id = random_alnum(9);
+                let claimed = sqlx::query::<Db>(
+                    "INSERT INTO server_settings (name, value) VALUES ('default_dev_org', $1) \
+                     ON CONFLICT (name) DO NOTHING",
+                )
+                .bind(&id)
+                .execute(&mut **tx)
+                .await
+                .map_err(db_err)?
+                .rows_affected();
+                if claimed == 0 {
+                    return Ok(None);
+                }
+                create_org_rows(tx, id, None, now).await.map(Some)
+            })
+        })
+        .await
+    }
+
+    async fn create_dev_org(&self, display_name: Option<String>, now: Timestamp) -> StoreResult<NewDevOrg> {
+        let display_name = display_name.as_deref();
+        self.write(|tx| Box::pin(async move { create_org_rows(tx, random_alnum(9), display_name, now).await })).await
+    }
+
+    async fn default_dev_org(&self) -> StoreResult<Option<NewDevOrg>> {
+        let mut tx: Tx = self.begin_read().await.map_err(db_err)?;
+        let row: Option<DevOrgRow> = sqlx::query_as::<Db, DevOrgRow>(
+            "SELECT d.id, d.display_name, d.slug, d.created_date FROM dev_orgs d JOIN server_settings s \
+             ON s.name = 'default_dev_org' AND s.value = d.id",
+        )
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        Ok(row.map(|r| NewDevOrg { org: r.into(), admin: UserRef { kind: ObjectKind::DevUser, id: 1 } }))
+    }
+
+    async fn get_dev_org(&self, scope: &DevOrgScope) -> StoreResult<DevOrgRecord> {
+        let mut tx: Tx = self.begin_read().await.map_err(db_err)?;
+        let row: Option<DevOrgRow> =
+            sqlx::query_as::<Db, DevOrgRow>("SELECT id, display_name, slug, created_date FROM dev_orgs WHERE id = $1")
+                .bind(&scope.dev_org)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db_err)?;
+        row.map(Into::into).ok_or_else(|| StoreError::not_found("dev org", &scope.dev_org))
+    }
+
+    async fn user_summary(&self, scope: &DevOrgScope, user: UserRef) -> StoreResult<UserSummaryData> {
+        self.user_summary_of(scope, user).await
+    }
+}

@@ -1,0 +1,112 @@
+//! The query code both backends share, compiled once per backend: `sqlite/mod.rs` and
+//! `postgres/mod.rs` each declare `#[path = "../sql/mod.rs"] mod sql;`, so `super::` here is
+//! that backend. The SQL uses `$n` placeholders, which both drivers accept, and integer
+//! timestamps, so one text serves both engines.
+//!
+//! # What each backend supplies
+//! The items that differ per engine, defined in the backend's `mod.rs`:
+//! - `Db`, the sqlx database; `Backend`, the store type; `WriteTx`, a write request's
+//!   transaction (it dereferences to the connection);
+//! - on `Backend`: `begin_write` and `begin_read` (a transaction each), `begin_single_write`
+//!   and `end_single_write` (one autocommitted statement, durable when ended), `fast_read` (a
+//!   connection for the reads every request makes) and `after_bulk_load`;
+//! - `FOR_UPDATE`, the row-lock clause of read-modify-write statements (empty on SQLite,
+//!   whose write lock is taken at `BEGIN IMMEDIATE`);
+//! - SQL builders for JSON: `json_array_text`, `tags_json_of_user`, `json_array_has_any`,
+//!   `json_field`, `json_field_number`, `json_field_has_any`;
+//! - `is_retryable`, which driver errors mean a lost lock race worth running the
+//!   transaction again.
+//!
+//! # Layout
+//! One file per family, each holding its `impl <Family>Store for Backend` with its bodies:
+//! `dev_orgs`, `tokens`, `dev_users`, `rev_users`, `sys_users`, `one_statement` (the
+//! row-only update of rev and sys users), `seed`, `tags`, `accounts`, `rev_orgs`,
+//! `artifacts`, `schemas` (custom schemas and custom fields). Shared pieces: `kit` (the SQL
+//! builder, error mapping, small conversions), `write` (the one write path and the errors
+//! it raises), `paging`, `filters`, `links` (user summaries, tag links, external refs) and
+//! `users` (the user row every user family reads and writes).
+
+// Each backend compiles these files as its own module tree, so each is loaded twice on purpose.
+#![allow(clippy::duplicate_mod)]
+
+mod accounts;
+mod artifacts;
+mod dev_orgs;
+mod dev_users;
+mod filters;
+mod kit;
+mod links;
+mod one_statement;
+mod paging;
+mod rev_orgs;
+mod rev_users;
+mod schemas;
+mod seed;
+mod sys_users;
+mod tags;
+mod tokens;
+mod users;
+mod write;
+
+pub use one_statement::{hot_path_sql, HotPathSql};
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use revdir_core::artifacts::{
+    ArtifactDraft, ArtifactRecord, ArtifactSummaryData, ArtifactView, BlobLocation, ParentRef, Upload, VersionRecord,
+};
+use revdir_core::auth_tokens as tok;
+use revdir_core::custom_fields::{self, ApplyContext, CustomFilter, CustomInput, CustomState, CustomView, FilterMatch};
+use revdir_core::dev_users as devu;
+use revdir_core::error::{StoreError, ValidationError};
+use revdir_core::ids::{display_id, don, ObjectKind, ParsedId};
+use revdir_core::orgs::{
+    AccountDraft, AccountFilter, AccountPatch, AccountRecord, AccountView, DevOrgRecord, RevOrgDraft, RevOrgFilter,
+    RevOrgPatch, RevOrgRecord, RevOrgView,
+};
+use revdir_core::pagination::{Page, PageRequest};
+use revdir_core::schemas::{
+    plan_set, Family, FragmentCatalog, FragmentContent, FragmentFilter, FragmentKind, FragmentRecord, FragmentRef,
+    FragmentSet, FragmentView, LeafType, SetPlan,
+};
+use revdir_core::scope::{Actor, DevOrgScope, SignedCaller, UserRef};
+use revdir_core::store::{
+    AccountStore, ArtifactStore, DevOrgStore, DevUserStore, NewDevOrg, RevOrgStore, RevUserStore, SchemaStore,
+    StoreResult, SysUserStore, TagStore, TokenRecord, TokenStore,
+};
+use revdir_core::tags::{
+    check_value, TagAssignment, TagDraft, TagFilterEntry, TagLinkData, TagPatch, TagRecord, TagView,
+};
+use revdir_core::time::Timestamp;
+use revdir_core::users::{
+    parse_state, state_name, OrgSummaryData, RevUserDraft, RevUserFilter, RevUserPatch, SysUserPatch, TimeRange,
+    UserRecord, UserSummaryData, UserView,
+};
+use serde_json::Value;
+
+use super::{
+    is_retryable, json_array_has_any, json_array_text, json_field, json_field_has_any, json_field_number,
+    tags_json_of_user, Backend, Db, WriteTx, FOR_UPDATE,
+};
+/// A connection of this backend.
+type Conn = <Db as sqlx::Database>::Connection;
+/// A read transaction.
+type Tx = sqlx::Transaction<'static, Db>;
+
+use accounts::*;
+use artifacts::*;
+use dev_users::*;
+use filters::*;
+use kit::*;
+use links::*;
+use one_statement::*;
+use paging::*;
+use rev_orgs::*;
+use rev_users::*;
+use schemas::*;
+use seed::*;
+use tags::*;
+use users::*;
+use write::*;

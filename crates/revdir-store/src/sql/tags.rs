@@ -1,0 +1,254 @@
+use super::*;
+
+// ---------------------------------------------------------------------------------------
+// Tags
+
+#[derive(sqlx::FromRow)]
+pub(super) struct TagRow {
+    pub(super) id: i64,
+    pub(super) name: String,
+    pub(super) description: Option<String>,
+    pub(super) allowed_values: String,
+    pub(super) color: Option<String>,
+    pub(super) created_by_kind: Option<String>,
+    pub(super) created_by_id: Option<i64>,
+    pub(super) created_date: i64,
+    pub(super) modified_by_kind: Option<String>,
+    pub(super) modified_by_id: Option<i64>,
+    pub(super) modified_date: i64,
+}
+
+pub(super) const TAG_COLS: &str =
+    "id, name, description, allowed_values, color, created_by_kind, created_by_id, created_date, \
+    modified_by_kind, modified_by_id, modified_date";
+
+impl TagRow {
+    pub(super) fn split(self) -> (TagRecord, Option<UserRef>, Option<UserRef>) {
+        (
+            TagRecord {
+                id: self.id,
+                name: self.name,
+                description: self.description,
+                allowed_values: json_list(&self.allowed_values),
+                color: self.color,
+                created_date: Timestamp::from_millis(self.created_date),
+                modified_date: Timestamp::from_millis(self.modified_date),
+            },
+            user_ref(self.created_by_kind, self.created_by_id),
+            user_ref(self.modified_by_kind, self.modified_by_id),
+        )
+    }
+}
+
+pub(super) async fn fetch_tag(conn: &mut Conn, org: &str, id: i64, lock: bool) -> StoreResult<Option<TagRecord>> {
+    Ok(fetch_tag_row(conn, org, id, lock).await?.map(|r| r.split().0))
+}
+
+pub(super) async fn fetch_tag_row(conn: &mut Conn, org: &str, id: i64, lock: bool) -> StoreResult<Option<TagRow>> {
+    let lock = if lock { FOR_UPDATE } else { "" };
+    sqlx::query_as::<Db, TagRow>(&format!("SELECT {TAG_COLS} FROM tags WHERE dev_org_id = $1 AND id = $2{lock}"))
+        .bind(org)
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(db_err)
+}
+
+pub(super) async fn load_tags(conn: &mut Conn, org: &str, ids: &[i64]) -> StoreResult<Vec<TagView>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut sql = Sql::new("");
+    let o = sql.text_arg(org);
+    let ps = sql.int_list(ids);
+    sql.push(&format!("SELECT {TAG_COLS} FROM tags WHERE dev_org_id = {o} AND id IN ({ps})"));
+    let rows: Vec<TagRow> = sql.query_as().fetch_all(&mut *conn).await.map_err(db_err)?;
+    let split: Vec<_> = rows.into_iter().map(TagRow::split).collect();
+    let summaries =
+        user_summaries(conn, org, split.iter().flat_map(|(_, c, m)| [*c, *m]).flatten().collect::<Vec<_>>()).await?;
+    let by_id = split
+        .into_iter()
+        .map(|(tag, c, m)| {
+            (
+                tag.id.to_string(),
+                TagView {
+                    created_by: c.and_then(|u| summaries.get(&u).cloned()),
+                    modified_by: m.and_then(|u| summaries.get(&u).cloned()),
+                    tag,
+                },
+            )
+        })
+        .collect();
+    Ok(in_order(&ids.iter().map(i64::to_string).collect::<Vec<_>>(), by_id))
+}
+
+pub(super) async fn tag_view(conn: &mut Conn, org: &str, id: i64) -> StoreResult<Option<TagView>> {
+    Ok(load_tags(conn, org, &[id]).await?.into_iter().next())
+}
+
+pub(super) async fn tag_name_taken(conn: &mut Conn, org: &str, name: &str, except: Option<i64>) -> StoreResult<bool> {
+    let row: Option<(i64,)> = sqlx::query_as::<Db, (i64,)>("SELECT id FROM tags WHERE dev_org_id = $1 AND name = $2")
+        .bind(org)
+        .bind(name)
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(db_err)?;
+    Ok(row.is_some_and(|(id,)| Some(id) != except))
+}
+
+pub(super) fn name_taken(name: &str) -> StoreError {
+    // tags.create and tags.update declare no 409 (docs/API-CONVENTIONS.md).
+    StoreError::Invalid(ValidationError::not_permitted("name", format!("a tag named '{name}' already exists")))
+}
+
+pub(super) const TAG_SORT: &[SortCol] = &[
+    SortCol { name: "name", expr: "t.name", int: false },
+    SortCol { name: "created_date", expr: "t.created_date", int: true },
+    SortCol { name: "modified_date", expr: "t.modified_date", int: true },
+    SortCol { name: "display_id", expr: "t.id", int: true },
+];
+pub(super) const TAG_ID: SortCol = SortCol { name: "id", expr: "t.id", int: true };
+
+pub(super) fn tag_keys(v: &TagView, cols: &[(&SortCol, bool)]) -> Vec<Value> {
+    cols.iter()
+        .map(|(c, _)| match c.name {
+            "name" => Value::from(v.tag.name.clone()),
+            "created_date" => Value::from(v.tag.created_date.millis()),
+            "modified_date" => Value::from(v.tag.modified_date.millis()),
+            _ => Value::from(v.tag.id),
+        })
+        .collect()
+}
+
+#[async_trait]
+impl TagStore for Backend {
+    async fn create_tag(&self, scope: &DevOrgScope, draft: TagDraft, now: Timestamp) -> StoreResult<TagView> {
+        let d = &draft;
+        self.write(|tx| Box::pin(async move {
+        let org = scope.dev_org.as_str();
+        if tag_name_taken(tx, org, &d.name, None).await? {
+            return Err(name_taken(&d.name));
+        }
+        let id = next_id(tx, org, code(ObjectKind::Tag)).await?;
+        sqlx::query::<Db>(
+            "INSERT INTO tags (dev_org_id, id, name, description, allowed_values, color, created_by_kind, created_by_id, \
+             created_date, modified_by_kind, modified_by_id, modified_date) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $7, $8, $9)",
+        )
+        .bind(org)
+        .bind(id)
+        .bind(&d.name)
+        .bind(&d.description)
+        .bind(to_json(&d.allowed_values))
+        .bind(&d.color)
+        .bind(code(scope.actor.kind))
+        .bind(scope.actor.id)
+        .bind(now.millis())
+        .execute(&mut **tx)
+        .await
+        .map_err(|e| match db_err(e) {
+            StoreError::Conflict(_) => name_taken(&d.name),
+            other => other,
+        })?;
+        let view = tag_view(tx, org, id).await?.ok_or_else(|| vanished(ObjectKind::Tag, id))?;
+        Ok(view)
+    })).await
+    }
+
+    async fn get_tag(&self, scope: &DevOrgScope, id: &ParsedId) -> StoreResult<TagView> {
+        let n = number_or_404(&scope.dev_org, ObjectKind::Tag, id)?;
+        let mut tx: Tx = self.begin_read().await.map_err(db_err)?;
+        tag_view(&mut tx, &scope.dev_org, n).await?.ok_or_else(|| not_found(ObjectKind::Tag, id))
+    }
+
+    async fn update_tag(&self, scope: &DevOrgScope, patch: TagPatch, now: Timestamp) -> StoreResult<TagView> {
+        let p = &patch;
+        self.write(|tx| {
+            Box::pin(async move {
+                let org = scope.dev_org.as_str();
+                let n = number_or_404(org, ObjectKind::Tag, &p.id)?;
+                let (mut t, _, _) =
+                    fetch_tag_row(tx, org, n, true).await?.ok_or_else(|| not_found(ObjectKind::Tag, &p.id))?.split();
+                if let Some(name) = &p.name {
+                    if tag_name_taken(tx, org, name, Some(n)).await? {
+                        return Err(name_taken(name));
+                    }
+                    t.name = name.clone();
+                }
+                if let Some(d) = &p.description {
+                    t.description = Some(d.clone());
+                }
+                if let Some(a) = &p.allowed_values {
+                    t.allowed_values = a.clone();
+                }
+                if let Some(c) = &p.color {
+                    t.color = Some(c.clone());
+                }
+                sqlx::query::<Db>(
+            "UPDATE tags SET name = $3, description = $4, allowed_values = $5, color = $6, modified_by_kind = $7, \
+             modified_by_id = $8, modified_date = $9 WHERE dev_org_id = $1 AND id = $2",
+        )
+        .bind(org)
+        .bind(n)
+        .bind(&t.name)
+        .bind(&t.description)
+        .bind(to_json(&t.allowed_values))
+        .bind(&t.color)
+        .bind(code(scope.actor.kind))
+        .bind(scope.actor.id)
+        .bind(after(t.modified_date, now).millis())
+        .execute(&mut **tx)
+        .await
+        // A racing rename can pass the check above and still lose on the unique index.
+        .map_err(|e| match db_err(e) {
+            StoreError::Conflict(_) => name_taken(&t.name),
+            other => other,
+        })?;
+                let view = tag_view(tx, org, n).await?.ok_or_else(|| vanished(ObjectKind::Tag, n))?;
+                Ok(view)
+            })
+        })
+        .await
+    }
+
+    async fn delete_tag(&self, scope: &DevOrgScope, id: &ParsedId) -> StoreResult<()> {
+        self.write(|tx| {
+            Box::pin(async move {
+                let org = scope.dev_org.as_str();
+                let n = number_or_404(org, ObjectKind::Tag, id)?;
+                let gone = sqlx::query::<Db>("DELETE FROM tags WHERE dev_org_id = $1 AND id = $2")
+                    .bind(org)
+                    .bind(n)
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(db_err)?
+                    .rows_affected();
+                if gone == 0 {
+                    return Err(not_found(ObjectKind::Tag, id));
+                }
+                sqlx::query::<Db>("DELETE FROM tag_links WHERE dev_org_id = $1 AND tag_id = $2")
+                    .bind(org)
+                    .bind(n)
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(db_err)?;
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    async fn list_tags(
+        &self,
+        scope: &DevOrgScope,
+        names: Option<Vec<String>>,
+        page: PageRequest,
+    ) -> StoreResult<Page<TagView>> {
+        let org = scope.dev_org.as_str();
+        let mut sql = Sql::new("");
+        let o = sql.text_arg(org);
+        sql.push(&format!("SELECT CAST(t.id AS TEXT) FROM tags t WHERE t.dev_org_id = {o}"));
+        filter_in_text(&mut sql, "t.name", names.as_ref());
+        let mut tx: Tx = self.begin_read().await.map_err(db_err)?;
+        list_page(&mut tx, &sql, TAG_SORT, &TAG_ID, &page, LoadTags { org }, tag_keys).await
+    }
+}
