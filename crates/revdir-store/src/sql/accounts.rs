@@ -172,25 +172,31 @@ pub(super) async fn save_account(
     Ok(())
 }
 
-pub(super) const ORG_SORT_ACCOUNT: &[SortCol] = &[
-    SortCol { name: "created_date", expr: "a.created_date", int: true },
-    SortCol { name: "modified_date", expr: "a.modified_date", int: true },
-    SortCol { name: "display_name", expr: "a.display_name", int: false },
-    SortCol { name: "display_id", expr: "a.id", int: true },
-];
-pub(super) const ACCOUNT_ID: SortCol = SortCol { name: "id", expr: "a.id", int: true };
-
-pub(super) fn account_keys(v: &AccountView, cols: &[(&SortCol, bool)]) -> Vec<Value> {
-    let r = &v.record;
-    cols.iter()
-        .map(|(c, _)| match c.name {
-            "created_date" => Value::from(r.created_date.millis()),
-            "modified_date" => Value::from(r.modified_date.millis()),
-            "display_name" => Value::from(r.display_name.clone()),
-            _ => Value::from(r.id),
-        })
-        .collect()
-}
+/// How accounts sort.
+pub(super) const ACCOUNT_SORTING: Sorting<AccountRecord> = Sorting {
+    cols: &[
+        SortCol {
+            name: "created_date",
+            expr: "a.created_date",
+            int: true,
+            key: |r| Value::from(r.created_date.millis()),
+        },
+        SortCol {
+            name: "modified_date",
+            expr: "a.modified_date",
+            int: true,
+            key: |r| Value::from(r.modified_date.millis()),
+        },
+        SortCol {
+            name: "display_name",
+            expr: "a.display_name",
+            int: false,
+            key: |r| Value::from(r.display_name.clone()),
+        },
+        SortCol { name: "display_id", expr: "a.id", int: true, key: |r| Value::from(r.id) },
+    ],
+    id: SortCol { name: "id", expr: "a.id", int: true, key: |r| Value::from(r.id) },
+};
 
 #[async_trait]
 impl AccountStore for Backend {
@@ -329,19 +335,10 @@ impl AccountStore for Backend {
             Box::pin(async move {
                 let org = scope.dev_org.as_str();
                 let n = number_or_404(org, ObjectKind::Account, id)?;
-                let gone = sqlx::query::<Db>("DELETE FROM accounts WHERE dev_org_id = $1 AND id = $2")
-                    .bind(org)
-                    .bind(n)
-                    .execute(&mut **tx)
-                    .await
-                    .map_err(db_err)?
-                    .rows_affected();
-                if gone == 0 {
+                let delete = "DELETE FROM accounts WHERE dev_org_id = $1 AND id = $2";
+                if !delete_holder(tx, org, ObjectKind::Account, delete, Arg::I64(n)).await? {
                     return Err(not_found(ObjectKind::Account, id));
                 }
-                let sid = n.to_string();
-                claim_refs(tx, org, ObjectKind::Account, &sid, &[], "external_refs").await?;
-                delete_tag_links(tx, org, code(ObjectKind::Account), &sid).await?;
                 let workspaces: Vec<(String,)> = sqlx::query_as::<Db, (String,)>(
                     "SELECT id FROM rev_orgs WHERE dev_org_id = $1 AND account_id = $2",
                 )
@@ -386,6 +383,18 @@ impl AccountStore for Backend {
         filter_in_text(&mut sql, "a.subtype", f.subtype.as_ref());
         let mut tx: Tx = self.begin_read().await.map_err(db_err)?;
         filter_custom(&mut tx, &mut sql, org, LeafType::Account, "a.custom_fields", f.custom_fields.as_deref()).await?;
-        list_page(&mut tx, &sql, ORG_SORT_ACCOUNT, &ACCOUNT_ID, &page, LoadAccounts { org }, account_keys).await
+        list_page(&mut tx, &sql, &ACCOUNT_SORTING, |v: &AccountView| &v.record, &page, LoadAccounts { org }).await
+    }
+}
+
+/// Loads the views of a list page.
+pub(super) struct LoadAccounts<'a> {
+    pub(super) org: &'a str,
+}
+
+impl AsyncLoad<AccountView> for LoadAccounts<'_> {
+    async fn load(self, conn: &mut Conn, ids: Vec<String>) -> StoreResult<Vec<AccountView>> {
+        let nums: Vec<i64> = ids.iter().filter_map(|s| s.parse().ok()).collect();
+        load_accounts(conn, self.org, &nums).await
     }
 }

@@ -598,12 +598,9 @@ impl Backend {
         filter_range(&mut sql, "u.created_date", f.created_date.as_ref());
         filter_range(&mut sql, "u.modified_date", f.modified_date.as_ref());
         let mut tx: Tx = self.begin_read().await.map_err(db_err)?;
-        list_page(&mut tx, &sql, USER_SORT, &USER_ID, page, LoadDevUsers { org }, dev_user_keys).await
+        list_page(&mut tx, &sql, &USER_SORTING, |v: &devu::DevUserView| &v.user.record, page, LoadDevUsers { org })
+            .await
     }
-}
-
-pub(super) fn dev_user_keys(v: &devu::DevUserView, cols: &[(&SortCol, bool)]) -> Vec<Value> {
-    user_keys(&v.user, cols)
 }
 
 /// Records `actor` as the last modifier of a user, now.

@@ -228,3 +228,30 @@ pub(super) async fn claim_refs(
     }
     Ok(())
 }
+
+/// Deletes one object with `delete` (binding `$1` the dev org and `$2` the object's id) and,
+/// when it existed, what the shared tables hold for it: its external refs, its tag links and
+/// its hold on artifacts. Answers whether it existed.
+pub(super) async fn delete_holder(
+    conn: &mut Conn,
+    org: &str,
+    kind: ObjectKind,
+    delete: &str,
+    id: Arg,
+) -> StoreResult<bool> {
+    let mut sql = Sql::new(delete);
+    sql.arg(Arg::Text(org.to_owned()));
+    let object_id = match &id {
+        Arg::I64(n) => n.to_string(),
+        Arg::Text(s) => s.clone(),
+        Arg::Bool(_) => return Err(StoreError::Internal(anyhow::anyhow!("an object id is no boolean"))),
+    };
+    sql.arg(id);
+    if sql.execute(conn).await? == 0 {
+        return Ok(false);
+    }
+    claim_refs(conn, org, kind, &object_id, &[], "external_ref").await?;
+    delete_tag_links(conn, org, code(kind), &object_id).await?;
+    release_artifacts(conn, org, &ParentRef { kind, id: object_id }).await?;
+    Ok(true)
+}

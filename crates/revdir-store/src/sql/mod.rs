@@ -95,7 +95,6 @@ type Conn = <Db as sqlx::Database>::Connection;
 /// A read transaction.
 type Tx = sqlx::Transaction<'static, Db>;
 
-use accounts::*;
 use artifacts::*;
 use dev_users::*;
 use filters::*;

@@ -1,30 +1,43 @@
+//! Keyset pagination shared by every list: a page of ids in sort order, the family's loader,
+//! and cursors that hold the sort keys of a page's edge rows.
+
 use super::*;
 
-// ---------------------------------------------------------------------------------------
-// Pagination
-
-/// A sortable column: its request name, its SQL expression and whether it is an integer.
-pub(super) struct SortCol {
+/// A sortable column of records `R`: its request name, its SQL expression, whether it is an
+/// integer, and how to read its value from a record (the key a cursor holds).
+pub(super) struct SortCol<R> {
     pub(super) name: &'static str,
     pub(super) expr: &'static str,
     pub(super) int: bool,
+    pub(super) key: fn(&R) -> Value,
+}
+
+/// How a family's lists sort: the columns a request may name, and the id that breaks ties.
+pub(super) struct Sorting<R: 'static> {
+    pub(super) cols: &'static [SortCol<R>],
+    pub(super) id: SortCol<R>,
 }
 
 /// The ordered key columns of a page request, with the id as the final tie-breaker.
-pub(super) fn key_columns<'a>(page: &PageRequest, cols: &'a [SortCol], id: &'a SortCol) -> Vec<(&'a SortCol, bool)> {
-    let mut out: Vec<(&SortCol, bool)> =
-        page.sort.iter().filter_map(|k| cols.iter().find(|c| c.name == k.field).map(|c| (c, k.desc))).collect();
-    out.push((id, false));
+pub(super) fn key_columns<'a, R>(page: &PageRequest, sorting: &'a Sorting<R>) -> Vec<(&'a SortCol<R>, bool)> {
+    let mut out: Vec<(&SortCol<R>, bool)> =
+        page.sort.iter().filter_map(|k| sorting.cols.iter().find(|c| c.name == k.field).map(|c| (c, k.desc))).collect();
+    out.push((&sorting.id, false));
     out
 }
 
-pub(super) fn bind_key(sql: &mut Sql, col: &SortCol, v: &Value) -> StoreResult<String> {
+pub(super) fn bind_key<R>(sql: &mut Sql, col: &SortCol<R>, v: &Value) -> StoreResult<String> {
     let bad = || StoreError::Invalid(ValidationError::bad_request("cursor: not a cursor this server issued"));
     Ok(if col.int { sql.int_arg(v.as_i64().ok_or_else(bad)?) } else { sql.text_arg(v.as_str().ok_or_else(bad)?) })
 }
 
 /// Appends `AND (rows strictly beyond `keys` in walking direction)`.
-pub(super) fn keyset(sql: &mut Sql, keys_cols: &[(&SortCol, bool)], keys: &[Value], forward: bool) -> StoreResult<()> {
+pub(super) fn keyset<R>(
+    sql: &mut Sql,
+    keys_cols: &[(&SortCol<R>, bool)],
+    keys: &[Value],
+    forward: bool,
+) -> StoreResult<()> {
     let mut ors = Vec::new();
     for i in 0..keys_cols.len() {
         let mut ands = Vec::new();
@@ -42,7 +55,7 @@ pub(super) fn keyset(sql: &mut Sql, keys_cols: &[(&SortCol, bool)], keys: &[Valu
     Ok(())
 }
 
-pub(super) fn order_by(keys_cols: &[(&SortCol, bool)], forward: bool, indexed_filter: bool) -> String {
+pub(super) fn order_by<R>(keys_cols: &[(&SortCol<R>, bool)], forward: bool, indexed_filter: bool) -> String {
     // A unary `+` keeps SQLite from choosing an index only for its order; both engines
     // accept it on integers, the only columns an index could order here.
     let plus = if indexed_filter { "+" } else { "" };
@@ -58,10 +71,10 @@ pub(super) fn order_by(keys_cols: &[(&SortCol, bool)], forward: bool, indexed_fi
 
 /// Fetches one page of ids in sort order. `base` selects `CAST(id AS TEXT)` with every filter
 /// applied; returns the ids and whether more rows lie beyond in the walking direction.
-pub(super) async fn page_ids(
+pub(super) async fn page_ids<R>(
     conn: &mut Conn,
     base: &Sql,
-    keys_cols: &[(&SortCol, bool)],
+    keys_cols: &[(&SortCol<R>, bool)],
     page: &PageRequest,
 ) -> StoreResult<(Vec<String>, bool)> {
     let forward = !page.before;
@@ -81,10 +94,10 @@ pub(super) async fn page_ids(
     Ok((ids.into_iter().map(|(id,)| id).collect(), more))
 }
 
-pub(super) async fn exists_beyond(
+pub(super) async fn exists_beyond<R>(
     conn: &mut Conn,
     base: &Sql,
-    keys_cols: &[(&SortCol, bool)],
+    keys_cols: &[(&SortCol<R>, bool)],
     keys: &[Value],
     forward: bool,
 ) -> StoreResult<bool> {
@@ -96,16 +109,18 @@ pub(super) async fn exists_beyond(
 }
 
 /// Runs a whole list request: page of ids, the family's loader, and both cursors.
-pub(super) async fn list_page<V>(
+/// `record_of` reaches the record the sort keys are read from within a view.
+pub(super) async fn list_page<V, R: Sync>(
     conn: &mut Conn,
     base: &Sql,
-    cols: &[SortCol],
-    id_col: &SortCol,
+    sorting: &Sorting<R>,
+    record_of: fn(&V) -> &R,
     page: &PageRequest,
     load: impl AsyncLoad<V>,
-    keys_of: impl Fn(&V, &[(&SortCol, bool)]) -> Vec<Value>,
 ) -> StoreResult<Page<V>> {
-    let keys_cols = key_columns(page, cols, id_col);
+    let keys_cols = key_columns(page, sorting);
+    let keys_of =
+        |v: &V, cols: &[(&SortCol<R>, bool)]| cols.iter().map(|(c, _)| (c.key)(record_of(v))).collect::<Vec<_>>();
     let (ids, more) = page_ids(conn, base, &keys_cols, page).await?;
     let items = load.load(conn, ids).await?;
     let forward = !page.before;
@@ -134,10 +149,10 @@ pub(super) async fn list_page<V>(
 /// rows lie there. It is anchored at the page's edge row; an empty page (every row past
 /// the request's cursor was deleted) gets an end cursor instead, so walking back still
 /// includes the row that cursor pointed at.
-pub(super) async fn cursor_back(
+pub(super) async fn cursor_back<R>(
     conn: &mut Conn,
     base: &Sql,
-    keys_cols: &[(&SortCol, bool)],
+    keys_cols: &[(&SortCol<R>, bool)],
     page: &PageRequest,
     edge: Option<Vec<Value>>,
     forward: bool,
@@ -158,50 +173,6 @@ pub(super) async fn cursor_back(
 /// Loads the views of a family for a list of ids, in that order.
 pub(super) trait AsyncLoad<V> {
     fn load(self, conn: &mut Conn, ids: Vec<String>) -> impl std::future::Future<Output = StoreResult<Vec<V>>> + Send;
-}
-
-pub(super) struct LoadUsers<'a> {
-    pub(super) org: &'a str,
-    pub(super) kind: ObjectKind,
-}
-
-impl AsyncLoad<UserView> for LoadUsers<'_> {
-    async fn load(self, conn: &mut Conn, ids: Vec<String>) -> StoreResult<Vec<UserView>> {
-        let nums: Vec<i64> = ids.iter().filter_map(|s| s.parse().ok()).collect();
-        load_users(conn, self.org, self.kind, &nums).await
-    }
-}
-
-pub(super) struct LoadAccounts<'a> {
-    pub(super) org: &'a str,
-}
-
-impl AsyncLoad<AccountView> for LoadAccounts<'_> {
-    async fn load(self, conn: &mut Conn, ids: Vec<String>) -> StoreResult<Vec<AccountView>> {
-        let nums: Vec<i64> = ids.iter().filter_map(|s| s.parse().ok()).collect();
-        load_accounts(conn, self.org, &nums).await
-    }
-}
-
-pub(super) struct LoadRevOrgs<'a> {
-    pub(super) org: &'a str,
-}
-
-impl AsyncLoad<RevOrgView> for LoadRevOrgs<'_> {
-    async fn load(self, conn: &mut Conn, ids: Vec<String>) -> StoreResult<Vec<RevOrgView>> {
-        load_rev_orgs(conn, self.org, &ids).await
-    }
-}
-
-pub(super) struct LoadTags<'a> {
-    pub(super) org: &'a str,
-}
-
-impl AsyncLoad<TagView> for LoadTags<'_> {
-    async fn load(self, conn: &mut Conn, ids: Vec<String>) -> StoreResult<Vec<TagView>> {
-        let nums: Vec<i64> = ids.iter().filter_map(|s| s.parse().ok()).collect();
-        load_tags(conn, self.org, &nums).await
-    }
 }
 
 /// Orders loaded views to match the id list from the page query.

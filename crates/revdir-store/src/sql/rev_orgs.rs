@@ -129,17 +129,12 @@ pub(super) async fn insert_rev_org(conn: &mut Conn, org: &str, r: &RevOrgRecord,
 }
 
 /// Deletes a workspace's row, refs and tags, and detaches its contacts.
-pub(super) async fn remove_rev_org(conn: &mut Conn, org: &str, id: &str) -> StoreResult<u64> {
-    let gone = sqlx::query::<Db>("DELETE FROM rev_orgs WHERE dev_org_id = $1 AND id = $2")
-        .bind(org)
-        .bind(id)
-        .execute(&mut *conn)
-        .await
-        .map_err(db_err)?
-        .rows_affected();
-    if gone > 0 {
-        claim_refs(conn, org, ObjectKind::RevOrg, id, &[], "external_ref").await?;
-        delete_tag_links(conn, org, code(ObjectKind::RevOrg), id).await?;
+/// Deletes a rev org with what it holds, and takes its contacts out of it; answers whether
+/// it existed.
+pub(super) async fn remove_rev_org(conn: &mut Conn, org: &str, id: &str) -> StoreResult<bool> {
+    let delete = "DELETE FROM rev_orgs WHERE dev_org_id = $1 AND id = $2";
+    let gone = delete_holder(conn, org, ObjectKind::RevOrg, delete, Arg::Text(id.to_owned())).await?;
+    if gone {
         sqlx::query::<Db>("UPDATE users SET rev_org_id = NULL WHERE dev_org_id = $1 AND rev_org_id = $2")
             .bind(org)
             .bind(id)
@@ -161,25 +156,31 @@ pub(super) async fn account_exists(conn: &mut Conn, org: &str, a: &ParsedId) -> 
     row.map(|(id,)| id).ok_or_else(|| reference_missing("account", ObjectKind::Account, a))
 }
 
-pub(super) const REV_ORG_SORT: &[SortCol] = &[
-    SortCol { name: "created_date", expr: "r.created_date", int: true },
-    SortCol { name: "modified_date", expr: "r.modified_date", int: true },
-    SortCol { name: "display_name", expr: "r.display_name", int: false },
-    SortCol { name: "display_id", expr: "r.id", int: false },
-];
-pub(super) const REV_ORG_ID: SortCol = SortCol { name: "id", expr: "r.id", int: false };
-
-pub(super) fn rev_org_keys(v: &RevOrgView, cols: &[(&SortCol, bool)]) -> Vec<Value> {
-    let r = &v.record;
-    cols.iter()
-        .map(|(c, _)| match c.name {
-            "created_date" => Value::from(r.created_date.millis()),
-            "modified_date" => Value::from(r.modified_date.millis()),
-            "display_name" => Value::from(r.display_name.clone()),
-            _ => Value::from(r.id.clone()),
-        })
-        .collect()
-}
+/// How rev orgs sort.
+pub(super) const REV_ORG_SORTING: Sorting<RevOrgRecord> = Sorting {
+    cols: &[
+        SortCol {
+            name: "created_date",
+            expr: "r.created_date",
+            int: true,
+            key: |r| Value::from(r.created_date.millis()),
+        },
+        SortCol {
+            name: "modified_date",
+            expr: "r.modified_date",
+            int: true,
+            key: |r| Value::from(r.modified_date.millis()),
+        },
+        SortCol {
+            name: "display_name",
+            expr: "r.display_name",
+            int: false,
+            key: |r| Value::from(r.display_name.clone()),
+        },
+        SortCol { name: "display_id", expr: "r.id", int: false, key: |r| Value::from(r.id.clone()) },
+    ],
+    id: SortCol { name: "id", expr: "r.id", int: false, key: |r| Value::from(r.id.clone()) },
+};
 
 #[async_trait]
 impl RevOrgStore for Backend {
@@ -312,7 +313,7 @@ impl RevOrgStore for Backend {
             Box::pin(async move {
                 let org = scope.dev_org.as_str();
                 let local = id.local_in(org).ok_or_else(|| not_found(ObjectKind::RevOrg, id))?;
-                if remove_rev_org(tx, org, local).await? == 0 {
+                if !remove_rev_org(tx, org, local).await? {
                     return Err(not_found(ObjectKind::RevOrg, id));
                 }
                 Ok(())
@@ -340,6 +341,17 @@ impl RevOrgStore for Backend {
         filter_tags(&mut sql, "r", code(ObjectKind::RevOrg), f.tags.as_ref());
         let mut tx: Tx = self.begin_read().await.map_err(db_err)?;
         filter_custom(&mut tx, &mut sql, org, LeafType::RevOrg, "r.custom_fields", f.custom_fields.as_deref()).await?;
-        list_page(&mut tx, &sql, REV_ORG_SORT, &REV_ORG_ID, &page, LoadRevOrgs { org }, rev_org_keys).await
+        list_page(&mut tx, &sql, &REV_ORG_SORTING, |v: &RevOrgView| &v.record, &page, LoadRevOrgs { org }).await
+    }
+}
+
+/// Loads the views of a list page.
+pub(super) struct LoadRevOrgs<'a> {
+    pub(super) org: &'a str,
+}
+
+impl AsyncLoad<RevOrgView> for LoadRevOrgs<'_> {
+    async fn load(self, conn: &mut Conn, ids: Vec<String>) -> StoreResult<Vec<RevOrgView>> {
+        load_rev_orgs(conn, self.org, &ids).await
     }
 }

@@ -220,21 +220,10 @@ impl RevUserStore for Backend {
             Box::pin(async move {
                 let org = scope.dev_org.as_str();
                 let n = number_or_404(org, ObjectKind::RevUser, id)?;
-                let gone = sqlx::query::<Db>("DELETE FROM users WHERE dev_org_id = $1 AND kind = $2 AND id = $3")
-                    .bind(org)
-                    .bind(code(ObjectKind::RevUser))
-                    .bind(n)
-                    .execute(&mut **tx)
-                    .await
-                    .map_err(db_err)?
-                    .rows_affected();
-                if gone == 0 {
+                let delete = "DELETE FROM users WHERE dev_org_id = $1 AND id = $2 AND kind = 'revu'";
+                if !delete_holder(tx, org, ObjectKind::RevUser, delete, Arg::I64(n)).await? {
                     return Err(not_found(ObjectKind::RevUser, id));
                 }
-                let sid = n.to_string();
-                claim_refs(tx, org, ObjectKind::RevUser, &sid, &[], "external_ref").await?;
-                delete_tag_links(tx, org, code(ObjectKind::RevUser), &sid).await?;
-                release_artifacts(tx, org, &ParentRef { kind: ObjectKind::RevUser, id: sid.clone() }).await?;
                 Ok(())
             })
         })
@@ -288,8 +277,15 @@ impl RevUserStore for Backend {
         filter_tags(&mut sql, "u", code(ObjectKind::RevUser), f.tags.as_ref());
         let mut tx: Tx = self.begin_read().await.map_err(db_err)?;
         filter_custom(&mut tx, &mut sql, org, LeafType::RevUser, "u.custom_fields", f.custom_fields.as_deref()).await?;
-        list_page(&mut tx, &sql, USER_SORT, &USER_ID, &page, LoadUsers { org, kind: ObjectKind::RevUser }, user_keys)
-            .await
+        list_page(
+            &mut tx,
+            &sql,
+            &USER_SORTING,
+            |v: &UserView| &v.record,
+            &page,
+            LoadUsers { org, kind: ObjectKind::RevUser },
+        )
+        .await
     }
 
     async fn seed_rev_users(&self, scope: &DevOrgScope, count: u64, now: Timestamp) -> StoreResult<u64> {

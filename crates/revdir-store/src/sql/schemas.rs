@@ -283,24 +283,25 @@ impl AsyncLoad<FragmentView> for LoadFragments<'_> {
     }
 }
 
-pub(super) const FRAGMENT_SORT: &[SortCol] = &[
-    SortCol { name: "created_date", expr: "f.created_date", int: true },
-    SortCol { name: "modified_date", expr: "f.modified_date", int: true },
-    SortCol { name: "leaf_type", expr: "f.leaf_type", int: false },
-];
-pub(super) const FRAGMENT_ID: SortCol = SortCol { name: "id", expr: "f.id", int: true };
-
-pub(super) fn fragment_keys(v: &FragmentView, cols: &[(&SortCol, bool)]) -> Vec<Value> {
-    let r = &v.record;
-    cols.iter()
-        .map(|(c, _)| match c.name {
-            "created_date" => Value::from(r.created_date.millis()),
-            "modified_date" => Value::from(r.modified_date.millis()),
-            "leaf_type" => Value::from(r.family.leaf.as_str()),
-            _ => Value::from(r.id),
-        })
-        .collect()
-}
+/// How custom schema fragments sort.
+pub(super) const FRAGMENT_SORTING: Sorting<FragmentRecord> = Sorting {
+    cols: &[
+        SortCol {
+            name: "created_date",
+            expr: "f.created_date",
+            int: true,
+            key: |r| Value::from(r.created_date.millis()),
+        },
+        SortCol {
+            name: "modified_date",
+            expr: "f.modified_date",
+            int: true,
+            key: |r| Value::from(r.modified_date.millis()),
+        },
+        SortCol { name: "leaf_type", expr: "f.leaf_type", int: false, key: |r| Value::from(r.family.leaf.as_str()) },
+    ],
+    id: SortCol { name: "id", expr: "f.id", int: true, key: |r| Value::from(r.id) },
+};
 
 pub(super) fn fragment_not_found(r: FragmentRef) -> StoreError {
     StoreError::NotFound(format!("schema fragment {} not found", r.local()))
@@ -427,7 +428,7 @@ impl SchemaStore for Backend {
             }
         }
         let mut tx: Tx = self.begin_read().await.map_err(db_err)?;
-        list_page(&mut tx, &sql, FRAGMENT_SORT, &FRAGMENT_ID, &page, LoadFragments { org }, fragment_keys).await
+        list_page(&mut tx, &sql, &FRAGMENT_SORTING, |v: &FragmentView| &v.record, &page, LoadFragments { org }).await
     }
 
     async fn fragment_catalog(

@@ -19,8 +19,15 @@ impl SysUserStore for Backend {
         let k = sql.text_arg(code(ObjectKind::SysUser));
         sql.push(&format!("SELECT CAST(u.id AS TEXT) FROM users u WHERE u.dev_org_id = {o} AND u.kind = {k}"));
         let mut tx: Tx = self.begin_read().await.map_err(db_err)?;
-        list_page(&mut tx, &sql, USER_SORT, &USER_ID, &page, LoadUsers { org, kind: ObjectKind::SysUser }, user_keys)
-            .await
+        list_page(
+            &mut tx,
+            &sql,
+            &USER_SORTING,
+            |v: &UserView| &v.record,
+            &page,
+            LoadUsers { org, kind: ObjectKind::SysUser },
+        )
+        .await
     }
 
     async fn update_sys_user(

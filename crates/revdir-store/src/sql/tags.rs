@@ -101,24 +101,26 @@ pub(super) fn name_taken(name: &str) -> StoreError {
     StoreError::Invalid(ValidationError::not_permitted("name", format!("a tag named '{name}' already exists")))
 }
 
-pub(super) const TAG_SORT: &[SortCol] = &[
-    SortCol { name: "name", expr: "t.name", int: false },
-    SortCol { name: "created_date", expr: "t.created_date", int: true },
-    SortCol { name: "modified_date", expr: "t.modified_date", int: true },
-    SortCol { name: "display_id", expr: "t.id", int: true },
-];
-pub(super) const TAG_ID: SortCol = SortCol { name: "id", expr: "t.id", int: true };
-
-pub(super) fn tag_keys(v: &TagView, cols: &[(&SortCol, bool)]) -> Vec<Value> {
-    cols.iter()
-        .map(|(c, _)| match c.name {
-            "name" => Value::from(v.tag.name.clone()),
-            "created_date" => Value::from(v.tag.created_date.millis()),
-            "modified_date" => Value::from(v.tag.modified_date.millis()),
-            _ => Value::from(v.tag.id),
-        })
-        .collect()
-}
+/// How tags sort.
+pub(super) const TAG_SORTING: Sorting<TagRecord> = Sorting {
+    cols: &[
+        SortCol { name: "name", expr: "t.name", int: false, key: |r| Value::from(r.name.clone()) },
+        SortCol {
+            name: "created_date",
+            expr: "t.created_date",
+            int: true,
+            key: |r| Value::from(r.created_date.millis()),
+        },
+        SortCol {
+            name: "modified_date",
+            expr: "t.modified_date",
+            int: true,
+            key: |r| Value::from(r.modified_date.millis()),
+        },
+        SortCol { name: "display_id", expr: "t.id", int: true, key: |r| Value::from(r.id) },
+    ],
+    id: SortCol { name: "id", expr: "t.id", int: true, key: |r| Value::from(r.id) },
+};
 
 #[async_trait]
 impl TagStore for Backend {
@@ -249,6 +251,18 @@ impl TagStore for Backend {
         sql.push(&format!("SELECT CAST(t.id AS TEXT) FROM tags t WHERE t.dev_org_id = {o}"));
         filter_in_text(&mut sql, "t.name", names.as_ref());
         let mut tx: Tx = self.begin_read().await.map_err(db_err)?;
-        list_page(&mut tx, &sql, TAG_SORT, &TAG_ID, &page, LoadTags { org }, tag_keys).await
+        list_page(&mut tx, &sql, &TAG_SORTING, |v: &TagView| &v.tag, &page, LoadTags { org }).await
+    }
+}
+
+/// Loads the views of a list page.
+pub(super) struct LoadTags<'a> {
+    pub(super) org: &'a str,
+}
+
+impl AsyncLoad<TagView> for LoadTags<'_> {
+    async fn load(self, conn: &mut Conn, ids: Vec<String>) -> StoreResult<Vec<TagView>> {
+        let nums: Vec<i64> = ids.iter().filter_map(|s| s.parse().ok()).collect();
+        load_tags(conn, self.org, &nums).await
     }
 }

@@ -323,70 +323,84 @@ pub(super) async fn load_users(
     Ok(in_order(&ids.iter().map(i64::to_string).collect::<Vec<_>>(), by_id))
 }
 
+/// The columns of a user row that `insert_user` and `save_user` both write, bound in this
+/// order after the row's key (`$1` dev org, `$2` kind code, `$3` number) by `bind_user`.
+const USER_WRITTEN_COLS: [&str; 16] = [
+    "display_name",
+    "full_name",
+    "email",
+    "email_lower",
+    "phone_numbers",
+    "state",
+    "description",
+    "external_ref",
+    "external_refs",
+    "is_verified",
+    "rev_org_id",
+    "modified_by_kind",
+    "modified_by_id",
+    "modified_date",
+    "display_picture_id",
+    "artifact_ids",
+];
+
+/// A statement on `users` with its values bound.
+type UserQuery<'q> = sqlx::query::Query<'q, Db, <Db as sqlx::Database>::Arguments<'q>>;
+
+/// Binds a user row's key and `USER_WRITTEN_COLS`, `$1` to `$19`.
+fn bind_user<'q>(q: UserQuery<'q>, org: &'q str, r: &'q UserRecord) -> UserQuery<'q> {
+    q.bind(org)
+        .bind(code(r.user.kind))
+        .bind(r.user.id)
+        .bind(&r.display_name)
+        .bind(&r.full_name)
+        .bind(&r.email)
+        .bind(r.email.as_ref().map(|e| e.to_lowercase()))
+        .bind(to_json(&r.phone_numbers))
+        .bind(state_name(r.state))
+        .bind(&r.description)
+        .bind(&r.external_ref)
+        .bind(to_json(&r.external_refs))
+        .bind(r.is_verified)
+        .bind(&r.rev_org)
+        .bind(r.modified_by.map(|u| code(u.kind)))
+        .bind(r.modified_by.map(|u| u.id))
+        .bind(r.modified_date.millis())
+        .bind(r.display_picture)
+        .bind(id_json(&r.artifacts))
+}
+
+/// Inserts a new user row.
 pub(super) async fn insert_user(conn: &mut Conn, org: &str, r: &UserRecord) -> StoreResult<()> {
-    sqlx::query::<Db>(
-        "INSERT INTO users (dev_org_id, kind, id, display_name, full_name, email, email_lower, phone_numbers, state, \
-         description, external_ref, external_refs, is_verified, rev_org_id, created_by_kind, created_by_id, \
-         created_date, modified_by_kind, modified_by_id, modified_date, display_picture_id, artifact_ids) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)",
-    )
-    .bind(org)
-    .bind(code(r.user.kind))
-    .bind(r.user.id)
-    .bind(&r.display_name)
-    .bind(&r.full_name)
-    .bind(&r.email)
-    .bind(r.email.as_ref().map(|e| e.to_lowercase()))
-    .bind(to_json(&r.phone_numbers))
-    .bind(state_name(r.state))
-    .bind(&r.description)
-    .bind(&r.external_ref)
-    .bind(to_json(&r.external_refs))
-    .bind(r.is_verified)
-    .bind(&r.rev_org)
-    .bind(r.created_by.map(|u| code(u.kind)))
-    .bind(r.created_by.map(|u| u.id))
-    .bind(r.created_date.millis())
-    .bind(r.modified_by.map(|u| code(u.kind)))
-    .bind(r.modified_by.map(|u| u.id))
-    .bind(r.modified_date.millis())
-    .bind(r.display_picture)
-    .bind(id_json(&r.artifacts))
-    .execute(&mut *conn)
-    .await
-    .map_err(db_err)?;
+    static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let sql = SQL.get_or_init(|| {
+        let n = USER_WRITTEN_COLS.len();
+        let values: Vec<String> = (1..=n + 6).map(|i| format!("${i}")).collect();
+        format!(
+            "INSERT INTO users (dev_org_id, kind, id, {}, created_by_kind, created_by_id, created_date) VALUES ({})",
+            USER_WRITTEN_COLS.join(", "),
+            values.join(", ")
+        )
+    });
+    bind_user(sqlx::query::<Db>(sql), org, r)
+        .bind(r.created_by.map(|u| code(u.kind)))
+        .bind(r.created_by.map(|u| u.id))
+        .bind(r.created_date.millis())
+        .execute(&mut *conn)
+        .await
+        .map_err(db_err)?;
     Ok(())
 }
 
+/// Writes a user row's changeable columns back.
 pub(super) async fn save_user(conn: &mut Conn, org: &str, r: &UserRecord) -> StoreResult<()> {
-    sqlx::query::<Db>(
-        "UPDATE users SET display_name = $4, full_name = $5, email = $6, email_lower = $7, phone_numbers = $8, \
-         state = $9, description = $10, external_ref = $11, external_refs = $12, is_verified = $13, rev_org_id = $14, \
-         modified_by_kind = $15, modified_by_id = $16, modified_date = $17, display_picture_id = $18, \
-         artifact_ids = $19 WHERE dev_org_id = $1 AND kind = $2 AND id = $3",
-    )
-    .bind(org)
-    .bind(code(r.user.kind))
-    .bind(r.user.id)
-    .bind(&r.display_name)
-    .bind(&r.full_name)
-    .bind(&r.email)
-    .bind(r.email.as_ref().map(|e| e.to_lowercase()))
-    .bind(to_json(&r.phone_numbers))
-    .bind(state_name(r.state))
-    .bind(&r.description)
-    .bind(&r.external_ref)
-    .bind(to_json(&r.external_refs))
-    .bind(r.is_verified)
-    .bind(&r.rev_org)
-    .bind(r.modified_by.map(|u| code(u.kind)))
-    .bind(r.modified_by.map(|u| u.id))
-    .bind(r.modified_date.millis())
-    .bind(r.display_picture)
-    .bind(id_json(&r.artifacts))
-    .execute(&mut *conn)
-    .await
-    .map_err(db_err)?;
+    static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let sql = SQL.get_or_init(|| {
+        let sets: Vec<String> =
+            USER_WRITTEN_COLS.iter().enumerate().map(|(i, c)| format!("{c} = ${}", i + 4)).collect();
+        format!("UPDATE users SET {} WHERE dev_org_id = $1 AND kind = $2 AND id = $3", sets.join(", "))
+    });
+    bind_user(sqlx::query::<Db>(sql), org, r).execute(&mut *conn).await.map_err(db_err)?;
     Ok(())
 }
 
@@ -397,29 +411,43 @@ pub(super) fn rev_user_refs(r: &UserRecord) -> Vec<String> {
     all
 }
 
-pub(super) const USER_SORT: &[SortCol] = &[
-    SortCol { name: "created_date", expr: "u.created_date", int: true },
-    SortCol { name: "modified_date", expr: "u.modified_date", int: true },
-    SortCol { name: "display_name", expr: "COALESCE(u.display_name, '')", int: false },
-    SortCol { name: "display_id", expr: "u.id", int: true },
-    SortCol { name: "email", expr: "COALESCE(u.email_lower, '')", int: false },
-    SortCol { name: "external_ref", expr: "COALESCE(u.external_ref, '')", int: false },
-];
-pub(super) const USER_ID: SortCol = SortCol { name: "id", expr: "u.id", int: true };
-
-pub(super) fn user_keys(v: &UserView, cols: &[(&SortCol, bool)]) -> Vec<Value> {
-    let r = &v.record;
-    cols.iter()
-        .map(|(c, _)| match c.name {
-            "created_date" => Value::from(r.created_date.millis()),
-            "modified_date" => Value::from(r.modified_date.millis()),
-            "display_name" => Value::from(r.display_name.clone().unwrap_or_default()),
-            "email" => Value::from(r.email.as_deref().map(str::to_lowercase).unwrap_or_default()),
-            "external_ref" => Value::from(r.external_ref.clone().unwrap_or_default()),
-            _ => Value::from(r.user.id),
-        })
-        .collect()
-}
+/// How users sort: rev users, sys users and dev users alike.
+pub(super) const USER_SORTING: Sorting<UserRecord> = Sorting {
+    cols: &[
+        SortCol {
+            name: "created_date",
+            expr: "u.created_date",
+            int: true,
+            key: |r| Value::from(r.created_date.millis()),
+        },
+        SortCol {
+            name: "modified_date",
+            expr: "u.modified_date",
+            int: true,
+            key: |r| Value::from(r.modified_date.millis()),
+        },
+        SortCol {
+            name: "display_name",
+            expr: "COALESCE(u.display_name, '')",
+            int: false,
+            key: |r| Value::from(r.display_name.clone().unwrap_or_default()),
+        },
+        SortCol { name: "display_id", expr: "u.id", int: true, key: |r| Value::from(r.user.id) },
+        SortCol {
+            name: "email",
+            expr: "COALESCE(u.email_lower, '')",
+            int: false,
+            key: |r| Value::from(r.email.as_deref().map(str::to_lowercase).unwrap_or_default()),
+        },
+        SortCol {
+            name: "external_ref",
+            expr: "COALESCE(u.external_ref, '')",
+            int: false,
+            key: |r| Value::from(r.external_ref.clone().unwrap_or_default()),
+        },
+    ],
+    id: SortCol { name: "id", expr: "u.id", int: true, key: |r| Value::from(r.user.id) },
+};
 
 pub(super) async fn rev_org_exists(conn: &mut Conn, org: &str, id: &str) -> StoreResult<bool> {
     let row: Option<(String,)> =
@@ -442,4 +470,17 @@ pub(super) async fn default_rev_org_of(conn: &mut Conn, org: &str, account: i64)
     .await
     .map_err(db_err)?;
     Ok(row.map(|(id,)| id))
+}
+
+/// Loads the views of a list page.
+pub(super) struct LoadUsers<'a> {
+    pub(super) org: &'a str,
+    pub(super) kind: ObjectKind,
+}
+
+impl AsyncLoad<UserView> for LoadUsers<'_> {
+    async fn load(self, conn: &mut Conn, ids: Vec<String>) -> StoreResult<Vec<UserView>> {
+        let nums: Vec<i64> = ids.iter().filter_map(|s| s.parse().ok()).collect();
+        load_users(conn, self.org, self.kind, &nums).await
+    }
 }
