@@ -1,3 +1,6 @@
+//! Accounts (§8.1): `AccountStore`, with each account's default workspace (rev org).
+
+use super::rev_orgs::{insert_rev_org, remove_rev_org, rev_org_view};
 use super::*;
 
 // ---------------------------------------------------------------------------------------

@@ -1,3 +1,5 @@
+//! Dev orgs: `DevOrgStore`, the bootstrap of the first org and the creation of others.
+
 use super::*;
 
 /// Inserts a dev org with id `id`, its admin dev user and its built-in sys user.

@@ -1,3 +1,7 @@
+//! Dev users (§8.2): `DevUserStore`. Dev users write their own columns with their own
+//! statements rather than through `insert_user`/`save_user`, so the dev-user-only columns
+//! stay out of the shared user record.
+
 use super::*;
 
 #[async_trait]

@@ -1,3 +1,6 @@
+//! List filters several families share: membership, time ranges, creators, tags and
+//! external refs.
+
 use super::*;
 
 // ---------------------------------------------------------------------------------------

@@ -1,3 +1,6 @@
+//! The SQL kit: a builder for statements whose shape depends on the input, the mapping of
+//! driver errors, and small conversions between rows and records.
+
 use super::*;
 
 // ---------------------------------------------------------------------------------------

@@ -1,3 +1,7 @@
+//! Links between objects that several families read and write: user summaries, tag links,
+//! external refs, and the delete that releases them.
+
+use super::tags::fetch_tag;
 use super::*;
 
 // ---------------------------------------------------------------------------------------

@@ -30,7 +30,9 @@
 #![allow(clippy::duplicate_mod)]
 
 mod accounts;
+mod artifact_holds;
 mod artifacts;
+mod custom;
 mod dev_orgs;
 mod dev_users;
 mod filters;
@@ -95,17 +97,11 @@ type Conn = <Db as sqlx::Database>::Connection;
 /// A read transaction.
 type Tx = sqlx::Transaction<'static, Db>;
 
-use artifacts::*;
-use dev_users::*;
+use artifact_holds::*;
+use custom::*;
 use filters::*;
 use kit::*;
 use links::*;
-use one_statement::*;
 use paging::*;
-use rev_orgs::*;
-use rev_users::*;
-use schemas::*;
-use seed::*;
-use tags::*;
 use users::*;
 use write::*;

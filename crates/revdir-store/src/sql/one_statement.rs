@@ -1,3 +1,6 @@
+//! The one-statement update of a rev user or sys user whose patch touches only its own row:
+//! no transaction, no lock, no earlier read (see `Backend::update_user_row`).
+
 use super::*;
 
 /// The changes of a patch that touches only the user's own row; `None` leaves a column as it
@@ -167,4 +170,15 @@ impl Backend {
         conn.release();
         Ok(Some(view))
     }
+}
+
+/// True when a rev-user patch changes nothing but the user's own row: no external ids
+/// (unique across rows), tags, artifacts or custom fields.
+pub(super) fn rev_user_patch_is_row_only(p: &RevUserPatch) -> bool {
+    p.external_ref.is_none()
+        && p.external_refs.is_none()
+        && p.tags.is_none()
+        && p.display_picture.is_none()
+        && p.artifacts.is_none()
+        && p.custom.is_none()
 }

@@ -1,3 +1,8 @@
+//! Rev users, the contacts (§7): `RevUserStore`. A patch that touches only the contact's
+//! own row goes to `one_statement`; every other write reads, locks and rewrites the row.
+
+use super::one_statement::{RowPatch, RowWriter};
+use super::seed::{seed_batch, SEED_BATCH};
 use super::*;
 
 /// Applies the parts of a rev-user patch that live in the user's own row alone.
@@ -14,17 +19,6 @@ pub(super) fn apply_rev_user_fields(r: &mut UserRecord, p: &RevUserPatch) {
     if let Some(v) = &p.phone_numbers {
         r.phone_numbers = v.iter().map(|p| p.as_str().to_owned()).collect();
     }
-}
-
-/// True when a rev-user patch changes nothing but the user's own row: no external ids
-/// (unique across rows), tags, artifacts or custom fields.
-pub(super) fn rev_user_patch_is_row_only(p: &RevUserPatch) -> bool {
-    p.external_ref.is_none()
-        && p.external_refs.is_none()
-        && p.tags.is_none()
-        && p.display_picture.is_none()
-        && p.artifacts.is_none()
-        && p.custom.is_none()
 }
 
 #[async_trait]
@@ -293,70 +287,7 @@ impl RevUserStore for Backend {
         while done < count {
             let n = (count - done).min(SEED_BATCH);
             let count = n;
-            self.write(|tx| {
-                Box::pin(async move {
-                    let org = scope.dev_org.as_str();
-                    let kind = code(ObjectKind::RevUser);
-                    let count_i = i64::try_from(count).map_err(|e| StoreError::Internal(anyhow::Error::new(e)))?;
-                    let last = sqlx::query_scalar::<Db, i64>(
-                        "INSERT INTO id_counters (dev_org_id, kind, value) VALUES ($1, $2, $3) \
-             ON CONFLICT (dev_org_id, kind) DO UPDATE SET value = id_counters.value + $3 RETURNING value",
-                    )
-                    .bind(org)
-                    .bind(kind)
-                    .bind(count_i)
-                    .fetch_one(&mut **tx)
-                    .await
-                    .map_err(db_err)?;
-                    let first = last - count_i + 1;
-                    let full_users = seed_users_sql(SEED_ROWS_PER_STATEMENT);
-                    let full_refs = seed_refs_sql(SEED_ROWS_PER_STATEMENT);
-                    let mut start = first;
-                    while start <= last {
-                        let rows = (last - start + 1).min(SEED_ROWS_PER_STATEMENT as i64);
-                        let partial;
-                        let (users_sql, refs_sql) = if rows == SEED_ROWS_PER_STATEMENT as i64 {
-                            (full_users.as_str(), full_refs.as_str())
-                        } else {
-                            partial = (seed_users_sql(rows as u64), seed_refs_sql(rows as u64));
-                            (partial.0.as_str(), partial.1.as_str())
-                        };
-                        let mut q = sqlx::query::<Db>(users_sql)
-                            .bind(org)
-                            .bind(kind)
-                            .bind(state_name(revdir_core::api::common::UserState::Active))
-                            .bind(true)
-                            .bind(code(scope.actor.kind))
-                            .bind(scope.actor.id)
-                            .bind(now.millis());
-                        for id in start..start + rows {
-                            let external_ref = format!("REVU-{id}");
-                            q = q
-                                .bind(id)
-                                .bind(format!("User {id}"))
-                                .bind(format!("user{id}@example.com"))
-                                .bind(to_json(&[seed_phone(id)]))
-                                .bind(external_ref.clone())
-                                .bind(to_json(&[external_ref]));
-                        }
-                        q.execute(&mut **tx).await.map_err(db_err)?;
-                        let mut q = sqlx::query::<Db>(refs_sql).bind(org).bind(kind);
-                        for id in start..start + rows {
-                            q = q.bind(format!("REVU-{id}")).bind(id.to_string());
-                        }
-                        q.execute(&mut **tx).await.map_err(|e| match db_err(e) {
-                            StoreError::Conflict(_) => StoreError::Conflict(format!(
-                                "external_ref: one of REVU-{start}..REVU-{} is already used by another contact",
-                                start + rows - 1
-                            )),
-                            other => other,
-                        })?;
-                        start += rows;
-                    }
-                    Ok(())
-                })
-            })
-            .await?;
+            self.write(|tx| Box::pin(seed_batch(tx, scope, count, now))).await?;
             done += n;
         }
         self.after_bulk_load().await.map_err(db_err)?;

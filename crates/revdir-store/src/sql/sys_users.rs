@@ -1,3 +1,6 @@
+//! Sys users (§8.2): `SysUserStore`.
+
+use super::one_statement::{RowPatch, RowWriter};
 use super::*;
 
 /// Applies the parts of a sys-user patch that live in the user's own row alone.

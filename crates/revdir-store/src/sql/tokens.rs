@@ -1,3 +1,7 @@
+//! Auth tokens (§8.5): `TokenStore`, the signing key, token records and the subjects a
+//! minted token may need (service accounts, a session's contact).
+
+use super::dev_users::revoke_all;
 use super::*;
 
 #[async_trait]

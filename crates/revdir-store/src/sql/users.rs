@@ -1,3 +1,6 @@
+//! The user row every user family reads and writes (rev, sys and dev users): its columns,
+//! the one-statement read of a user with what its view needs, and how users sort.
+
 use super::*;
 
 // ---------------------------------------------------------------------------------------
