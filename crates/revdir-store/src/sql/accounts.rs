@@ -27,9 +27,9 @@ pub(super) struct AccountRow {
     pub(super) subtype: Option<String>,
 }
 
-pub(super) const ACCOUNT_COLS: &str = "a.id, a.display_name, a.description, a.domains, a.external_refs, a.owned_by, a.tier, \
-    a.websites, a.created_by_kind, a.created_by_id, a.created_date, a.modified_by_kind, a.modified_by_id, a.modified_date, \
-    a.custom_fields, a.custom_schema_fragments, a.subtype";
+pub(super) const ACCOUNT_COLS: &str = "a.id, a.display_name, a.description, a.domains, a.external_refs, a.owned_by, \
+    a.tier, a.websites, a.created_by_kind, a.created_by_id, a.created_date, a.modified_by_kind, a.modified_by_id, \
+    a.modified_date, a.custom_fields, a.custom_schema_fragments, a.subtype";
 
 impl AccountRow {
     pub(super) fn split(self) -> (AccountRecord, Vec<i64>) {
@@ -143,13 +143,13 @@ pub(super) async fn save_account(
     let owners: Vec<String> = owners.iter().map(i64::to_string).collect();
     // The INSERT writes creator and modifier ($10-$15); the UPDATE only the modifier ($10-$12).
     let sql = if insert {
-        "INSERT INTO accounts (dev_org_id, id, display_name, description, domains, external_refs, owned_by, tier, websites, \
-         created_by_kind, created_by_id, created_date, modified_by_kind, modified_by_id, modified_date) \
+        "INSERT INTO accounts (dev_org_id, id, display_name, description, domains, external_refs, owned_by, tier, \
+         websites, created_by_kind, created_by_id, created_date, modified_by_kind, modified_by_id, modified_date) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
     } else {
         "UPDATE accounts SET display_name = $3, description = $4, domains = $5, external_refs = $6, owned_by = $7, \
-         tier = $8, websites = $9, modified_by_kind = $10, modified_by_id = $11, modified_date = $12 \
-         WHERE dev_org_id = $1 AND id = $2"
+         tier = $8, websites = $9, modified_by_kind = $10, modified_by_id = $11, modified_date = $12 WHERE \
+         dev_org_id = $1 AND id = $2"
     };
     let (by, date) = if insert { (r.created_by, r.created_date) } else { (r.modified_by, r.modified_date) };
     let mut q = sqlx::query::<Db>(sql)

@@ -63,8 +63,8 @@ pub(super) async fn hold_artifacts(
     for old in before {
         if !wanted.iter().any(|(_, w)| w == old) {
             sqlx::query::<Db>(
-                "UPDATE artifacts SET parent_kind = NULL, parent_id = NULL WHERE dev_org_id = $1 AND id = $2 \
-                 AND parent_kind = $3 AND parent_id = $4",
+                "UPDATE artifacts SET parent_kind = NULL, parent_id = NULL WHERE dev_org_id = $1 AND id = $2 AND \
+                 parent_kind = $3 AND parent_id = $4",
             )
             .bind(org)
             .bind(old)
@@ -81,8 +81,8 @@ pub(super) async fn hold_artifacts(
 /// Releases every artifact `holder` holds (it is being deleted).
 pub(super) async fn release_artifacts(conn: &mut Conn, org: &str, holder: &ParentRef) -> StoreResult<()> {
     sqlx::query::<Db>(
-        "UPDATE artifacts SET parent_kind = NULL, parent_id = NULL WHERE dev_org_id = $1 AND parent_kind = $2 \
-         AND parent_id = $3",
+        "UPDATE artifacts SET parent_kind = NULL, parent_id = NULL WHERE dev_org_id = $1 AND parent_kind = $2 AND \
+         parent_id = $3",
     )
     .bind(org)
     .bind(code(holder.kind))
@@ -114,9 +114,9 @@ pub(super) async fn artifact_summaries(
     let o = sql.text_arg(org);
     let ps = sql.int_list(ids);
     sql.push(&format!(
-        "SELECT a.id, a.file_name, a.file_type, v.size, v.content_type FROM artifacts a LEFT JOIN artifact_versions v \
-         ON v.dev_org_id = a.dev_org_id AND v.artifact_id = a.id AND v.version = a.current_version \
-         WHERE a.dev_org_id = {o} AND a.id IN ({ps})"
+        "SELECT a.id, a.file_name, a.file_type, v.size, v.content_type FROM artifacts a LEFT JOIN artifact_versions \
+         v ON v.dev_org_id = a.dev_org_id AND v.artifact_id = a.id AND v.version = a.current_version WHERE \
+         a.dev_org_id = {o} AND a.id IN ({ps})"
     ));
     let rows: Vec<ArtifactSummaryRow> = sql.query_as().fetch_all(&mut *conn).await.map_err(db_err)?;
     Ok(rows

@@ -3,10 +3,9 @@
 
 use super::*;
 
-pub(super) const ARTIFACT_COLS: &str =
-    "a.id, a.file_name, a.file_type, a.configuration_set, a.parent_kind, a.parent_id, \
-    a.latest_version, a.current_version, a.created_by_kind, a.created_by_id, a.created_date, a.modified_by_kind, \
-    a.modified_by_id, a.modified_date";
+pub(super) const ARTIFACT_COLS: &str = "a.id, a.file_name, a.file_type, a.configuration_set, a.parent_kind, \
+    a.parent_id, a.latest_version, a.current_version, a.created_by_kind, a.created_by_id, a.created_date, \
+    a.modified_by_kind, a.modified_by_id, a.modified_date";
 
 #[derive(sqlx::FromRow)]
 pub(super) struct ArtifactRow {
@@ -212,9 +211,9 @@ impl ArtifactStore for Backend {
                 let org = scope.dev_org.as_str();
                 let id = next_id(tx, org, code(ObjectKind::Artifact)).await?;
                 sqlx::query::<Db>(
-                    "INSERT INTO artifacts (dev_org_id, id, file_name, file_type, configuration_set, latest_version, \
-             created_by_kind, created_by_id, created_date, modified_by_kind, modified_by_id, modified_date) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $7, $8, $9)",
+                    "INSERT INTO artifacts (dev_org_id, id, file_name, file_type, configuration_set, \
+                     latest_version, created_by_kind, created_by_id, created_date, modified_by_kind, \
+                     modified_by_id, modified_date) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $7, $8, $9)",
                 )
                 .bind(org)
                 .bind(id)
@@ -260,18 +259,18 @@ impl ArtifactStore for Backend {
                 let version = latest + 1;
                 insert_version(tx, org, n, version, scope.actor, now).await?;
                 sqlx::query::<Db>(
-            "UPDATE artifacts SET latest_version = $3, modified_by_kind = $4, modified_by_id = $5, modified_date = $6 \
-             WHERE dev_org_id = $1 AND id = $2",
-        )
-        .bind(org)
-        .bind(n)
-        .bind(version)
-        .bind(code(scope.actor.kind))
-        .bind(scope.actor.id)
-        .bind(now.millis())
-        .execute(&mut **tx)
-        .await
-        .map_err(db_err)?;
+                    "UPDATE artifacts SET latest_version = $3, modified_by_kind = $4, modified_by_id = $5, \
+                     modified_date = $6 WHERE dev_org_id = $1 AND id = $2",
+                )
+                .bind(org)
+                .bind(n)
+                .bind(version)
+                .bind(code(scope.actor.kind))
+                .bind(scope.actor.id)
+                .bind(now.millis())
+                .execute(&mut **tx)
+                .await
+                .map_err(db_err)?;
                 let view =
                     artifact_view(tx, org, n, Some(version)).await?.ok_or_else(|| vanished(ObjectKind::Artifact, n))?;
                 Ok(view)
@@ -297,8 +296,8 @@ impl ArtifactStore for Backend {
         let k = sql.text_arg(code(parent.kind));
         let i = sql.text_arg(&parent.id);
         sql.push(&format!(
-            "SELECT {ARTIFACT_COLS} FROM artifacts a WHERE a.dev_org_id = {o} AND a.parent_kind = {k} \
-             AND a.parent_id = {i} ORDER BY a.id"
+            "SELECT {ARTIFACT_COLS} FROM artifacts a WHERE a.dev_org_id = {o} AND a.parent_kind = {k} AND \
+             a.parent_id = {i} ORDER BY a.id"
         ));
         let mut tx: Tx = self.begin_read().await.map_err(db_err)?;
         load_artifacts(&mut tx, &scope.dev_org, sql, None).await
@@ -310,66 +309,67 @@ impl ArtifactStore for Backend {
         id: &ParsedId,
         version: Option<i64>,
     ) -> StoreResult<Vec<String>> {
-        self.write(|tx| Box::pin(async move {
-        let org = scope.dev_org.as_str();
-        // versions.delete declares no 404: an unknown artifact or version is a 400.
-        let unknown = || {
-            StoreError::Invalid(ValidationError::not_permitted(
-                if version.is_some() { "version" } else { "id" },
-                "no such artifact version",
-            ))
-        };
-        let n = id.number_in(org).ok_or_else(unknown)?;
-        let row: Option<ArtifactRow> = sqlx::query_as::<Db, ArtifactRow>(&format!(
-            "SELECT {ARTIFACT_COLS} FROM artifacts a WHERE a.dev_org_id = $1 AND a.id = $2{FOR_UPDATE}"
-        ))
-        .bind(org)
-        .bind(n)
-        .fetch_optional(&mut **tx)
-        .await
-        .map_err(db_err)?;
-        let row = row.ok_or_else(unknown)?;
-        let target = version.unwrap_or(row.latest_version);
-        let victim = fetch_version(tx, org, n, target).await?.ok_or_else(unknown)?;
-        let mut external: Vec<String> = victim.blob_key.clone().into_iter().collect();
-        let remaining: Vec<(i64, bool)> = sqlx::query_as::<Db, (i64, bool)>(
-            "SELECT version, uploaded FROM artifact_versions WHERE dev_org_id = $1 AND artifact_id = $2 AND version <> $3 \
-             ORDER BY version",
-        )
-        .bind(org)
-        .bind(n)
-        .bind(target)
-        .fetch_all(&mut **tx)
-        .await
-        .map_err(db_err)?;
-        for sql in [
-            "DELETE FROM artifact_blobs WHERE dev_org_id = $1 AND artifact_id = $2 AND version = $3",
-            "DELETE FROM artifact_versions WHERE dev_org_id = $1 AND artifact_id = $2 AND version = $3",
-        ] {
-            sqlx::query::<Db>(sql).bind(org).bind(n).bind(target).execute(&mut **tx).await.map_err(db_err)?;
-        }
-        if remaining.is_empty() {
-            // The last version went, and the artifact with it: its holder lets go of it.
-            let keys: Vec<(Option<String>,)> = sqlx::query_as::<Db, (Option<String>,)>(
-                "SELECT blob_key FROM artifact_versions WHERE dev_org_id = $1 AND artifact_id = $2",
-            )
-            .bind(org)
-            .bind(n)
-            .fetch_all(&mut **tx)
-            .await
-            .map_err(db_err)?;
-            external.extend(keys.into_iter().filter_map(|(k,)| k));
-            sqlx::query::<Db>("DELETE FROM artifacts WHERE dev_org_id = $1 AND id = $2")
+        self.write(|tx| {
+            Box::pin(async move {
+                let org = scope.dev_org.as_str();
+                // versions.delete declares no 404: an unknown artifact or version is a 400.
+                let unknown = || {
+                    StoreError::Invalid(ValidationError::not_permitted(
+                        if version.is_some() { "version" } else { "id" },
+                        "no such artifact version",
+                    ))
+                };
+                let n = id.number_in(org).ok_or_else(unknown)?;
+                let row: Option<ArtifactRow> = sqlx::query_as::<Db, ArtifactRow>(&format!(
+                    "SELECT {ARTIFACT_COLS} FROM artifacts a WHERE a.dev_org_id = $1 AND a.id = $2{FOR_UPDATE}"
+                ))
                 .bind(org)
                 .bind(n)
-                .execute(&mut **tx)
+                .fetch_optional(&mut **tx)
                 .await
                 .map_err(db_err)?;
-            detach_everywhere(tx, org, n).await?;
-        } else {
-            let latest = remaining.iter().map(|(v, _)| *v).max().unwrap_or(1);
-            let current = remaining.iter().filter(|(_, up)| *up).map(|(v, _)| *v).max();
-            sqlx::query::<Db>(
+                let row = row.ok_or_else(unknown)?;
+                let target = version.unwrap_or(row.latest_version);
+                let victim = fetch_version(tx, org, n, target).await?.ok_or_else(unknown)?;
+                let mut external: Vec<String> = victim.blob_key.clone().into_iter().collect();
+                let remaining: Vec<(i64, bool)> = sqlx::query_as::<Db, (i64, bool)>(
+                    "SELECT version, uploaded FROM artifact_versions WHERE dev_org_id = $1 AND artifact_id = $2 AND \
+                     version <> $3 ORDER BY version",
+                )
+                .bind(org)
+                .bind(n)
+                .bind(target)
+                .fetch_all(&mut **tx)
+                .await
+                .map_err(db_err)?;
+                for sql in [
+                    "DELETE FROM artifact_blobs WHERE dev_org_id = $1 AND artifact_id = $2 AND version = $3",
+                    "DELETE FROM artifact_versions WHERE dev_org_id = $1 AND artifact_id = $2 AND version = $3",
+                ] {
+                    sqlx::query::<Db>(sql).bind(org).bind(n).bind(target).execute(&mut **tx).await.map_err(db_err)?;
+                }
+                if remaining.is_empty() {
+                    // The last version went, and the artifact with it: its holder lets go of it.
+                    let keys: Vec<(Option<String>,)> = sqlx::query_as::<Db, (Option<String>,)>(
+                        "SELECT blob_key FROM artifact_versions WHERE dev_org_id = $1 AND artifact_id = $2",
+                    )
+                    .bind(org)
+                    .bind(n)
+                    .fetch_all(&mut **tx)
+                    .await
+                    .map_err(db_err)?;
+                    external.extend(keys.into_iter().filter_map(|(k,)| k));
+                    sqlx::query::<Db>("DELETE FROM artifacts WHERE dev_org_id = $1 AND id = $2")
+                        .bind(org)
+                        .bind(n)
+                        .execute(&mut **tx)
+                        .await
+                        .map_err(db_err)?;
+                    detach_everywhere(tx, org, n).await?;
+                } else {
+                    let latest = remaining.iter().map(|(v, _)| *v).max().unwrap_or(1);
+                    let current = remaining.iter().filter(|(_, up)| *up).map(|(v, _)| *v).max();
+                    sqlx::query::<Db>(
                 "UPDATE artifacts SET latest_version = $3, current_version = $4 WHERE dev_org_id = $1 AND id = $2",
             )
             .bind(org)
@@ -379,9 +379,11 @@ impl ArtifactStore for Backend {
             .execute(&mut **tx)
             .await
             .map_err(db_err)?;
-        }
-        Ok(external)
-    })).await
+                }
+                Ok(external)
+            })
+        })
+        .await
     }
 
     async fn upload_artifact(
@@ -435,8 +437,8 @@ impl ArtifactStore for Backend {
                     BlobLocation::External(key) => Some(key.clone()),
                 };
                 sqlx::query::<Db>(
-                    "UPDATE artifact_versions SET size = $4, content_type = $5, uploaded = $6, blob_key = $7 \
-             WHERE dev_org_id = $1 AND artifact_id = $2 AND version = $3",
+                    "UPDATE artifact_versions SET size = $4, content_type = $5, uploaded = $6, blob_key = $7 WHERE \
+                     dev_org_id = $1 AND artifact_id = $2 AND version = $3",
                 )
                 .bind(org)
                 .bind(artifact)

@@ -19,8 +19,8 @@ pub(super) async fn load_catalog(
         let names: Vec<String> = leaves.iter().map(|l| l.as_str().to_owned()).collect();
         let ps = sql.text_list(&names);
         sql.push(&format!(
-            "SELECT {FRAGMENT_COLS} FROM schema_fragments f WHERE f.dev_org_id = {o} AND f.new_id IS NULL \
-             AND f.leaf_type IN ({ps})"
+            "SELECT {FRAGMENT_COLS} FROM schema_fragments f WHERE f.dev_org_id = {o} AND f.new_id IS NULL AND \
+             f.leaf_type IN ({ps})"
         ));
         let rows: Vec<FragmentRow> = sql.query_as().fetch_all(&mut *conn).await.map_err(db_err)?;
         for row in rows {
@@ -34,9 +34,8 @@ pub(super) async fn load_catalog(
         let o = sql.text_arg(org);
         let ps = sql.int_list(&refs);
         sql.push(&format!(
-            "SELECT r.id AS ref_id, {FRAGMENT_COLS} FROM schema_fragments r JOIN schema_fragments f \
-             ON f.dev_org_id = r.dev_org_id AND f.family = r.family AND f.new_id IS NULL \
-             WHERE r.dev_org_id = {o} AND r.id IN ({ps})"
+            "SELECT r.id AS ref_id, {FRAGMENT_COLS} FROM schema_fragments r JOIN schema_fragments f ON f.dev_org_id \
+             = r.dev_org_id AND f.family = r.family AND f.new_id IS NULL WHERE r.dev_org_id = {o} AND r.id IN ({ps})"
         ));
         let rows: Vec<FragmentRefRow> = sql.query_as().fetch_all(&mut *conn).await.map_err(db_err)?;
         for row in rows {
@@ -121,8 +120,8 @@ pub(super) async fn save_custom(
         None => "NULL".to_owned(),
     };
     sql.push(&format!(
-        "UPDATE {table} SET custom_fields = {f}, custom_schema_fragments = {r}, subtype = {t} \
-         WHERE dev_org_id = $1 AND {cond}"
+        "UPDATE {table} SET custom_fields = {f}, custom_schema_fragments = {r}, subtype = {t} WHERE dev_org_id = $1 \
+         AND {cond}"
     ));
     sql.query_as::<(i64,)>().fetch_optional(&mut *conn).await.map_err(db_err)?;
     Ok(())

@@ -78,8 +78,8 @@ impl DevOrgStore for Backend {
                 // bootstrapping at once, exactly one inserts it, and the others write nothing.
                 let id = random_alnum(9);
                 let claimed = sqlx::query::<Db>(
-                    "INSERT INTO server_settings (name, value) VALUES ('default_dev_org', $1) \
-                     ON CONFLICT (name) DO NOTHING",
+                    "INSERT INTO server_settings (name, value) VALUES ('default_dev_org', $1) ON CONFLICT (name) DO \
+                     NOTHING",
                 )
                 .bind(&id)
                 .execute(&mut **tx)
@@ -103,8 +103,8 @@ impl DevOrgStore for Backend {
     async fn default_dev_org(&self) -> StoreResult<Option<NewDevOrg>> {
         let mut tx: Tx = self.begin_read().await.map_err(db_err)?;
         let row: Option<DevOrgRow> = sqlx::query_as::<Db, DevOrgRow>(
-            "SELECT d.id, d.display_name, d.slug, d.created_date FROM dev_orgs d JOIN server_settings s \
-             ON s.name = 'default_dev_org' AND s.value = d.id",
+            "SELECT d.id, d.display_name, d.slug, d.created_date FROM dev_orgs d JOIN server_settings s ON s.name = \
+             'default_dev_org' AND s.value = d.id",
         )
         .fetch_optional(&mut *tx)
         .await

@@ -22,45 +22,49 @@ impl DevUserStore for Backend {
         now: Timestamp,
     ) -> StoreResult<devu::DevUserView> {
         let d = &draft;
-        self.write(|tx| Box::pin(async move {
-        let org = scope.dev_org.as_str();
-        let email_lower = d.email.as_str().to_lowercase();
-        if let Some(holder) = dev_user_with_email(tx, org, &email_lower).await? {
-            return Err(email_taken(Some(holder)));
-        }
-        let manager = match &d.reports_to {
-            Some(m) => Some(resolve_manager(tx, org, m, None).await?),
-            None => None,
-        };
-        let id = next_id(tx, org, code(ObjectKind::DevUser)).await?;
-        let actor = scope.actor;
-        sqlx::query::<Db>(
-            "INSERT INTO users (dev_org_id, kind, id, display_name, full_name, email, email_lower, state, is_verified, \
-             created_by_kind, created_by_id, created_date, modified_by_kind, modified_by_id, modified_date, reports_to_id) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $10, $11, $12, $13)",
-        )
-        .bind(org)
-        .bind(code(ObjectKind::DevUser))
-        .bind(id)
-        .bind(&d.display_name)
-        .bind(&d.full_name)
-        .bind(d.email.as_str())
-        .bind(&email_lower)
-        .bind(state_name(revdir_core::api::common::UserState::Shadow))
-        .bind(false)
-        .bind(code(actor.kind))
-        .bind(actor.id)
-        .bind(now.millis())
-        .bind(manager)
-        .execute(&mut **tx)
+        self.write(|tx| {
+            Box::pin(async move {
+                let org = scope.dev_org.as_str();
+                let email_lower = d.email.as_str().to_lowercase();
+                if let Some(holder) = dev_user_with_email(tx, org, &email_lower).await? {
+                    return Err(email_taken(Some(holder)));
+                }
+                let manager = match &d.reports_to {
+                    Some(m) => Some(resolve_manager(tx, org, m, None).await?),
+                    None => None,
+                };
+                let id = next_id(tx, org, code(ObjectKind::DevUser)).await?;
+                let actor = scope.actor;
+                sqlx::query::<Db>(
+                    "INSERT INTO users (dev_org_id, kind, id, display_name, full_name, email, email_lower, state, \
+                     is_verified, created_by_kind, created_by_id, created_date, modified_by_kind, modified_by_id, \
+                     modified_date, reports_to_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $10, \
+                     $11, $12, $13)",
+                )
+                .bind(org)
+                .bind(code(ObjectKind::DevUser))
+                .bind(id)
+                .bind(&d.display_name)
+                .bind(&d.full_name)
+                .bind(d.email.as_str())
+                .bind(&email_lower)
+                .bind(state_name(revdir_core::api::common::UserState::Shadow))
+                .bind(false)
+                .bind(code(actor.kind))
+                .bind(actor.id)
+                .bind(now.millis())
+                .bind(manager)
+                .execute(&mut **tx)
+                .await
+                .map_err(|e| match db_err(e) {
+                    StoreError::Conflict(_) => email_taken(None),
+                    other => other,
+                })?;
+                let view = dev_user_view(tx, org, id).await?.ok_or_else(|| vanished(ObjectKind::DevUser, id))?;
+                Ok(view)
+            })
+        })
         .await
-        .map_err(|e| match db_err(e) {
-            StoreError::Conflict(_) => email_taken(None),
-            other => other,
-        })?;
-        let view = dev_user_view(tx, org, id).await?.ok_or_else(|| vanished(ObjectKind::DevUser, id))?;
-        Ok(view)
-    })).await
     }
 
     async fn dev_user(&self, scope: &DevOrgScope, id: &ParsedId) -> StoreResult<devu::DevUserView> {
@@ -190,16 +194,16 @@ impl DevUserStore for Backend {
                     ))
                 };
                 let holder: Option<(i64,)> = sqlx::query_as::<Db, (i64,)>(
-            "SELECT dev_user_id FROM dev_user_identities WHERE dev_org_id = $1 AND issuer = $2 AND external_id = $3 \
-             AND dev_user_id <> $4",
-        )
-        .bind(org)
-        .bind(&x.issuer)
-        .bind(&x.id)
-        .bind(n)
-        .fetch_optional(&mut **tx)
-        .await
-        .map_err(db_err)?;
+                    "SELECT dev_user_id FROM dev_user_identities WHERE dev_org_id = $1 AND issuer = $2 AND \
+                     external_id = $3 AND dev_user_id <> $4",
+                )
+                .bind(org)
+                .bind(&x.issuer)
+                .bind(&x.id)
+                .bind(n)
+                .fetch_optional(&mut **tx)
+                .await
+                .map_err(db_err)?;
                 if let Some((h,)) = holder {
                     return Err(taken(Some(h)));
                 }
@@ -213,21 +217,21 @@ impl DevUserStore for Backend {
                 .await
                 .map_err(db_err)?;
                 sqlx::query::<Db>(
-            "INSERT INTO dev_user_identities (dev_org_id, dev_user_id, issuer, external_id, display_name, is_verified) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(org)
-        .bind(n)
-        .bind(&x.issuer)
-        .bind(&x.id)
-        .bind(&x.display_name)
-        .bind(x.is_verified)
-        .execute(&mut **tx)
-        .await
-        .map_err(|e| match db_err(e) {
-            StoreError::Conflict(_) => taken(None),
-            other => other,
-        })?;
+                    "INSERT INTO dev_user_identities (dev_org_id, dev_user_id, issuer, external_id, display_name, \
+                     is_verified) VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(org)
+                .bind(n)
+                .bind(&x.issuer)
+                .bind(&x.id)
+                .bind(&x.display_name)
+                .bind(x.is_verified)
+                .execute(&mut **tx)
+                .await
+                .map_err(|e| match db_err(e) {
+                    StoreError::Conflict(_) => taken(None),
+                    other => other,
+                })?;
                 touch_user(tx, org, ObjectKind::DevUser, n, scope.actor, now).await?;
                 let view = dev_user_view(tx, org, n).await?.ok_or_else(|| vanished(ObjectKind::DevUser, n))?;
                 Ok(view)
@@ -271,92 +275,96 @@ impl DevUserStore for Backend {
 
     async fn merge_dev_users(&self, scope: &DevOrgScope, merge: devu::DevUserMerge, now: Timestamp) -> StoreResult<()> {
         let m = &merge;
-        self.write(|tx| Box::pin(async move {
-        let org = scope.dev_org.as_str();
-        let p = number_or_404(org, ObjectKind::DevUser, &m.primary)?;
-        let s = number_or_404(org, ObjectKind::DevUser, &m.secondary)?;
-        // Rows are locked in id order, so two merges of the same pair cannot deadlock.
-        let (first, second) = if p <= s { (p, s) } else { (s, p) };
-        let a = dev_facts(tx, org, first, true).await?;
-        let b = dev_facts(tx, org, second, true).await?;
-        let (pf, sf) = if p <= s { (a, b) } else { (b, a) };
-        let pf = pf.ok_or_else(|| not_found(ObjectKind::DevUser, &m.primary))?;
-        let sf = sf.ok_or_else(|| not_found(ObjectKind::DevUser, &m.secondary))?;
-        devu::check_merge(&scope.actor, pf, sf)?;
-        // Accounts the secondary owned are owned by the primary instead.
-        let mut sql = Sql::new("");
-        let o = sql.text_arg(org);
-        let owner = sql.text_arg(&s.to_string());
-        sql.push(&format!(
-            "SELECT id, owned_by FROM accounts a WHERE a.dev_org_id = {o} AND {}{FOR_UPDATE}",
-            json_array_has_any("a.owned_by", &owner)
-        ));
-        let owned: Vec<(i64, String)> = sql.query_as().fetch_all(&mut **tx).await.map_err(db_err)?;
-        for (account, owners) in owned {
-            let owners: Vec<i64> = json_list(&owners).iter().filter_map(|o| o.parse().ok()).collect();
-            let merged: Vec<String> = devu::merged_owners(&owners, s, p).iter().map(i64::to_string).collect();
-            let mut sql = Sql::new("UPDATE accounts SET ");
-            let by = touch(&mut sql, scope.actor, now);
-            let list = sql.text_arg(&to_json(&merged));
-            let o = sql.text_arg(org);
-            let i = sql.int_arg(account);
-            sql.push(&format!("{by}, owned_by = {list} WHERE dev_org_id = {o} AND id = {i}"));
-            sql.execute(tx).await?;
-        }
-        // Reports of the secondary report to the primary (the primary itself to nobody).
-        let mut sql = Sql::new("UPDATE users SET ");
-        let by = touch(&mut sql, scope.actor, now);
-        let pa = sql.int_arg(p);
-        let o = sql.text_arg(org);
-        let k = sql.text_arg(code(ObjectKind::DevUser));
-        let sa = sql.int_arg(s);
-        sql.push(&format!(
-            "{by}, reports_to_id = CASE WHEN id = {pa} THEN NULL ELSE {pa} END \
-             WHERE dev_org_id = {o} AND kind = {k} AND reports_to_id = {sa}"
-        ));
-        sql.execute(tx).await?;
-        // The secondary's identities move, except for issuers the primary already has.
-        let mut ids = dev_identities(tx, org, &[p, s]).await?;
-        let moved = devu::identities_to_move(&ids.remove(&p).unwrap_or_default(), &ids.remove(&s).unwrap_or_default());
-        sqlx::query::<Db>("DELETE FROM dev_user_identities WHERE dev_org_id = $1 AND dev_user_id = $2")
-            .bind(org)
-            .bind(s)
-            .execute(&mut **tx)
-            .await
-            .map_err(db_err)?;
-        for x in &moved {
-            sqlx::query::<Db>(
-                "INSERT INTO dev_user_identities (dev_org_id, dev_user_id, issuer, external_id, display_name, is_verified) \
-                 VALUES ($1, $2, $3, $4, $5, $6)",
-            )
-            .bind(org)
-            .bind(p)
-            .bind(&x.issuer)
-            .bind(&x.id)
-            .bind(&x.display_name)
-            .bind(x.is_verified)
-            .execute(&mut **tx)
-            .await
-            .map_err(db_err)?;
-        }
-        if !moved.is_empty() {
-            touch_user(tx, org, ObjectKind::DevUser, p, scope.actor, now).await?;
-        }
-        // §8.2: the secondary is deactivated, points at the primary and can no longer sign in.
-        let mut sql = Sql::new("UPDATE users SET ");
-        let by = touch(&mut sql, scope.actor, now);
-        let st = sql.text_arg(state_name(revdir_core::api::common::UserState::Deactivated));
-        let pa = sql.int_arg(p);
-        let o = sql.text_arg(org);
-        let k = sql.text_arg(code(ObjectKind::DevUser));
-        let sa = sql.int_arg(s);
-        sql.push(&format!(
+        self.write(|tx| {
+            Box::pin(async move {
+                let org = scope.dev_org.as_str();
+                let p = number_or_404(org, ObjectKind::DevUser, &m.primary)?;
+                let s = number_or_404(org, ObjectKind::DevUser, &m.secondary)?;
+                // Rows are locked in id order, so two merges of the same pair cannot deadlock.
+                let (first, second) = if p <= s { (p, s) } else { (s, p) };
+                let a = dev_facts(tx, org, first, true).await?;
+                let b = dev_facts(tx, org, second, true).await?;
+                let (pf, sf) = if p <= s { (a, b) } else { (b, a) };
+                let pf = pf.ok_or_else(|| not_found(ObjectKind::DevUser, &m.primary))?;
+                let sf = sf.ok_or_else(|| not_found(ObjectKind::DevUser, &m.secondary))?;
+                devu::check_merge(&scope.actor, pf, sf)?;
+                // Accounts the secondary owned are owned by the primary instead.
+                let mut sql = Sql::new("");
+                let o = sql.text_arg(org);
+                let owner = sql.text_arg(&s.to_string());
+                sql.push(&format!(
+                    "SELECT id, owned_by FROM accounts a WHERE a.dev_org_id = {o} AND {}{FOR_UPDATE}",
+                    json_array_has_any("a.owned_by", &owner)
+                ));
+                let owned: Vec<(i64, String)> = sql.query_as().fetch_all(&mut **tx).await.map_err(db_err)?;
+                for (account, owners) in owned {
+                    let owners: Vec<i64> = json_list(&owners).iter().filter_map(|o| o.parse().ok()).collect();
+                    let merged: Vec<String> = devu::merged_owners(&owners, s, p).iter().map(i64::to_string).collect();
+                    let mut sql = Sql::new("UPDATE accounts SET ");
+                    let by = touch(&mut sql, scope.actor, now);
+                    let list = sql.text_arg(&to_json(&merged));
+                    let o = sql.text_arg(org);
+                    let i = sql.int_arg(account);
+                    sql.push(&format!("{by}, owned_by = {list} WHERE dev_org_id = {o} AND id = {i}"));
+                    sql.execute(tx).await?;
+                }
+                // Reports of the secondary report to the primary (the primary itself to nobody).
+                let mut sql = Sql::new("UPDATE users SET ");
+                let by = touch(&mut sql, scope.actor, now);
+                let pa = sql.int_arg(p);
+                let o = sql.text_arg(org);
+                let k = sql.text_arg(code(ObjectKind::DevUser));
+                let sa = sql.int_arg(s);
+                sql.push(&format!(
+                    "{by}, reports_to_id = CASE WHEN id = {pa} THEN NULL ELSE {pa} END WHERE dev_org_id = {o} AND \
+                     kind = {k} AND reports_to_id = {sa}"
+                ));
+                sql.execute(tx).await?;
+                // The secondary's identities move, except for issuers the primary already has.
+                let mut ids = dev_identities(tx, org, &[p, s]).await?;
+                let moved =
+                    devu::identities_to_move(&ids.remove(&p).unwrap_or_default(), &ids.remove(&s).unwrap_or_default());
+                sqlx::query::<Db>("DELETE FROM dev_user_identities WHERE dev_org_id = $1 AND dev_user_id = $2")
+                    .bind(org)
+                    .bind(s)
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(db_err)?;
+                for x in &moved {
+                    sqlx::query::<Db>(
+                        "INSERT INTO dev_user_identities (dev_org_id, dev_user_id, issuer, external_id, \
+                         display_name, is_verified) VALUES ($1, $2, $3, $4, $5, $6)",
+                    )
+                    .bind(org)
+                    .bind(p)
+                    .bind(&x.issuer)
+                    .bind(&x.id)
+                    .bind(&x.display_name)
+                    .bind(x.is_verified)
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(db_err)?;
+                }
+                if !moved.is_empty() {
+                    touch_user(tx, org, ObjectKind::DevUser, p, scope.actor, now).await?;
+                }
+                // §8.2: the secondary is deactivated, points at the primary and can no longer sign in.
+                let mut sql = Sql::new("UPDATE users SET ");
+                let by = touch(&mut sql, scope.actor, now);
+                let st = sql.text_arg(state_name(revdir_core::api::common::UserState::Deactivated));
+                let pa = sql.int_arg(p);
+                let o = sql.text_arg(org);
+                let k = sql.text_arg(code(ObjectKind::DevUser));
+                let sa = sql.int_arg(s);
+                sql.push(&format!(
             "{by}, state = {st}, primary_identity_id = {pa} WHERE dev_org_id = {o} AND kind = {k} AND id = {sa}"
         ));
-        sql.execute(tx).await?;
-        revoke_all(tx, org, UserRef { kind: ObjectKind::DevUser, id: s }, None, scope.actor, now).await?;
-        Ok(())
-    })).await
+                sql.execute(tx).await?;
+                revoke_all(tx, org, UserRef { kind: ObjectKind::DevUser, id: s }, None, scope.actor, now).await?;
+                Ok(())
+            })
+        })
+        .await
     }
 }
 
@@ -399,8 +407,8 @@ pub(super) async fn dev_identities(
     let o = sql.text_arg(org);
     let ps = sql.int_list(ids);
     sql.push(&format!(
-        "SELECT dev_user_id, issuer, external_id, display_name, is_verified FROM dev_user_identities \
-         WHERE dev_org_id = {o} AND dev_user_id IN ({ps}) ORDER BY dev_user_id, issuer"
+        "SELECT dev_user_id, issuer, external_id, display_name, is_verified FROM dev_user_identities WHERE \
+         dev_org_id = {o} AND dev_user_id IN ({ps}) ORDER BY dev_user_id, issuer"
     ));
     let rows: Vec<IdentityRow> = sql.query_as().fetch_all(&mut *conn).await.map_err(db_err)?;
     for r in rows {

@@ -88,8 +88,8 @@ pub(super) fn filter_tags(sql: &mut Sql, alias: &str, object_kind: &str, tags: O
     }
     let k = sql.text_arg(object_kind);
     sql.push(&format!(
-        " AND EXISTS (SELECT 1 FROM tag_links l WHERE l.dev_org_id = {alias}.dev_org_id AND l.object_kind = {k} \
-         AND l.object_id = CAST({alias}.id AS TEXT) AND ({}))",
+        " AND EXISTS (SELECT 1 FROM tag_links l WHERE l.dev_org_id = {alias}.dev_org_id AND l.object_kind = {k} AND \
+         l.object_id = CAST({alias}.id AS TEXT) AND ({}))",
         ors.join(" OR ")
     ));
 }

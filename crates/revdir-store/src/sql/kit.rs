@@ -124,8 +124,8 @@ pub(super) fn after(previous: Timestamp, now: Timestamp) -> Timestamp {
 
 pub(super) async fn next_id(conn: &mut Conn, org: &str, kind: &str) -> StoreResult<i64> {
     sqlx::query_scalar::<Db, i64>(
-        "INSERT INTO id_counters (dev_org_id, kind, value) VALUES ($1, $2, 1) \
-         ON CONFLICT (dev_org_id, kind) DO UPDATE SET value = id_counters.value + 1 RETURNING value",
+        "INSERT INTO id_counters (dev_org_id, kind, value) VALUES ($1, $2, 1) ON CONFLICT (dev_org_id, kind) DO \
+         UPDATE SET value = id_counters.value + 1 RETURNING value",
     )
     .bind(org)
     .bind(kind)
@@ -161,7 +161,7 @@ pub(super) fn touch(sql: &mut Sql, actor: UserRef, now: Timestamp) -> String {
     let i = sql.int_arg(actor.id);
     let n = sql.int_arg(now.millis());
     format!(
-        "modified_by_kind = {k}, modified_by_id = {i}, \
-         modified_date = CASE WHEN modified_date >= {n} THEN modified_date + 1 ELSE {n} END"
+        "modified_by_kind = {k}, modified_by_id = {i}, modified_date = CASE WHEN modified_date >= {n} THEN \
+         modified_date + 1 ELSE {n} END"
     )
 }

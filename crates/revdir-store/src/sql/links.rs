@@ -39,8 +39,8 @@ pub(super) async fn user_summaries(
     }
     sql.push(&format!(
         "SELECT u.kind, u.id, u.display_name, u.email, u.full_name, u.state, u.external_ref, u.rev_org_id, \
-         r.display_name AS rev_org_name FROM users u LEFT JOIN rev_orgs r ON r.dev_org_id = u.dev_org_id \
-         AND r.id = u.rev_org_id WHERE u.dev_org_id = {o} AND ({})",
+         r.display_name AS rev_org_name FROM users u LEFT JOIN rev_orgs r ON r.dev_org_id = u.dev_org_id AND r.id = \
+         u.rev_org_id WHERE u.dev_org_id = {o} AND ({})",
         ors.join(" OR ")
     ));
     let rows: Vec<SummaryRow> = sql.query_as().fetch_all(&mut *conn).await.map_err(db_err)?;
@@ -90,9 +90,9 @@ pub(super) async fn tag_links(
     let k = sql.text_arg(object_kind);
     let ps = sql.text_list(ids);
     sql.push(&format!(
-        "SELECT l.object_id, l.tag_id, l.value, t.name, t.color FROM tag_links l JOIN tags t \
-         ON t.dev_org_id = l.dev_org_id AND t.id = l.tag_id WHERE l.dev_org_id = {o} AND l.object_kind = {k} \
-         AND l.object_id IN ({ps}) ORDER BY l.object_id, l.position"
+        "SELECT l.object_id, l.tag_id, l.value, t.name, t.color FROM tag_links l JOIN tags t ON t.dev_org_id = \
+         l.dev_org_id AND t.id = l.tag_id WHERE l.dev_org_id = {o} AND l.object_kind = {k} AND l.object_id IN \
+         ({ps}) ORDER BY l.object_id, l.position"
     ));
     let rows: Vec<TagLinkRow> = sql.query_as().fetch_all(&mut *conn).await.map_err(db_err)?;
     let mut out: HashMap<String, Vec<TagLinkData>> = HashMap::new();
@@ -142,8 +142,8 @@ pub(super) async fn write_tag_links(
         .map_err(db_err)?;
     for (pos, (tag_id, value)) in resolved.into_iter().enumerate() {
         sqlx::query::<Db>(
-            "INSERT INTO tag_links (dev_org_id, object_kind, object_id, position, tag_id, value) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO tag_links (dev_org_id, object_kind, object_id, position, tag_id, value) VALUES ($1, $2, \
+             $3, $4, $5, $6)",
         )
         .bind(org)
         .bind(object_kind)
@@ -195,8 +195,8 @@ pub(super) async fn claim_refs(
         let me = sql.text_arg(object_id);
         let ps = sql.text_list(values);
         sql.push(&format!(
-            "SELECT value, object_id FROM external_refs WHERE dev_org_id = {o} AND namespace = {n} \
-             AND object_id <> {me} AND value IN ({ps}) LIMIT 1"
+            "SELECT value, object_id FROM external_refs WHERE dev_org_id = {o} AND namespace = {n} AND object_id <> \
+             {me} AND value IN ({ps}) LIMIT 1"
         ));
         let taken: Option<(String, String)> = sql.query_as().fetch_optional(&mut *conn).await.map_err(db_err)?;
         if let Some((value, holder)) = taken {

@@ -73,22 +73,21 @@ pub(super) fn row_update_sql(rev_user: bool, actor_known: bool, gated: bool) -> 
             // The token's record: in the caller's dev org, not revoked, unexpired at the
             // request's time ($17, epoch milliseconds), its subject the caller ($15, $16),
             // and that user active.
-            " AND EXISTS (SELECT 1 FROM auth_tokens t JOIN users s ON s.dev_org_id = t.dev_org_id \
-             AND s.kind = t.subject_kind AND s.id = t.subject_id WHERE t.jti = $18 AND t.dev_org_id = $1 \
-             AND t.subject_kind = $15 AND t.subject_id = $16 AND NOT t.revoked \
-             AND (t.expires_at IS NULL OR t.expires_at > $17) AND s.state = 'active')"
+            " AND EXISTS (SELECT 1 FROM auth_tokens t JOIN users s ON s.dev_org_id = t.dev_org_id AND s.kind = \
+             t.subject_kind AND s.id = t.subject_id WHERE t.jti = $18 AND t.dev_org_id = $1 AND t.subject_kind = \
+             $15 AND t.subject_id = $16 AND NOT t.revoked AND (t.expires_at IS NULL OR t.expires_at > $17) AND \
+             s.state = 'active')"
         } else {
             ""
         };
         // RETURNING names the table, not an alias: SQLite accepts no other.
         format!(
-            "UPDATE users SET display_name = CASE WHEN $4 THEN $5 ELSE display_name END, \
-             full_name = CASE WHEN $6 THEN $7 ELSE full_name END, email = CASE WHEN $8 THEN $9 ELSE email END, \
-             email_lower = CASE WHEN $8 THEN $10 ELSE email_lower END, \
-             phone_numbers = CASE WHEN $11 THEN $12 ELSE phone_numbers END, \
-             description = CASE WHEN $13 THEN $14 ELSE description END, modified_by_kind = $15, \
-             modified_by_id = $16, modified_date = CASE WHEN modified_date >= $17 THEN modified_date + 1 ELSE $17 END \
-             WHERE dev_org_id = $1 AND kind = $2 AND id = $3{gate} RETURNING {}, {}",
+            "UPDATE users SET display_name = CASE WHEN $4 THEN $5 ELSE display_name END, full_name = CASE WHEN $6 \
+             THEN $7 ELSE full_name END, email = CASE WHEN $8 THEN $9 ELSE email END, email_lower = CASE WHEN $8 \
+             THEN $10 ELSE email_lower END, phone_numbers = CASE WHEN $11 THEN $12 ELSE phone_numbers END, \
+             description = CASE WHEN $13 THEN $14 ELSE description END, modified_by_kind = $15, modified_by_id = \
+             $16, modified_date = CASE WHEN modified_date >= $17 THEN modified_date + 1 ELSE $17 END WHERE \
+             dev_org_id = $1 AND kind = $2 AND id = $3{gate} RETURNING {}, {}",
             USER_COLS.replace("u.", "users."),
             user_extra_columns("users", kind, actor_known.then_some(("$15", "$16")))
         )

@@ -27,10 +27,10 @@ pub(super) struct RevOrgRow {
     pub(super) subtype: Option<String>,
 }
 
-pub(super) const REV_ORG_COLS: &str =
-    "r.id, r.account_id, r.display_name, r.description, r.domain, r.external_ref, r.tier, \
-    r.environment, r.created_by_kind, r.created_by_id, r.created_date, r.modified_by_kind, r.modified_by_id, \
-    r.modified_date, a.display_name AS account_name, r.custom_fields, r.custom_schema_fragments, r.subtype";
+pub(super) const REV_ORG_COLS: &str = "r.id, r.account_id, r.display_name, r.description, r.domain, r.external_ref, \
+    r.tier, r.environment, r.created_by_kind, r.created_by_id, r.created_date, r.modified_by_kind, \
+    r.modified_by_id, r.modified_date, a.display_name AS account_name, r.custom_fields, r.custom_schema_fragments, \
+    r.subtype";
 pub(super) const REV_ORG_FROM: &str =
     "rev_orgs r LEFT JOIN accounts a ON a.dev_org_id = r.dev_org_id AND a.id = r.account_id";
 
@@ -104,9 +104,10 @@ pub(super) async fn insert_rev_org(conn: &mut Conn, org: &str, r: &RevOrgRecord,
         claim_refs(conn, org, ObjectKind::RevOrg, &r.id, std::slice::from_ref(e), "external_ref").await?;
     }
     sqlx::query::<Db>(
-        "INSERT INTO rev_orgs (dev_org_id, id, account_id, is_default, display_name, description, domain, external_ref, \
-         tier, environment, created_by_kind, created_by_id, created_date, modified_by_kind, modified_by_id, modified_date) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+        "INSERT INTO rev_orgs (dev_org_id, id, account_id, is_default, display_name, description, domain, \
+         external_ref, tier, environment, created_by_kind, created_by_id, created_date, modified_by_kind, \
+         modified_by_id, modified_date) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, \
+         $16)",
     )
     .bind(org)
     .bind(&r.id)
@@ -281,25 +282,25 @@ impl RevOrgStore for Backend {
                     save_custom(tx, org, &CustomOwner::RevOrg(id.clone()), &r.custom).await?;
                 }
                 sqlx::query::<Db>(
-            "UPDATE rev_orgs SET account_id = $3, display_name = $4, description = $5, domain = $6, external_ref = $7, \
-             tier = $8, environment = $9, modified_by_kind = $10, modified_by_id = $11, modified_date = $12 \
-             WHERE dev_org_id = $1 AND id = $2",
-        )
-        .bind(org)
-        .bind(&id)
-        .bind(r.account)
-        .bind(&r.display_name)
-        .bind(&r.description)
-        .bind(&r.domain)
-        .bind(&r.external_ref)
-        .bind(&r.tier)
-        .bind(&r.environment)
-        .bind(code(scope.actor.kind))
-        .bind(scope.actor.id)
-        .bind(after(r.modified_date, now).millis())
-        .execute(&mut **tx)
-        .await
-        .map_err(db_err)?;
+                    "UPDATE rev_orgs SET account_id = $3, display_name = $4, description = $5, domain = $6, \
+                     external_ref = $7, tier = $8, environment = $9, modified_by_kind = $10, modified_by_id = $11, \
+                     modified_date = $12 WHERE dev_org_id = $1 AND id = $2",
+                )
+                .bind(org)
+                .bind(&id)
+                .bind(r.account)
+                .bind(&r.display_name)
+                .bind(&r.description)
+                .bind(&r.domain)
+                .bind(&r.external_ref)
+                .bind(&r.tier)
+                .bind(&r.environment)
+                .bind(code(scope.actor.kind))
+                .bind(scope.actor.id)
+                .bind(after(r.modified_date, now).millis())
+                .execute(&mut **tx)
+                .await
+                .map_err(db_err)?;
                 if let Some(tags) = &p.tags {
                     write_tag_links(tx, org, code(ObjectKind::RevOrg), &id, tags).await?;
                 }

@@ -249,7 +249,8 @@ impl RevUserStore for Backend {
                 }
                 if !accounts.is_empty() {
                     ors.push(format!(
-                        "u.rev_org_id IN (SELECT r.id FROM rev_orgs r WHERE r.dev_org_id = u.dev_org_id AND r.account_id IN ({}))",
+                        "u.rev_org_id IN (SELECT r.id FROM rev_orgs r WHERE r.dev_org_id = u.dev_org_id AND \
+                         r.account_id IN ({}))",
                         sql.int_list(accounts)
                     ));
                 }

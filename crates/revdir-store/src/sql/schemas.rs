@@ -128,87 +128,96 @@ pub(super) fn fragment_not_found(r: FragmentRef) -> StoreError {
 impl SchemaStore for Backend {
     async fn set_fragment(&self, scope: &DevOrgScope, cmd: FragmentSet, now: Timestamp) -> StoreResult<FragmentRef> {
         let cmd = &cmd;
-        self.write(|tx| Box::pin(async move {
-        let org = scope.dev_org.as_str();
-        let family = cmd.family.key();
-        let row: Option<FragmentRow> = sqlx::query_as::<Db, FragmentRow>(&format!(
-            "SELECT {FRAGMENT_COLS} FROM schema_fragments f WHERE f.dev_org_id = $1 AND f.family = $2 \
-             AND f.new_id IS NULL{FOR_UPDATE}"
-        ))
-        .bind(org)
-        .bind(&family)
-        .fetch_optional(&mut **tx)
-        .await
-        .map_err(db_err)?;
-        let current = row.map(FragmentRow::into_record).transpose()?;
-        let plan = plan_set(current.as_ref(), cmd)?;
-        let is_deprecated = cmd.is_deprecated.or(current.as_ref().map(|c| c.is_deprecated)).unwrap_or(false);
-        let display_name =
-            cmd.subtype_display_name.clone().or_else(|| current.as_ref().and_then(|c| c.subtype_display_name.clone()));
-        let content = match (plan, &current) {
-            (SetPlan::InPlace, Some(c)) => {
-                // §6.4: these two change in place, without a new version.
-                if c.is_deprecated != is_deprecated || c.subtype_display_name != display_name {
-                    sqlx::query::<Db>(
-                        "UPDATE schema_fragments SET is_deprecated = $3, subtype_display_name = $4, \
-                         modified_by_kind = $5, modified_by_id = $6, modified_date = $7 WHERE dev_org_id = $1 AND id = $2",
-                    )
-                    .bind(org)
-                    .bind(c.id)
-                    .bind(is_deprecated)
-                    .bind(&display_name)
-                    .bind(code(scope.actor.kind))
-                    .bind(scope.actor.id)
-                    .bind(after(c.modified_date, now).millis())
-                    .execute(&mut **tx)
-                    .await
-                    .map_err(db_err)?;
-                }
-                let r = c.fragment_ref();
-                return Ok(r);
-            }
-            (SetPlan::InPlace, None) => {
-                return Err(StoreError::Internal(anyhow::anyhow!("in-place change of nothing")))
-            }
-            (SetPlan::Create(content) | SetPlan::NewVersion(content), _) => content,
-        };
-        let id = next_id(tx, org, FRAGMENT_COUNTER).await?;
-        if let Some(c) = &current {
-            sqlx::query::<Db>("UPDATE schema_fragments SET new_id = $3 WHERE dev_org_id = $1 AND id = $2")
+        self.write(|tx| {
+            Box::pin(async move {
+                let org = scope.dev_org.as_str();
+                let family = cmd.family.key();
+                let row: Option<FragmentRow> = sqlx::query_as::<Db, FragmentRow>(&format!(
+                    "SELECT {FRAGMENT_COLS} FROM schema_fragments f WHERE f.dev_org_id = $1 AND f.family = $2 AND \
+                     f.new_id IS NULL{FOR_UPDATE}"
+                ))
                 .bind(org)
-                .bind(c.id)
-                .bind(id)
-                .execute(&mut **tx)
+                .bind(&family)
+                .fetch_optional(&mut **tx)
                 .await
                 .map_err(db_err)?;
-        }
-        sqlx::query::<Db>(
-            "INSERT INTO schema_fragments (dev_org_id, id, kind, leaf_type, name, family, old_id, new_id, is_deprecated, \
-             subtype_display_name, body, created_by_kind, created_by_id, created_date, modified_by_kind, modified_by_id, \
-             modified_date) VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, $8, $9, $10, $11, $12, $13, $11, $12, $13)",
-        )
-        .bind(org)
-        .bind(id)
-        .bind(cmd.family.kind.as_str())
-        .bind(cmd.family.leaf.as_str())
-        .bind(&cmd.family.name)
-        .bind(&family)
-        .bind(current.as_ref().map(|c| c.id))
-        .bind(is_deprecated)
-        .bind(&display_name)
-        .bind(content.to_json())
-        .bind(code(scope.actor.kind))
-        .bind(scope.actor.id)
-        .bind(now.millis())
-        .execute(&mut **tx)
+                let current = row.map(FragmentRow::into_record).transpose()?;
+                let plan = plan_set(current.as_ref(), cmd)?;
+                let is_deprecated = cmd.is_deprecated.or(current.as_ref().map(|c| c.is_deprecated)).unwrap_or(false);
+                let display_name = cmd
+                    .subtype_display_name
+                    .clone()
+                    .or_else(|| current.as_ref().and_then(|c| c.subtype_display_name.clone()));
+                let content = match (plan, &current) {
+                    (SetPlan::InPlace, Some(c)) => {
+                        // §6.4: these two change in place, without a new version.
+                        if c.is_deprecated != is_deprecated || c.subtype_display_name != display_name {
+                            sqlx::query::<Db>(
+                                "UPDATE schema_fragments SET is_deprecated = $3, subtype_display_name = $4, \
+                                 modified_by_kind = $5, modified_by_id = $6, modified_date = $7 WHERE dev_org_id = \
+                                 $1 AND id = $2",
+                            )
+                            .bind(org)
+                            .bind(c.id)
+                            .bind(is_deprecated)
+                            .bind(&display_name)
+                            .bind(code(scope.actor.kind))
+                            .bind(scope.actor.id)
+                            .bind(after(c.modified_date, now).millis())
+                            .execute(&mut **tx)
+                            .await
+                            .map_err(db_err)?;
+                        }
+                        let r = c.fragment_ref();
+                        return Ok(r);
+                    }
+                    (SetPlan::InPlace, None) => {
+                        return Err(StoreError::Internal(anyhow::anyhow!("in-place change of nothing")))
+                    }
+                    (SetPlan::Create(content) | SetPlan::NewVersion(content), _) => content,
+                };
+                let id = next_id(tx, org, FRAGMENT_COUNTER).await?;
+                if let Some(c) = &current {
+                    sqlx::query::<Db>("UPDATE schema_fragments SET new_id = $3 WHERE dev_org_id = $1 AND id = $2")
+                        .bind(org)
+                        .bind(c.id)
+                        .bind(id)
+                        .execute(&mut **tx)
+                        .await
+                        .map_err(db_err)?;
+                }
+                sqlx::query::<Db>(
+                    "INSERT INTO schema_fragments (dev_org_id, id, kind, leaf_type, name, family, old_id, new_id, \
+                     is_deprecated, subtype_display_name, body, created_by_kind, created_by_id, created_date, \
+                     modified_by_kind, modified_by_id, modified_date) VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, $8, \
+                     $9, $10, $11, $12, $13, $11, $12, $13)",
+                )
+                .bind(org)
+                .bind(id)
+                .bind(cmd.family.kind.as_str())
+                .bind(cmd.family.leaf.as_str())
+                .bind(&cmd.family.name)
+                .bind(&family)
+                .bind(current.as_ref().map(|c| c.id))
+                .bind(is_deprecated)
+                .bind(&display_name)
+                .bind(content.to_json())
+                .bind(code(scope.actor.kind))
+                .bind(scope.actor.id)
+                .bind(now.millis())
+                .execute(&mut **tx)
+                .await
+                .map_err(|e| match db_err(e) {
+                    // Another node created this fragment's current version first: try again on top of it.
+                    StoreError::Conflict(_) => {
+                        StoreError::Unavailable("a concurrent schemas.custom.set won the race".into())
+                    }
+                    other => other,
+                })?;
+                Ok(FragmentRef { kind: cmd.family.kind, id })
+            })
+        })
         .await
-        .map_err(|e| match db_err(e) {
-            // Another node created this fragment's current version first: try again on top of it.
-            StoreError::Conflict(_) => StoreError::Unavailable("a concurrent schemas.custom.set won the race".into()),
-            other => other,
-        })?;
-        Ok(FragmentRef { kind: cmd.family.kind, id })
-    })).await
     }
 
     async fn get_fragment(&self, scope: &DevOrgScope, id: FragmentRef) -> StoreResult<FragmentView> {
@@ -228,8 +237,8 @@ impl SchemaStore for Backend {
         let o = sql.text_arg(org);
         let d = sql.arg(Arg::Bool(f.deprecated));
         sql.push(&format!(
-            "SELECT CAST(f.id AS TEXT) FROM schema_fragments f WHERE f.dev_org_id = {o} AND f.new_id IS NULL \
-             AND f.is_deprecated = {d}"
+            "SELECT CAST(f.id AS TEXT) FROM schema_fragments f WHERE f.dev_org_id = {o} AND f.new_id IS NULL AND \
+             f.is_deprecated = {d}"
         ));
         if f.match_nothing {
             sql.push(" AND 1 = 0");

@@ -15,8 +15,8 @@ pub(super) const SEED_ROWS_PER_STATEMENT: u64 = 500;
 pub(super) fn seed_users_sql(rows: u64) -> String {
     let mut text = String::from(
         "INSERT INTO users (dev_org_id, kind, id, display_name, email, email_lower, phone_numbers, state, \
-         external_ref, external_refs, is_verified, created_by_kind, created_by_id, created_date, \
-         modified_by_kind, modified_by_id, modified_date) VALUES ",
+         external_ref, external_refs, is_verified, created_by_kind, created_by_id, created_date, modified_by_kind, \
+         modified_by_id, modified_date) VALUES ",
     );
     for r in 0..rows {
         let b = 8 + r * 6;
@@ -59,8 +59,8 @@ pub(super) async fn seed_batch(conn: &mut Conn, scope: &DevOrgScope, count: u64,
     let kind = code(ObjectKind::RevUser);
     let count_i = i64::try_from(count).map_err(|e| StoreError::Internal(anyhow::Error::new(e)))?;
     let last = sqlx::query_scalar::<Db, i64>(
-        "INSERT INTO id_counters (dev_org_id, kind, value) VALUES ($1, $2, $3) \
-             ON CONFLICT (dev_org_id, kind) DO UPDATE SET value = id_counters.value + $3 RETURNING value",
+        "INSERT INTO id_counters (dev_org_id, kind, value) VALUES ($1, $2, $3) ON CONFLICT (dev_org_id, kind) DO \
+         UPDATE SET value = id_counters.value + $3 RETURNING value",
     )
     .bind(org)
     .bind(kind)

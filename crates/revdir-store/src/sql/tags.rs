@@ -20,9 +20,8 @@ pub(super) struct TagRow {
     pub(super) modified_date: i64,
 }
 
-pub(super) const TAG_COLS: &str =
-    "id, name, description, allowed_values, color, created_by_kind, created_by_id, created_date, \
-    modified_by_kind, modified_by_id, modified_date";
+pub(super) const TAG_COLS: &str = "id, name, description, allowed_values, color, created_by_kind, created_by_id, \
+    created_date, modified_by_kind, modified_by_id, modified_date";
 
 impl TagRow {
     pub(super) fn split(self) -> (TagRecord, Option<UserRef>, Option<UserRef>) {
@@ -128,34 +127,38 @@ pub(super) const TAG_SORTING: Sorting<TagRecord> = Sorting {
 impl TagStore for Backend {
     async fn create_tag(&self, scope: &DevOrgScope, draft: TagDraft, now: Timestamp) -> StoreResult<TagView> {
         let d = &draft;
-        self.write(|tx| Box::pin(async move {
-        let org = scope.dev_org.as_str();
-        if tag_name_taken(tx, org, &d.name, None).await? {
-            return Err(name_taken(&d.name));
-        }
-        let id = next_id(tx, org, code(ObjectKind::Tag)).await?;
-        sqlx::query::<Db>(
-            "INSERT INTO tags (dev_org_id, id, name, description, allowed_values, color, created_by_kind, created_by_id, \
-             created_date, modified_by_kind, modified_by_id, modified_date) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $7, $8, $9)",
-        )
-        .bind(org)
-        .bind(id)
-        .bind(&d.name)
-        .bind(&d.description)
-        .bind(to_json(&d.allowed_values))
-        .bind(&d.color)
-        .bind(code(scope.actor.kind))
-        .bind(scope.actor.id)
-        .bind(now.millis())
-        .execute(&mut **tx)
+        self.write(|tx| {
+            Box::pin(async move {
+                let org = scope.dev_org.as_str();
+                if tag_name_taken(tx, org, &d.name, None).await? {
+                    return Err(name_taken(&d.name));
+                }
+                let id = next_id(tx, org, code(ObjectKind::Tag)).await?;
+                sqlx::query::<Db>(
+                    "INSERT INTO tags (dev_org_id, id, name, description, allowed_values, color, created_by_kind, \
+                     created_by_id, created_date, modified_by_kind, modified_by_id, modified_date) VALUES ($1, $2, \
+                     $3, $4, $5, $6, $7, $8, $9, $7, $8, $9)",
+                )
+                .bind(org)
+                .bind(id)
+                .bind(&d.name)
+                .bind(&d.description)
+                .bind(to_json(&d.allowed_values))
+                .bind(&d.color)
+                .bind(code(scope.actor.kind))
+                .bind(scope.actor.id)
+                .bind(now.millis())
+                .execute(&mut **tx)
+                .await
+                .map_err(|e| match db_err(e) {
+                    StoreError::Conflict(_) => name_taken(&d.name),
+                    other => other,
+                })?;
+                let view = tag_view(tx, org, id).await?.ok_or_else(|| vanished(ObjectKind::Tag, id))?;
+                Ok(view)
+            })
+        })
         .await
-        .map_err(|e| match db_err(e) {
-            StoreError::Conflict(_) => name_taken(&d.name),
-            other => other,
-        })?;
-        let view = tag_view(tx, org, id).await?.ok_or_else(|| vanished(ObjectKind::Tag, id))?;
-        Ok(view)
-    })).await
     }
 
     async fn get_tag(&self, scope: &DevOrgScope, id: &ParsedId) -> StoreResult<TagView> {
@@ -188,25 +191,25 @@ impl TagStore for Backend {
                     t.color = Some(c.clone());
                 }
                 sqlx::query::<Db>(
-            "UPDATE tags SET name = $3, description = $4, allowed_values = $5, color = $6, modified_by_kind = $7, \
-             modified_by_id = $8, modified_date = $9 WHERE dev_org_id = $1 AND id = $2",
-        )
-        .bind(org)
-        .bind(n)
-        .bind(&t.name)
-        .bind(&t.description)
-        .bind(to_json(&t.allowed_values))
-        .bind(&t.color)
-        .bind(code(scope.actor.kind))
-        .bind(scope.actor.id)
-        .bind(after(t.modified_date, now).millis())
-        .execute(&mut **tx)
-        .await
-        // A racing rename can pass the check above and still lose on the unique index.
-        .map_err(|e| match db_err(e) {
-            StoreError::Conflict(_) => name_taken(&t.name),
-            other => other,
-        })?;
+                    "UPDATE tags SET name = $3, description = $4, allowed_values = $5, color = $6, modified_by_kind \
+                     = $7, modified_by_id = $8, modified_date = $9 WHERE dev_org_id = $1 AND id = $2",
+                )
+                .bind(org)
+                .bind(n)
+                .bind(&t.name)
+                .bind(&t.description)
+                .bind(to_json(&t.allowed_values))
+                .bind(&t.color)
+                .bind(code(scope.actor.kind))
+                .bind(scope.actor.id)
+                .bind(after(t.modified_date, now).millis())
+                .execute(&mut **tx)
+                .await
+                // A racing rename can pass the check above and still lose on the unique index.
+                .map_err(|e| match db_err(e) {
+                    StoreError::Conflict(_) => name_taken(&t.name),
+                    other => other,
+                })?;
                 let view = tag_view(tx, org, n).await?.ok_or_else(|| vanished(ObjectKind::Tag, n))?;
                 Ok(view)
             })

@@ -12,19 +12,21 @@ impl TokenStore for Backend {
         let stored: String = self
             .write(|tx| {
                 Box::pin(async move {
-            sqlx::query::<Db>(
-                "INSERT INTO server_settings (name, value) VALUES ('jwt_signing_key', $1) ON CONFLICT (name) DO NOTHING",
-            )
-            .bind(hex)
-            .execute(&mut **tx)
-            .await
-            .map_err(db_err)?;
-            let (value,): (String,) =
-                sqlx::query_as::<Db, (String,)>("SELECT value FROM server_settings WHERE name = 'jwt_signing_key'")
+                    sqlx::query::<Db>(
+                        "INSERT INTO server_settings (name, value) VALUES ('jwt_signing_key', $1) ON CONFLICT \
+                         (name) DO NOTHING",
+                    )
+                    .bind(hex)
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(db_err)?;
+                    let (value,): (String,) = sqlx::query_as::<Db, (String,)>(
+                        "SELECT value FROM server_settings WHERE name = 'jwt_signing_key'",
+                    )
                     .fetch_one(&mut **tx)
                     .await
                     .map_err(db_err)?;
-            Ok(value)
+                    Ok(value)
                 })
             })
             .await?;
@@ -38,22 +40,22 @@ impl TokenStore for Backend {
     async fn insert_token(&self, t: &TokenRecord) -> StoreResult<()> {
         self.write(|tx| {
             Box::pin(async move {
-            sqlx::query::<Db>(
-                "INSERT INTO auth_tokens (jti, dev_org_id, subject_kind, subject_id, token_type, issued_at, expires_at, revoked) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            )
-            .bind(&t.jti)
-            .bind(&t.dev_org)
-            .bind(code(t.subject.kind))
-            .bind(t.subject.id)
-            .bind(&t.token_type)
-            .bind(t.issued_at.millis())
-            .bind(t.expires_at.map(Timestamp::millis))
-            .bind(t.revoked)
-            .execute(&mut **tx)
-            .await
-            .map_err(db_err)?;
-            Ok(())
+                sqlx::query::<Db>(
+                    "INSERT INTO auth_tokens (jti, dev_org_id, subject_kind, subject_id, token_type, issued_at, \
+                     expires_at, revoked) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                )
+                .bind(&t.jti)
+                .bind(&t.dev_org)
+                .bind(code(t.subject.kind))
+                .bind(t.subject.id)
+                .bind(&t.token_type)
+                .bind(t.issued_at.millis())
+                .bind(t.expires_at.map(Timestamp::millis))
+                .bind(t.revoked)
+                .execute(&mut **tx)
+                .await
+                .map_err(db_err)?;
+                Ok(())
             })
         })
         .await
@@ -104,83 +106,91 @@ impl TokenStore for Backend {
         now: Timestamp,
     ) -> StoreResult<tok::IssuedSubject> {
         let issue = &issue;
-        self.write(|tx| Box::pin(async move {
-        let org = scope.dev_org.as_str();
-        let actor = scope.actor;
-        let (user, rev_org, client_id) = match &issue.grant {
-            tok::TokenGrant::Pat => (actor, None, None),
-            tok::TokenGrant::Sys { act_as } => {
-                let n = match act_as {
-                    Some(p) => p.number_in(org).ok_or_else(|| reference_missing("act_as", ObjectKind::SysUser, p))?,
-                    None if actor.kind == ObjectKind::SysUser => actor.id,
-                    // The built-in `devrev-bot`.
-                    None => 1,
-                };
-                let missing = || match act_as {
-                    Some(p) => reference_missing("act_as", ObjectKind::SysUser, p),
-                    None => unknown_ref("act_as", "the sys user devrev-bot"),
-                };
-                user_state(tx, org, ObjectKind::SysUser, n).await?.ok_or_else(missing)?;
-                (UserRef { kind: ObjectKind::SysUser, id: n }, None, None)
-            }
-            tok::TokenGrant::Aat { client_id, act_as } => match act_as {
-                Some(p) => {
-                    let n =
-                        p.number_in(org).ok_or_else(|| reference_missing("act_as", ObjectKind::ServiceAccount, p))?;
-                    let cid: Option<(Option<String>,)> = sqlx::query_as::<Db, (Option<String>,)>(
-                        "SELECT external_ref FROM users WHERE dev_org_id = $1 AND kind = $2 AND id = $3",
-                    )
-                    .bind(org)
-                    .bind(code(ObjectKind::ServiceAccount))
-                    .bind(n)
-                    .fetch_optional(&mut **tx)
-                    .await
-                    .map_err(db_err)?;
-                    let (cid,) = cid.ok_or_else(|| reference_missing("act_as", ObjectKind::ServiceAccount, p))?;
-                    if client_id.as_ref().is_some_and(|c| Some(c) != cid.as_ref()) {
-                        return Err(StoreError::Invalid(ValidationError::not_permitted(
-                            "client_id",
-                            "the service account belongs to another client_id",
-                        )));
+        self.write(|tx| {
+            Box::pin(async move {
+                let org = scope.dev_org.as_str();
+                let actor = scope.actor;
+                let (user, rev_org, client_id) = match &issue.grant {
+                    tok::TokenGrant::Pat => (actor, None, None),
+                    tok::TokenGrant::Sys { act_as } => {
+                        let n = match act_as {
+                            Some(p) => {
+                                p.number_in(org).ok_or_else(|| reference_missing("act_as", ObjectKind::SysUser, p))?
+                            }
+                            None if actor.kind == ObjectKind::SysUser => actor.id,
+                            // The built-in `devrev-bot`.
+                            None => 1,
+                        };
+                        let missing = || match act_as {
+                            Some(p) => reference_missing("act_as", ObjectKind::SysUser, p),
+                            None => unknown_ref("act_as", "the sys user devrev-bot"),
+                        };
+                        user_state(tx, org, ObjectKind::SysUser, n).await?.ok_or_else(missing)?;
+                        (UserRef { kind: ObjectKind::SysUser, id: n }, None, None)
                     }
-                    (UserRef { kind: ObjectKind::ServiceAccount, id: n }, None, cid)
-                }
-                None => {
-                    let cid = client_id.clone().unwrap_or_else(|| format!("revdir-app-{}", random_alnum(16)));
-                    let user = service_account(tx, org, actor, &cid, now).await.map_err(raced)?;
-                    (user, None, Some(cid))
-                }
-            },
-            tok::TokenGrant::Session(info) => {
-                let (user, rev_org) = provision_session(tx, org, actor, info, now).await.map_err(raced)?;
-                (user, rev_org, None)
-            }
-        };
-        let subject_don = tok::subject_don(org, user, rev_org.as_deref());
-        sqlx::query::<Db>(
-            "INSERT INTO auth_tokens (jti, dev_org_id, subject_kind, subject_id, token_type, issued_at, expires_at, revoked, \
-             subject_don, client_id, scopes, token_hint, created_by_kind, created_by_id, modified_by_kind, modified_by_id, \
-             modified_date) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $13, $14, $6)",
-        )
-        .bind(&issue.jti)
-        .bind(org)
-        .bind(code(user.kind))
-        .bind(user.id)
-        .bind(issue.grant.kind().code())
-        .bind(issue.issued_at.millis())
-        .bind(issue.expires_at.millis())
-        .bind(false)
-        .bind(&subject_don)
-        .bind(&client_id)
-        .bind(to_json(&issue.scopes))
-        .bind(&issue.hint)
-        .bind(code(actor.kind))
-        .bind(actor.id)
-        .execute(&mut **tx)
+                    tok::TokenGrant::Aat { client_id, act_as } => match act_as {
+                        Some(p) => {
+                            let n = p
+                                .number_in(org)
+                                .ok_or_else(|| reference_missing("act_as", ObjectKind::ServiceAccount, p))?;
+                            let cid: Option<(Option<String>,)> = sqlx::query_as::<Db, (Option<String>,)>(
+                                "SELECT external_ref FROM users WHERE dev_org_id = $1 AND kind = $2 AND id = $3",
+                            )
+                            .bind(org)
+                            .bind(code(ObjectKind::ServiceAccount))
+                            .bind(n)
+                            .fetch_optional(&mut **tx)
+                            .await
+                            .map_err(db_err)?;
+                            let (cid,) =
+                                cid.ok_or_else(|| reference_missing("act_as", ObjectKind::ServiceAccount, p))?;
+                            if client_id.as_ref().is_some_and(|c| Some(c) != cid.as_ref()) {
+                                return Err(StoreError::Invalid(ValidationError::not_permitted(
+                                    "client_id",
+                                    "the service account belongs to another client_id",
+                                )));
+                            }
+                            (UserRef { kind: ObjectKind::ServiceAccount, id: n }, None, cid)
+                        }
+                        None => {
+                            let cid = client_id.clone().unwrap_or_else(|| format!("revdir-app-{}", random_alnum(16)));
+                            let user = service_account(tx, org, actor, &cid, now).await.map_err(raced)?;
+                            (user, None, Some(cid))
+                        }
+                    },
+                    tok::TokenGrant::Session(info) => {
+                        let (user, rev_org) = provision_session(tx, org, actor, info, now).await.map_err(raced)?;
+                        (user, rev_org, None)
+                    }
+                };
+                let subject_don = tok::subject_don(org, user, rev_org.as_deref());
+                sqlx::query::<Db>(
+                    "INSERT INTO auth_tokens (jti, dev_org_id, subject_kind, subject_id, token_type, issued_at, \
+                     expires_at, revoked, subject_don, client_id, scopes, token_hint, created_by_kind, \
+                     created_by_id, modified_by_kind, modified_by_id, modified_date) VALUES ($1, $2, $3, $4, $5, \
+                     $6, $7, $8, $9, $10, $11, $12, $13, $14, $13, $14, $6)",
+                )
+                .bind(&issue.jti)
+                .bind(org)
+                .bind(code(user.kind))
+                .bind(user.id)
+                .bind(issue.grant.kind().code())
+                .bind(issue.issued_at.millis())
+                .bind(issue.expires_at.millis())
+                .bind(false)
+                .bind(&subject_don)
+                .bind(&client_id)
+                .bind(to_json(&issue.scopes))
+                .bind(&issue.hint)
+                .bind(code(actor.kind))
+                .bind(actor.id)
+                .execute(&mut **tx)
+                .await
+                .map_err(db_err)?;
+                Ok(tok::IssuedSubject { user, rev_org, client_id, subject_don })
+            })
+        })
         .await
-        .map_err(db_err)?;
-        Ok(tok::IssuedSubject { user, rev_org, client_id, subject_don })
-    })).await
     }
 
     async fn get_token(&self, scope: &DevOrgScope, jti: &ParsedId) -> StoreResult<tok::TokenView> {
@@ -273,9 +283,9 @@ pub(super) fn token_check_sql() -> &'static str {
 
 // --- Tokens
 
-pub(super) const TOKEN_COLS: &str =
-    "jti, subject_kind, subject_id, subject_don, token_type, client_id, scopes, token_hint, \
-    issued_at, expires_at, revoked, created_by_kind, created_by_id, modified_by_kind, modified_by_id, modified_date";
+pub(super) const TOKEN_COLS: &str = "jti, subject_kind, subject_id, subject_don, token_type, client_id, scopes, \
+    token_hint, issued_at, expires_at, revoked, created_by_kind, created_by_id, modified_by_kind, modified_by_id, \
+    modified_date";
 
 #[derive(sqlx::FromRow)]
 pub(super) struct TokenRow {
@@ -415,8 +425,8 @@ pub(super) async fn insert_session_workspace(
     let id = random_alnum(8);
     claim_refs(conn, org, ObjectKind::RevOrg, &id, &[external_ref.to_owned()], "rev_info.workspace_ref").await?;
     sqlx::query::<Db>(
-        "INSERT INTO rev_orgs (dev_org_id, id, account_id, is_default, display_name, description, external_ref, tier, \
-         created_by_kind, created_by_id, created_date, modified_by_kind, modified_by_id, modified_date) \
+        "INSERT INTO rev_orgs (dev_org_id, id, account_id, is_default, display_name, description, external_ref, \
+         tier, created_by_kind, created_by_id, created_date, modified_by_kind, modified_by_id, modified_date) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $9, $10, $11)",
     )
     .bind(org)
@@ -480,8 +490,8 @@ pub(super) async fn provision_session(
                 let owners: Vec<String> =
                     if actor.kind == ObjectKind::DevUser { vec![actor.id.to_string()] } else { Vec::new() };
                 sqlx::query::<Db>(
-                    "INSERT INTO accounts (dev_org_id, id, display_name, domains, external_refs, owned_by, created_by_kind, \
-                     created_by_id, created_date, modified_by_kind, modified_by_id, modified_date) \
+                    "INSERT INTO accounts (dev_org_id, id, display_name, domains, external_refs, owned_by, \
+                     created_by_kind, created_by_id, created_date, modified_by_kind, modified_by_id, modified_date) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $7, $8, $9)",
                 )
                 .bind(org)
@@ -567,10 +577,10 @@ pub(super) async fn provision_session(
     let phones: Vec<String> = t.phone_numbers.iter().map(|p| p.as_str().to_owned()).collect();
     let email = t.email.as_ref().map(|e| e.as_str().to_owned());
     sqlx::query::<Db>(
-        "INSERT INTO users (dev_org_id, kind, id, display_name, full_name, email, email_lower, phone_numbers, state, \
-         description, external_ref, external_refs, is_verified, rev_org_id, created_by_kind, created_by_id, created_date, \
-         modified_by_kind, modified_by_id, modified_date) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $15, $16, $17)",
+        "INSERT INTO users (dev_org_id, kind, id, display_name, full_name, email, email_lower, phone_numbers, \
+         state, description, external_ref, external_refs, is_verified, rev_org_id, created_by_kind, created_by_id, \
+         created_date, modified_by_kind, modified_by_id, modified_date) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, \
+         $10, $11, $12, $13, $14, $15, $16, $17, $15, $16, $17)",
     )
     .bind(org)
     .bind(code(ObjectKind::RevUser))
@@ -614,8 +624,8 @@ pub(super) async fn service_account(
     claim_refs(conn, org, ObjectKind::ServiceAccount, &id.to_string(), &[client_id.to_owned()], "client_id").await?;
     sqlx::query::<Db>(
         "INSERT INTO users (dev_org_id, kind, id, display_name, state, external_ref, is_verified, created_by_kind, \
-         created_by_id, created_date, modified_by_kind, modified_by_id, modified_date) \
-         VALUES ($1, $2, $3, $4, $5, $4, $6, $7, $8, $9, $7, $8, $9)",
+         created_by_id, created_date, modified_by_kind, modified_by_id, modified_date) VALUES ($1, $2, $3, $4, $5, \
+         $4, $6, $7, $8, $9, $7, $8, $9)",
     )
     .bind(org)
     .bind(k)

@@ -112,8 +112,8 @@ pub(super) fn user_extra_columns(user: &str, kind: ObjectKind, actor: Option<(&s
         ),
     };
     format!(
-        "{created_by} AS cb_json, {modified_by} AS mb_json, (SELECT o.display_name FROM rev_orgs o \
-         WHERE o.dev_org_id = {user}.dev_org_id AND o.id = {user}.rev_org_id) AS rev_org_name, {tags} AS tags_json"
+        "{created_by} AS cb_json, {modified_by} AS mb_json, (SELECT o.display_name FROM rev_orgs o WHERE \
+         o.dev_org_id = {user}.dev_org_id AND o.id = {user}.rev_org_id) AS rev_org_name, {tags} AS tags_json"
     )
 }
 
@@ -121,8 +121,8 @@ pub(super) fn user_extra_columns(user: &str, kind: ObjectKind, actor: Option<(&s
 /// the JSON text `summary_from_json` reads, or NULL when there is no such user.
 pub(super) fn summary_json_subquery(org: &str, kind: &str, id: &str) -> String {
     format!(
-        "(SELECT {} FROM users x LEFT JOIN rev_orgs o ON o.dev_org_id = x.dev_org_id AND o.id = x.rev_org_id \
-         WHERE x.dev_org_id = {org} AND x.kind = {kind} AND x.id = {id})",
+        "(SELECT {} FROM users x LEFT JOIN rev_orgs o ON o.dev_org_id = x.dev_org_id AND o.id = x.rev_org_id WHERE \
+         x.dev_org_id = {org} AND x.kind = {kind} AND x.id = {id})",
         json_array_text("x.display_name, x.email, x.full_name, x.state, x.external_ref, x.rev_org_id, o.display_name")
     )
 }
@@ -465,7 +465,8 @@ pub(super) async fn rev_org_exists(conn: &mut Conn, org: &str, id: &str) -> Stor
 
 pub(super) async fn default_rev_org_of(conn: &mut Conn, org: &str, account: i64) -> StoreResult<Option<String>> {
     let row: Option<(String,)> = sqlx::query_as::<Db, (String,)>(
-        "SELECT id FROM rev_orgs WHERE dev_org_id = $1 AND account_id = $2 ORDER BY is_default DESC, created_date LIMIT 1",
+        "SELECT id FROM rev_orgs WHERE dev_org_id = $1 AND account_id = $2 ORDER BY is_default DESC, created_date \
+         LIMIT 1",
     )
     .bind(org)
     .bind(account)
