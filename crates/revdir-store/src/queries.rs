@@ -18,7 +18,8 @@ use revdir_core::orgs::{
     RevOrgPatch, RevOrgRecord, RevOrgView,
 };
 use revdir_core::pagination::{Page, PageRequest};
-use revdir_core::scope::{Actor, DevOrgScope, SignedCaller, UserRef};
+use revdir_core::scope::{Actor, DevOrgScope, SignedCaller};
+use revdir_core::refs::UserRef;
 use revdir_core::store::{
     AccountStore, ArtifactStore, DevOrgStore, DevUserStore, NewDevOrg, RevOrgStore, RevUserStore, StoreResult,
     SysUserStore, TagStore, TokenRecord,
@@ -28,13 +29,15 @@ use revdir_core::tags::{
 };
 use revdir_core::time::Timestamp;
 use revdir_core::users::{
-    parse_state, state_name, OrgSummaryData, RevUserDraft, RevUserFilter, RevUserPatch, SysUserPatch, TimeRange,
-    UserRecord, UserSummaryData, UserView,
+    parse_state, state_name, RevUserDraft, RevUserFilter, RevUserPatch, SysUserPatch, UserRecord, UserView,
 };
+use revdir_core::refs::TimeRange;
+use revdir_core::refs::OrgSummaryData;
+use revdir_core::refs::UserSummaryData;
 use serde_json::Value;
 
-use revdir_core::custom_fields::{self, ApplyContext, CustomFilter, CustomInput, CustomState, CustomView, FilterMatch};
-use revdir_core::schemas::{
+use revdir_core::custom::{self, ApplyContext, CustomFilter, CustomInput, CustomState, CustomView, FilterMatch};
+use revdir_core::custom::{
     plan_set, Family, FragmentCatalog, FragmentContent, FragmentFilter, FragmentKind, FragmentRecord, FragmentRef,
     FragmentSet, FragmentView, LeafType, SetPlan,
 };
@@ -3968,7 +3971,7 @@ async fn present_custom<'a, K: std::hash::Hash + Eq>(
     let refs: Vec<i64> = items.iter().flat_map(|(_, s)| s.fragments.iter().map(|r| r.id)).collect();
     let catalog =
         if refs.is_empty() { FragmentCatalog::default() } else { load_catalog(conn, org, &[], &refs).await? };
-    Ok(items.into_iter().map(|(k, s)| (k, custom_fields::present(leaf, s, &catalog))).collect())
+    Ok(items.into_iter().map(|(k, s)| (k, custom::present(leaf, s, &catalog))).collect())
 }
 
 /// Applies a write's custom parts to `current`, validating against fragments read in the
@@ -3984,7 +3987,7 @@ async fn apply_custom(
     let mut refs: Vec<i64> = current.fragments.iter().map(|r| r.id).collect();
     refs.extend(input.fragments.iter().flatten().filter_map(|p| p.in_org(org)).map(|r| r.id));
     let catalog = load_catalog(conn, org, &[leaf], &refs).await?;
-    Ok(custom_fields::apply(ApplyContext { org, leaf, catalog: &catalog }, current, input)?)
+    Ok(custom::apply(ApplyContext { org, leaf, catalog: &catalog }, current, input)?)
 }
 
 /// The row an object's custom columns live in.
@@ -4060,7 +4063,7 @@ async fn filter_custom(
 ) -> StoreResult<()> {
     let Some(filters) = filters.filter(|f| !f.is_empty()) else { return Ok(()) };
     let catalog = load_catalog(conn, org, &[leaf], &[]).await?;
-    for f in custom_fields::resolve_filters(org, leaf, filters, &catalog)? {
+    for f in custom::resolve_filters(org, leaf, filters, &catalog)? {
         let mut ors = Vec::new();
         match &f.matcher {
             FilterMatch::Json(texts) if !texts.is_empty() => {
