@@ -18,8 +18,11 @@ use revdir_core::orgs::{
     RevOrgPatch, RevOrgRecord, RevOrgView,
 };
 use revdir_core::pagination::{Page, PageRequest};
-use revdir_core::scope::{Actor, DevOrgScope, SignedCaller};
+use revdir_core::refs::OrgSummaryData;
+use revdir_core::refs::TimeRange;
 use revdir_core::refs::UserRef;
+use revdir_core::refs::UserSummaryData;
+use revdir_core::scope::{Actor, DevOrgScope, SignedCaller};
 use revdir_core::store::{
     AccountStore, ArtifactStore, DevOrgStore, DevUserStore, NewDevOrg, RevOrgStore, RevUserStore, StoreResult,
     SysUserStore, TagStore, TokenRecord,
@@ -31,9 +34,6 @@ use revdir_core::time::Timestamp;
 use revdir_core::users::{
     parse_state, state_name, RevUserDraft, RevUserFilter, RevUserPatch, SysUserPatch, UserRecord, UserView,
 };
-use revdir_core::refs::TimeRange;
-use revdir_core::refs::OrgSummaryData;
-use revdir_core::refs::UserSummaryData;
 use serde_json::Value;
 
 use revdir_core::custom::{self, ApplyContext, CustomFilter, CustomInput, CustomState, CustomView, FilterMatch};

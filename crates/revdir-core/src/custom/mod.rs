@@ -9,7 +9,7 @@
 //! (`is_deprecated`, `subtype_display_name`) or creates a new version chained to the old one
 //! (§6.4); [`plan_set`] decides which, and the store applies the plan inside its
 //! transaction. A write with custom parts reads the fragments it needs (a
-//! [`FragmentCatalog`]) inside its transaction and calls [`apply`], which answers the
+//! [`FragmentCatalog`]) inside its transaction and calls [`apply()`], which answers the
 //! object's new [`CustomState`] or the `customization_validation_error` /
 //! `stale_schema_fragments` to send; nothing is written on an error. Reads present objects
 //! against the current version of each fragment ([`present`]).
