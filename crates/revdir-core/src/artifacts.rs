@@ -5,9 +5,8 @@ use revdir_api::common::{ArtifactFileSummary, ArtifactSummary};
 
 use crate::error::ValidationError;
 use crate::ids::{display_id, don, ObjectKind};
-use crate::scope::UserRef;
+use crate::refs::{UserRef, UserSummaryData};
 use crate::time::Timestamp;
-use crate::users::UserSummaryData;
 use crate::values;
 
 /// Largest file name accepted, in bytes.

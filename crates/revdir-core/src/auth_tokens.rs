@@ -11,9 +11,10 @@ use revdir_api::auth_tokens::{
 
 use crate::error::ValidationError;
 use crate::ids::{don, parse_any_id, parse_id, ObjectKind, ParsedId, REGION};
-use crate::scope::{Actor, UserRef};
+use crate::refs::{UserRef, UserSummaryData};
+use crate::scope::Actor;
 use crate::time::Timestamp;
-use crate::users::{UserSummaryData, ACTOR_KINDS};
+use crate::users::ACTOR_KINDS;
 use crate::values::{self, Email, PhoneNumber};
 
 /// Longest lifetime a token may be given, in days (ten years).

@@ -8,7 +8,8 @@
 
 use crate::auth_tokens::TokenKind;
 use crate::ids::{ObjectKind, ParsedId};
-use crate::scope::{Actor, UserRef};
+use crate::refs::UserRef;
+use crate::scope::Actor;
 use crate::users::RevUserPatch;
 
 /// Why a call is refused; becomes 403 `forbidden`.

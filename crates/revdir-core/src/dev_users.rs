@@ -15,9 +15,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::ValidationError;
 use crate::ids::{parse_id, ObjectKind, ParsedId};
+use crate::refs::{TimeRange, UserSummaryData};
 use crate::scope::Actor;
 use crate::time::Timestamp;
-use crate::users::{TimeRange, UserSummaryData, UserView};
+use crate::users::UserView;
 use crate::values::{self, Email};
 
 /// Fields `dev-users.list` can sort by.
@@ -539,7 +540,7 @@ impl DevUserFilter {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scope::UserRef;
+    use crate::refs::UserRef;
 
     fn facts(id: i64, merged_into: Option<i64>) -> DevUserFacts {
         DevUserFacts { id, state: UserState::Active, merged_into }

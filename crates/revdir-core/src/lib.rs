@@ -8,13 +8,13 @@
 pub mod artifacts;
 pub mod auth_tokens;
 pub mod authz;
-pub mod custom_fields;
+pub mod custom;
 pub mod dev_users;
 pub mod error;
 pub mod ids;
 pub mod orgs;
 pub mod pagination;
-pub mod schemas;
+pub mod refs;
 pub mod scope;
 pub mod store;
 pub mod tags;

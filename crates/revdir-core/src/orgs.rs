@@ -3,16 +3,15 @@
 use revdir_api::common::{AccountSummary, SetTagWithValue};
 use revdir_api::{accounts, dev_orgs, rev_orgs};
 
-use crate::custom_fields::{
-    parse_custom_field_filter, parse_filters, CustomFilter, CustomInput, CustomState, CustomView,
+use crate::custom::{
+    parse_custom_field_filter, parse_filters, CustomFilter, CustomInput, CustomState, CustomView, LeafType,
 };
 use crate::error::ValidationError;
 use crate::ids::{display_id, don, parse_any_id, parse_id, ObjectKind, ParsedId};
-use crate::schemas::LeafType;
-use crate::scope::UserRef;
+use crate::refs::{TimeRange, UserRef, UserSummaryData};
 use crate::tags::{parse_assignments, parse_tag_filters_in, render_links, TagAssignment, TagFilterEntry, TagLinkData};
 use crate::time::Timestamp;
-use crate::users::{TimeRange, UserSummaryData, ACTOR_KINDS};
+use crate::users::ACTOR_KINDS;
 use crate::values;
 
 /// A stored dev org.

@@ -1,15 +1,6 @@
 //! Who is calling, on behalf of which dev org: the first argument of every store call.
 
-use crate::ids::ObjectKind;
-
-/// A reference to a user of any kind inside one dev org.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct UserRef {
-    /// `DevUser`, `RevUser`, `SysUser` or `ServiceAccount`.
-    pub kind: ObjectKind,
-    /// The user's local id.
-    pub id: i64,
-}
+use crate::refs::{UserRef, UserSummaryData};
 
 /// The authenticated actor making a request.
 pub type Actor = UserRef;
@@ -37,7 +28,7 @@ pub struct DevOrgScope {
     pub actor: Actor,
     /// The actor's summary as read along with its token, so a write can render its
     /// `modified_by` without reading it again; `None` outside a request (the CLI).
-    pub actor_summary: Option<crate::users::UserSummaryData>,
+    pub actor_summary: Option<UserSummaryData>,
     /// The token's `jti`, kept for audit.
     pub token_id: String,
 }

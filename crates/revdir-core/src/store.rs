@@ -8,6 +8,7 @@ use async_trait::async_trait;
 
 use crate::artifacts::{ArtifactDraft, ArtifactView, BlobLocation, ParentRef, Upload, VersionRecord};
 use crate::auth_tokens::{IssuedSubject, TokenFilter, TokenIssue, TokenKind, TokenView};
+use crate::custom::{CustomState, FragmentCatalog, FragmentFilter, FragmentRef, FragmentSet, FragmentView, LeafType};
 use crate::dev_users::{
     DevUserDraft, DevUserFilter, DevUserMerge, DevUserPatch, DevUserView, IdentityLink, IdentityUnlink, StateChange,
 };
@@ -18,11 +19,11 @@ use crate::orgs::{
     RevOrgView,
 };
 use crate::pagination::{Page, PageRequest};
-use crate::schemas::{FragmentCatalog, FragmentFilter, FragmentRef, FragmentSet, FragmentView, LeafType};
-use crate::scope::{DevOrgScope, SignedCaller, UserRef};
+use crate::refs::{UserRef, UserSummaryData};
+use crate::scope::{DevOrgScope, SignedCaller};
 use crate::tags::{TagDraft, TagPatch, TagView};
 use crate::time::Timestamp;
-use crate::users::{RevUserDraft, RevUserFilter, RevUserPatch, SysUserPatch, UserSummaryData, UserView};
+use crate::users::{RevUserDraft, RevUserFilter, RevUserPatch, SysUserPatch, UserView};
 
 /// Result of a store call.
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -357,7 +358,7 @@ pub trait ArtifactStore {
 #[async_trait]
 pub trait SchemaStore {
     /// Creates or updates a fragment (`schemas.custom.set`): a first version, an in-place
-    /// change, or a new version chained to the current one (`schemas::plan_set`). Returns
+    /// change, or a new version chained to the current one (`custom::plan_set`). Returns
     /// the lineage's current version.
     async fn set_fragment(&self, scope: &DevOrgScope, cmd: FragmentSet, now: Timestamp) -> StoreResult<FragmentRef>;
     /// Reads any version of a fragment.
@@ -384,7 +385,7 @@ pub trait SchemaStore {
         scope: &DevOrgScope,
         leaf: LeafType,
         id: &ParsedId,
-    ) -> StoreResult<(crate::custom_fields::CustomState, FragmentCatalog)>;
+    ) -> StoreResult<(CustomState, FragmentCatalog)>;
 }
 
 /// Everything a revdir server needs from storage.

@@ -5,8 +5,8 @@ use revdir_api::tags as wire;
 
 use crate::error::ValidationError;
 use crate::ids::{display_id, don, parse_id, ObjectKind, ParsedId};
+use crate::refs::UserSummaryData;
 use crate::time::Timestamp;
-use crate::users::UserSummaryData;
 use crate::values;
 
 /// A stored tag.

@@ -2,28 +2,17 @@
 //!
 //! All kinds share one record shape; fields a kind does not have stay empty.
 
-use revdir_api::common::{DateTimeFilter, OrgSummary, OrgType, UserState, UserSummary, UserType};
+use revdir_api::common::UserState;
 use revdir_api::{dev_users, rev_users, sys_users};
 
 use crate::artifacts::{parse_artifact_ids, ArtifactSummaryData};
-use crate::custom_fields::{parse_filters, CustomFilter, CustomInput, CustomState, CustomView};
+use crate::custom::{parse_filters, CustomFilter, CustomInput, CustomState, CustomView, LeafType};
 use crate::error::ValidationError;
 use crate::ids::{display_id, don, parse_any_id, parse_id, ObjectKind, ParsedId};
-use crate::schemas::LeafType;
-use crate::scope::UserRef;
+use crate::refs::{OrgSummaryData, TimeRange, UserRef, UserSummaryData};
 use crate::tags::{parse_assignments, parse_tag_filters_in, render_links, TagAssignment, TagFilterEntry, TagLinkData};
 use crate::time::Timestamp;
 use crate::values::{self, Email, PhoneNumber};
-
-/// The wire discriminator of a user kind.
-pub fn user_type(kind: ObjectKind) -> UserType {
-    match kind {
-        ObjectKind::RevUser => UserType::RevUser,
-        ObjectKind::SysUser => UserType::SysUser,
-        ObjectKind::ServiceAccount => UserType::ServiceAccount,
-        _ => UserType::DevUser,
-    }
-}
 
 /// Stored name of a user state.
 pub fn state_name(state: UserState) -> &'static str {
@@ -46,67 +35,6 @@ pub fn parse_state(s: &str) -> UserState {
         "shadow" => UserState::Shadow,
         "unassigned" => UserState::Unassigned,
         _ => UserState::Active,
-    }
-}
-
-/// What a summary of an organisation needs.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OrgSummaryData {
-    /// `Account` or `RevOrg`.
-    pub kind: ObjectKind,
-    /// Local id.
-    pub id: String,
-    /// Display name.
-    pub display_name: Option<String>,
-}
-
-impl OrgSummaryData {
-    /// Renders an `org-summary`.
-    pub fn render(&self, org: &str) -> OrgSummary {
-        OrgSummary {
-            org_type: if self.kind == ObjectKind::Account { OrgType::Account } else { OrgType::RevOrg },
-            id: don(self.kind, org, &self.id),
-            display_id: display_id(self.kind, &self.id),
-            display_name: self.display_name.clone(),
-            dev_slug: None,
-        }
-    }
-}
-
-/// What a summary of a user needs.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UserSummaryData {
-    /// Which user.
-    pub user: UserRef,
-    /// Display name.
-    pub display_name: Option<String>,
-    /// Email.
-    pub email: Option<String>,
-    /// Full name.
-    pub full_name: Option<String>,
-    /// State.
-    pub state: UserState,
-    /// Rev users: external ref.
-    pub external_ref: Option<String>,
-    /// Rev users: their workspace.
-    pub rev_org: Option<OrgSummaryData>,
-}
-
-impl UserSummaryData {
-    /// Renders a `user-summary`.
-    pub fn render(&self, org: &str) -> UserSummary {
-        UserSummary {
-            user_type: user_type(self.user.kind),
-            id: don(self.user.kind, org, self.user.id),
-            display_id: display_id(self.user.kind, self.user.id),
-            display_name: self.display_name.clone(),
-            display_picture: None,
-            email: self.email.clone(),
-            full_name: self.full_name.clone(),
-            state: Some(self.state),
-            external_ref: self.external_ref.clone(),
-            rev_org: self.rev_org.as_ref().map(|o| o.render(org)),
-        }
     }
 }
 
@@ -390,32 +318,6 @@ impl TryFrom<&sys_users::SysUsersUpdateRequest> for SysUserPatch {
             full_name: optional_text("full_name", r.full_name.as_deref())?,
             display_picture: parse_picture(r.display_picture.as_ref())?,
         })
-    }
-}
-
-/// An inclusive time range.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct TimeRange {
-    /// Lower bound.
-    pub after: Option<Timestamp>,
-    /// Upper bound.
-    pub before: Option<Timestamp>,
-}
-
-impl TimeRange {
-    /// Parses a `date-time-filter`.
-    ///
-    /// # Errors
-    /// `value_not_permitted` for a bound that is not RFC 3339.
-    pub fn parse(field: &str, f: Option<&DateTimeFilter>) -> Result<Option<Self>, ValidationError> {
-        let Some(f) = f else { return Ok(None) };
-        // Both bounds are inclusive: a sub-millisecond `after` rounds up and `before` down, so
-        // neither admits a stored millisecond outside the range.
-        let bound = |name: &str, v: &Option<String>| {
-            let parse = if name == "after" { Timestamp::parse_ceil } else { Timestamp::parse };
-            v.as_deref().map(|s| parse(&format!("{field}.{name}"), s)).transpose()
-        };
-        Ok(Some(Self { after: bound("after", &f.after)?, before: bound("before", &f.before)? }))
     }
 }
 

@@ -16,7 +16,7 @@ use revdir_api::common::Empty;
 use revdir_core::auth_tokens::{parse_token_id, TokenFilter, TokenGrant, TokenKind, TokenRequest};
 use revdir_core::authz;
 use revdir_core::ids::{display_id, don, ParsedId};
-use revdir_core::users::user_type;
+use revdir_core::refs::user_type;
 use revdir_core::DevOrgScope;
 use secrecy::ExposeSecret as _;
 

@@ -13,14 +13,14 @@ use revdir_api::schemas::{
     StockSchemaFragmentsGetResponse, StockSchemaFragmentsListRequest, StockSchemaFragmentsListRequestPrune,
     StockSchemaFragmentsListResponse, SubtypesListRequest, SubtypesListResponse,
 };
-use revdir_core::custom_fields::CustomState;
-use revdir_core::ids::{parse_id, ObjectKind};
-use revdir_core::pagination::PageRequest;
-use revdir_core::schemas::{
+use revdir_core::custom::CustomState;
+use revdir_core::custom::{
     aggregate, parse_fragment_id, parse_leaf_types, parse_stock_id, prepare_subtype_change, stock_fragment, stock_page,
     subtypes, AggregateError, AggregateRequest, FragmentFilter, FragmentSet, LeafType, FRAGMENT_SORTABLE,
     STOCK_SORTABLE,
 };
+use revdir_core::ids::{parse_id, ObjectKind};
+use revdir_core::pagination::PageRequest;
 use revdir_core::ValidationError;
 
 use crate::error::{ApiError, ApiResult};

@@ -2,7 +2,7 @@
 
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use revdir_core::ids::ObjectKind;
-use revdir_core::scope::UserRef;
+use revdir_core::refs::UserRef;
 use revdir_core::time::Timestamp;
 use revdir_server::startup::open;
 use serde_json::{json, Value};

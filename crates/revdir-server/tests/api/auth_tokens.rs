@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use revdir_core::ids::ObjectKind;
-use revdir_core::scope::UserRef;
+use revdir_core::refs::UserRef;
 use revdir_core::time::Timestamp;
 use revdir_server::startup::{open, Application};
 use secrecy::ExposeSecret as _;

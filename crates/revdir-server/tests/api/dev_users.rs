@@ -2,7 +2,7 @@
 //! updates, activation, identities, merges, and deactivated users' tokens.
 
 use revdir_core::ids::ObjectKind;
-use revdir_core::scope::UserRef;
+use revdir_core::refs::UserRef;
 use revdir_core::time::Timestamp;
 use revdir_server::startup::open;
 use secrecy::ExposeSecret as _;

@@ -32,7 +32,7 @@
 mod accounts;
 mod artifact_holds;
 mod artifacts;
-mod custom;
+mod custom_fields;
 mod dev_orgs;
 mod dev_users;
 mod filters;
@@ -60,7 +60,11 @@ use revdir_core::artifacts::{
     ArtifactDraft, ArtifactRecord, ArtifactSummaryData, ArtifactView, BlobLocation, ParentRef, Upload, VersionRecord,
 };
 use revdir_core::auth_tokens as tok;
-use revdir_core::custom_fields::{self, ApplyContext, CustomFilter, CustomInput, CustomState, CustomView, FilterMatch};
+use revdir_core::custom::{self, ApplyContext, CustomFilter, CustomInput, CustomState, CustomView, FilterMatch};
+use revdir_core::custom::{
+    plan_set, Family, FragmentCatalog, FragmentContent, FragmentFilter, FragmentKind, FragmentRecord, FragmentRef,
+    FragmentSet, FragmentView, LeafType, SetPlan,
+};
 use revdir_core::dev_users as devu;
 use revdir_core::error::{StoreError, ValidationError};
 use revdir_core::ids::{display_id, don, ObjectKind, ParsedId};
@@ -69,11 +73,11 @@ use revdir_core::orgs::{
     RevOrgPatch, RevOrgRecord, RevOrgView,
 };
 use revdir_core::pagination::{Page, PageRequest};
-use revdir_core::schemas::{
-    plan_set, Family, FragmentCatalog, FragmentContent, FragmentFilter, FragmentKind, FragmentRecord, FragmentRef,
-    FragmentSet, FragmentView, LeafType, SetPlan,
-};
-use revdir_core::scope::{Actor, DevOrgScope, SignedCaller, UserRef};
+use revdir_core::refs::OrgSummaryData;
+use revdir_core::refs::TimeRange;
+use revdir_core::refs::UserRef;
+use revdir_core::refs::UserSummaryData;
+use revdir_core::scope::{Actor, DevOrgScope, SignedCaller};
 use revdir_core::store::{
     AccountStore, ArtifactStore, DevOrgStore, DevUserStore, NewDevOrg, RevOrgStore, RevUserStore, SchemaStore,
     StoreResult, SysUserStore, TagStore, TokenRecord, TokenStore,
@@ -83,8 +87,7 @@ use revdir_core::tags::{
 };
 use revdir_core::time::Timestamp;
 use revdir_core::users::{
-    parse_state, state_name, OrgSummaryData, RevUserDraft, RevUserFilter, RevUserPatch, SysUserPatch, TimeRange,
-    UserRecord, UserSummaryData, UserView,
+    parse_state, state_name, RevUserDraft, RevUserFilter, RevUserPatch, SysUserPatch, UserRecord, UserView,
 };
 use serde_json::Value;
 
@@ -98,7 +101,7 @@ type Conn = <Db as sqlx::Database>::Connection;
 type Tx = sqlx::Transaction<'static, Db>;
 
 use artifact_holds::*;
-use custom::*;
+use custom_fields::*;
 use filters::*;
 use kit::*;
 use links::*;

@@ -58,7 +58,7 @@ pub(super) async fn present_custom<'a, K: std::hash::Hash + Eq>(
     let refs: Vec<i64> = items.iter().flat_map(|(_, s)| s.fragments.iter().map(|r| r.id)).collect();
     let catalog =
         if refs.is_empty() { FragmentCatalog::default() } else { load_catalog(conn, org, &[], &refs).await? };
-    Ok(items.into_iter().map(|(k, s)| (k, custom_fields::present(leaf, s, &catalog))).collect())
+    Ok(items.into_iter().map(|(k, s)| (k, custom::present(leaf, s, &catalog))).collect())
 }
 
 /// Applies a write's custom parts to `current`, validating against fragments read in the
@@ -74,7 +74,7 @@ pub(super) async fn apply_custom(
     let mut refs: Vec<i64> = current.fragments.iter().map(|r| r.id).collect();
     refs.extend(input.fragments.iter().flatten().filter_map(|p| p.in_org(org)).map(|r| r.id));
     let catalog = load_catalog(conn, org, &[leaf], &refs).await?;
-    Ok(custom_fields::apply(ApplyContext { org, leaf, catalog: &catalog }, current, input)?)
+    Ok(custom::apply(ApplyContext { org, leaf, catalog: &catalog }, current, input)?)
 }
 
 /// The row an object's custom columns live in.
@@ -155,7 +155,7 @@ pub(super) async fn filter_custom(
 ) -> StoreResult<()> {
     let Some(filters) = filters.filter(|f| !f.is_empty()) else { return Ok(()) };
     let catalog = load_catalog(conn, org, &[leaf], &[]).await?;
-    for f in custom_fields::resolve_filters(org, leaf, filters, &catalog)? {
+    for f in custom::resolve_filters(org, leaf, filters, &catalog)? {
         let mut ors = Vec::new();
         match &f.matcher {
             FilterMatch::Json(texts) if !texts.is_empty() => {
