@@ -6,7 +6,6 @@ use std::str::FromStr;
 use serde::de::{self, Expected, IntoDeserializer, Unexpected, Visitor};
 use serde::Deserializer;
 
-use super::lists::tokenize_list;
 use super::node::{Elem, MapDe, SeqDe};
 use super::{json_error, QueryError};
 
@@ -29,21 +28,9 @@ impl LeafDe {
         Self { text, quoted: true }
     }
 
-    /// A key's raw value: if it is exactly one double-quoted string, its
-    /// unquoted content.
-    pub(super) fn from_raw(raw: String) -> Self {
-        if raw.trim_start().starts_with('"') {
-            if let Some(mut items) = tokenize_list(&raw) {
-                if items.len() == 1 {
-                    if let Some(item) = items.pop() {
-                        if item.quoted {
-                            return item;
-                        }
-                    }
-                }
-            }
-        }
-        Self::plain(raw)
+    /// Whether the text was double-quoted.
+    pub(super) fn is_quoted(&self) -> bool {
+        self.quoted
     }
 
     fn invalid_type(&self, expected: &dyn Expected) -> QueryError {
@@ -343,19 +330,6 @@ mod tests {
         let (path, message) = error::<ListRequest>("mode=sideways");
         assert_eq!(path, "mode");
         assert_eq!(message, "unknown variant `sideways`, expected `after` or `before`");
-    }
-
-    #[test]
-    fn quoted_scalars_are_unquoted() {
-        assert_eq!(list(r#"cursor="abc""#).cursor.as_deref(), Some("abc"));
-        assert_eq!(list(r#"cursor="a,\"b""#).cursor.as_deref(), Some(r#"a,"b"#));
-        assert_eq!(list(r#"limit="5""#).limit, Some(5));
-        assert_eq!(list(r#"mode="after""#).mode, Some(ListMode::After));
-        // Not a single quoted string: kept as is.
-        assert_eq!(list(r#"cursor="a","b""#).cursor.as_deref(), Some(r#""a","b""#));
-        assert_eq!(list(r#"cursor=a"b""#).cursor.as_deref(), Some(r#"a"b""#));
-        let (_, message) = error::<ListRequest>(r#"limit="abc""#);
-        assert_eq!(message, r#"invalid type: string "abc", expected i32"#);
     }
 
     #[test]

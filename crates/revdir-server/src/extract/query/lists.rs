@@ -1,5 +1,5 @@
-//! Splitting one value given to an array into its items: plain commas, double-quoted
-//! comma lists and JSON arrays.
+//! Reading the text of a value: splitting one given to an array into its items (plain
+//! commas, double-quoted comma lists, JSON arrays), and unquoting one given to a scalar.
 
 use super::leaf::LeafDe;
 
@@ -15,6 +15,23 @@ pub(super) fn split_list(value: &str) -> Vec<LeafDe> {
         return items;
     }
     value.split(',').map(|item| LeafDe::plain(item.to_owned())).collect()
+}
+
+/// A key's raw value as one leaf: if it is exactly one double-quoted string, its unquoted
+/// content; otherwise the text as given.
+pub(super) fn single_value(raw: String) -> LeafDe {
+    if raw.trim_start().starts_with('"') {
+        if let Some(mut items) = tokenize_list(&raw) {
+            if items.len() == 1 {
+                if let Some(item) = items.pop() {
+                    if item.is_quoted() {
+                        return item;
+                    }
+                }
+            }
+        }
+    }
+    LeafDe::plain(raw)
 }
 
 /// The items of `value` if it is a JSON array: strings become quoted items,
@@ -38,7 +55,7 @@ fn json_array_items(value: &str) -> Option<Vec<LeafDe>> {
 /// Splits a comma list whose items may be double-quoted (`"a,b",c`); inside
 /// quotes `\"` and `\\` are escapes. Returns `None` if a
 /// quoted item is unterminated or followed by anything but a comma.
-pub(super) fn tokenize_list(value: &str) -> Option<Vec<LeafDe>> {
+fn tokenize_list(value: &str) -> Option<Vec<LeafDe>> {
     let mut items = Vec::new();
     let mut chars = value.chars().peekable();
     loop {
@@ -94,7 +111,7 @@ pub(super) fn tokenize_list(value: &str) -> Option<Vec<LeafDe>> {
 mod tests {
     use std::collections::HashMap;
 
-    use super::super::fixtures::{list, strings};
+    use super::super::fixtures::{error, list, strings, ListMode, ListRequest};
     use super::super::from_query;
 
     #[test]
@@ -139,5 +156,18 @@ mod tests {
             list("sort_by=created_date:desc,display_name:asc").sort_by,
             strings(&["created_date:desc", "display_name:asc"])
         );
+    }
+
+    #[test]
+    fn quoted_scalars_are_unquoted() {
+        assert_eq!(list(r#"cursor="abc""#).cursor.as_deref(), Some("abc"));
+        assert_eq!(list(r#"cursor="a,\"b""#).cursor.as_deref(), Some(r#"a,"b"#));
+        assert_eq!(list(r#"limit="5""#).limit, Some(5));
+        assert_eq!(list(r#"mode="after""#).mode, Some(ListMode::After));
+        // Not a single quoted string: kept as is.
+        assert_eq!(list(r#"cursor="a","b""#).cursor.as_deref(), Some(r#""a","b""#));
+        assert_eq!(list(r#"cursor=a"b""#).cursor.as_deref(), Some(r#"a"b""#));
+        let (_, message) = error::<ListRequest>(r#"limit="abc""#);
+        assert_eq!(message, r#"invalid type: string "abc", expected i32"#);
     }
 }

@@ -34,8 +34,10 @@
 //! item containing a comma. Unknown keys are ignored.
 //!
 //! The decoder is split by stage: `tree` parses the query into a tree of keys, `lists`
-//! splits a value given to an array into its items, `node` deserializes one key of the tree
-//! and `leaf` one piece of text.
+//! reads the text of a value (a list's items, or one quoted value unquoted), `node`
+//! deserializes one key of the tree and `leaf` one piece of text. `node` and `leaf` refer to
+//! each other: a key's value is text, and text reuses the key's map and sequence access for
+//! an empty object and a one-item list.
 
 mod leaf;
 mod lists;

@@ -4,7 +4,7 @@ use serde::de::{self, DeserializeSeed, Expected, MapAccess, SeqAccess, Unexpecte
 use serde::Deserializer;
 
 use super::leaf::LeafDe;
-use super::lists::split_list;
+use super::lists::{single_value, split_list};
 use super::tree::Node;
 use super::{QueryError, AMBIGUOUS};
 
@@ -19,7 +19,7 @@ impl NodeDe {
             return Err(de::Error::invalid_type(AMBIGUOUS, expected));
         }
         match values.pop() {
-            Some(value) => Ok(LeafDe::from_raw(value)),
+            Some(value) => Ok(single_value(value)),
             None => Err(de::Error::invalid_type(Unexpected::Map, expected)),
         }
     }
@@ -50,7 +50,7 @@ impl NodeDe {
             return Err(de::Error::invalid_type(AMBIGUOUS, &visitor));
         }
         match node.values.pop() {
-            Some(value) => LeafDe::from_raw(value).deserialize_map(visitor),
+            Some(value) => single_value(value).deserialize_map(visitor),
             None => visitor.visit_map(MapDe::new(Vec::new())),
         }
     }
@@ -77,10 +77,10 @@ impl<'de> Deserializer<'de> for NodeDe {
         }
         if node.values.len() == 1 {
             if let Some(value) = node.values.pop() {
-                return LeafDe::from_raw(value).deserialize_any(visitor);
+                return single_value(value).deserialize_any(visitor);
             }
         }
-        let items: Vec<Elem> = node.values.into_iter().map(|value| Elem::Leaf(LeafDe::from_raw(value))).collect();
+        let items: Vec<Elem> = node.values.into_iter().map(|value| Elem::Leaf(single_value(value))).collect();
         visitor.visit_seq(SeqDe(items.into_iter()))
     }
 
@@ -278,7 +278,7 @@ mod tests {
     use serde::Deserialize;
     use serde_json::{json, Value};
 
-    use super::super::fixtures::{error, list, ListMode, ListRequest};
+    use super::super::fixtures::{error, list, strings, ListMode, ListRequest};
     use super::super::from_query;
 
     #[test]
