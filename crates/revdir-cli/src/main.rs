@@ -341,7 +341,8 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Org { command: OrgCommand::Create { db, display_name } } => {
             let state = open(&db.config(String::new())).await.context("opening the store")?;
-            let (org, token) = revdir_server::operator::create_org(&state, display_name).await?;
+            let (org, token) =
+                revdir_server::operator::create_org(state.store.as_ref(), &state.keys, display_name).await?;
             eprintln!("created dev org {} ({})", org.id, org.slug);
             say(token.expose_secret())?;
         }

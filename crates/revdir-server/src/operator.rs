@@ -4,13 +4,13 @@
 use std::fmt;
 
 use revdir_core::orgs::DevOrgRecord;
+use revdir_core::store::Store;
 use revdir_core::time::Timestamp;
 use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use crate::state::AppState;
-use crate::tokens::DEFAULT_PAT_DAYS;
+use crate::tokens::{TokenKeys, DEFAULT_PAT_DAYS};
 
 /// Shortest operator key accepted, in bytes.
 pub const MIN_KEY_BYTES: usize = 16;
@@ -49,13 +49,20 @@ impl OperatorKey {
 
 /// Creates a dev org (with its admin `DEVU-1` and `devrev-bot`) and mints its admin's token.
 ///
+/// It needs only the store and the signing keys, not a whole `AppState`, so the CLI and any
+/// other control plane can call it without a rate limiter, artifact store or operator key.
+///
 /// # Errors
 /// When the store fails.
-pub async fn create_org(app: &AppState, display_name: Option<String>) -> anyhow::Result<(DevOrgRecord, SecretString)> {
+pub async fn create_org(
+    store: &dyn Store,
+    keys: &TokenKeys,
+    display_name: Option<String>,
+) -> anyhow::Result<(DevOrgRecord, SecretString)> {
     let now = Timestamp::now();
     let created =
-        app.store.create_dev_org(display_name, now).await.map_err(|e| anyhow::anyhow!("creating a dev org: {e}"))?;
-    let token = app.keys.mint_pat(app.store.as_ref(), &created.org.id, created.admin, now, DEFAULT_PAT_DAYS).await?;
+        store.create_dev_org(display_name, now).await.map_err(|e| anyhow::anyhow!("creating a dev org: {e}"))?;
+    let token = keys.mint_pat(store, &created.org.id, created.admin, now, DEFAULT_PAT_DAYS).await?;
     Ok((created.org, token))
 }
 

@@ -1,10 +1,9 @@
 //! Rate limits (§8.6): fixed windows per authenticated actor, counted in process or in Redis.
 //!
 //! [`RateLimiter`] is only a counter of `(key, window)`; [`RateLimit`] holds the policy (limit
-//! and window length) and turns a count into a [`Decision`]. [`rate_limit`] is the middleware
-//! that authenticates a request, counts it, sets the `X-RateLimit-*` headers and answers 429
-//! once the window is exhausted. Unauthenticated requests are not counted; their handler
-//! answers 401 as before.
+//! and window length) and turns a count into a [`Decision`]. The HTTP side (authenticating,
+//! the `X-RateLimit-*` headers, the 429) is [`crate::middleware::rate_limit`], so this module
+//! knows nothing of requests or of `AppState`.
 
 use std::fmt;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -12,19 +11,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use axum::extract::{Request, State};
-use axum::http::HeaderValue;
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
 use dashmap::DashMap;
 use revdir_core::ids::don;
-use revdir_core::time::Timestamp;
 use revdir_core::DevOrgScope;
 use secrecy::{ExposeSecret, SecretString};
-
-use crate::error::ApiError;
-use crate::extract::auth::authenticate;
-use crate::state::AppState;
 
 /// DevRev's window length (§8.6): five minutes.
 pub const DEFAULT_WINDOW_SECS: u64 = 300;
@@ -225,55 +215,6 @@ impl RateLimit {
 /// The rate-limit key of an actor: its user's DON, which names the dev org too.
 pub fn actor_key(scope: &DevOrgScope) -> String {
     don(scope.actor.kind, &scope.dev_org, scope.actor.id)
-}
-
-fn set_headers(response: &mut Response, d: &Decision) {
-    let headers = response.headers_mut();
-    for (name, value) in [
-        ("x-ratelimit-limit", d.limit.to_string()),
-        ("x-ratelimit-remaining", d.remaining.to_string()),
-        ("x-ratelimit-reset", d.reset.to_string()),
-    ] {
-        if let Ok(v) = HeaderValue::from_str(&value) {
-            headers.insert(name, v);
-        }
-    }
-}
-
-/// Middleware: authenticates, counts the request against its actor's window and answers 429
-/// when the window is exhausted. The resolved scope goes into the request's extensions, where
-/// the `Scope` extractor finds it, so a request is authenticated once.
-///
-/// With no rate limit configured it does nothing. When the counter cannot be reached, the
-/// request proceeds without headers (fail open) and a warning is logged.
-pub async fn rate_limit(State(app): State<AppState>, req: Request, next: Next) -> Response {
-    let Some(limit) = app.rate_limit.clone() else {
-        return next.run(req).await;
-    };
-    let (mut parts, body) = req.into_parts();
-    let scope = match authenticate(&parts, &app).await {
-        Ok(scope) => scope,
-        // Not counted: the handler answers 401 itself.
-        Err(_) => return next.run(Request::from_parts(parts, body)).await,
-    };
-    let key = actor_key(&scope);
-    parts.extensions.insert(scope);
-    let req = Request::from_parts(parts, body);
-    let decision = match limit.check(&key, Timestamp::now().seconds()).await {
-        Ok(d) => d,
-        Err(e) => {
-            tracing::warn!(error = %e, "rate limiter unavailable; request not counted");
-            return next.run(req).await;
-        }
-    };
-    let mut response = if decision.allowed {
-        next.run(req).await
-    } else {
-        tracing::debug!(actor = %key, reset = decision.reset, "rate limit exhausted");
-        ApiError::TooManyRequests { retry_after: decision.retry_after }.into_response()
-    };
-    set_headers(&mut response, &decision);
-    response
 }
 
 #[cfg(test)]

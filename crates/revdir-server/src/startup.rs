@@ -21,7 +21,7 @@ use tower_http::trace::TraceLayer;
 use crate::artifacts::{Artifacts, ArtifactsConfig, BlobBackend};
 use crate::error::ApiError;
 use crate::middleware::{api_version, panic_response, route_not_found};
-use crate::operator::OperatorKey;
+use crate::operator::{create_org, OperatorKey};
 use crate::rate_limit::{InProcessLimiter, RateLimit, RateLimiter, RedisLimiter, DEFAULT_REDIS_PREFIX};
 use crate::routes::api_router;
 use crate::state::AppState;
@@ -151,24 +151,25 @@ pub async fn bootstrap(app: &AppState) -> anyhow::Result<Option<Bootstrap>> {
 /// # Errors
 /// When the store fails.
 pub async fn admin_token(app: &AppState, new_org: bool) -> anyhow::Result<SecretString> {
+    if new_org {
+        let (_, token) = create_org(app.store.as_ref(), &app.keys, None).await?;
+        return Ok(token);
+    }
     let now = Timestamp::now();
-    let created = if new_org {
-        app.store.create_dev_org(None, now).await.map_err(|e| anyhow::anyhow!("creating a dev org: {e}"))?
-    } else {
-        bootstrap(app).await?;
-        app.store
-            .default_dev_org()
-            .await
-            .map_err(|e| anyhow::anyhow!("reading the default dev org: {e}"))?
-            .ok_or_else(|| anyhow::anyhow!("the store has no default dev org"))?
-    };
-    app.keys.mint_pat(app.store.as_ref(), &created.org.id, created.admin, now, DEFAULT_PAT_DAYS).await
+    bootstrap(app).await?;
+    let default = app
+        .store
+        .default_dev_org()
+        .await
+        .map_err(|e| anyhow::anyhow!("reading the default dev org: {e}"))?
+        .ok_or_else(|| anyhow::anyhow!("the store has no default dev org"))?;
+    app.keys.mint_pat(app.store.as_ref(), &default.org.id, default.admin, now, DEFAULT_PAT_DAYS).await
 }
 
 /// The complete router with every layer.
 pub fn router(state: AppState) -> Router {
     api_router()
-        .route_layer(axum::middleware::from_fn_with_state(state.clone(), crate::rate_limit::rate_limit))
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), crate::middleware::rate_limit))
         .fallback(route_not_found)
         .method_not_allowed_fallback(route_not_found)
         .layer(axum::middleware::from_fn(api_version))

@@ -46,7 +46,7 @@ async fn orgs_create(
 ) -> ApiResult<(StatusCode, Json<OrgsCreateResponse>)> {
     operator(&app, &headers)?;
     let name = req.display_name.as_deref().map(|n| values::non_blank("display_name", n)).transpose()?;
-    let (org, token) = create_org(&app, name).await?;
+    let (org, token) = create_org(app.store.as_ref(), &app.keys, name).await?;
     tracing::info!(dev_org = %org.id, "operator created a dev org");
     Ok((
         StatusCode::CREATED,
