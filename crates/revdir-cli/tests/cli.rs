@@ -6,6 +6,7 @@ use std::process::{Child, ChildStdout, Command, Stdio};
 use std::time::Duration;
 
 use assert_cmd::cargo::CommandCargoExt as _;
+use revdir_spec_check::assert_valid_response;
 use serde_json::{json, Value};
 
 /// A running `revdir serve` and the lines it printed before it was ready.
@@ -70,6 +71,7 @@ impl Drop for Server {
     }
 }
 
+/// POSTs `body` to the spec'd operation `path`; the answer is checked against the spec.
 fn call(addr: &str, token: &str, path: &str, body: Value) -> (u16, Value) {
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     rt.block_on(async {
@@ -81,7 +83,9 @@ fn call(addr: &str, token: &str, path: &str, body: Value) -> (u16, Value) {
             .await
             .unwrap();
         let status = r.status().as_u16();
-        (status, r.json().await.unwrap_or(Value::Null))
+        let body = r.json().await.unwrap_or(Value::Null);
+        assert_valid_response(path, "POST", status, &body);
+        (status, body)
     })
 }
 
@@ -167,27 +171,49 @@ fn an_answered_write_survives_kill_9() {
 fn migrate_runs_alone_and_env_vars_configure_serve() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("env.db").display().to_string();
-    let out = Command::cargo_bin("revdir").unwrap().args(["migrate", "--db", &db]).output().unwrap();
+    // The processes run in their own directory, where the default store (`revdir.db`) would go.
+    let cwd = tempfile::tempdir().unwrap();
+    let default_db = cwd.path().join("revdir.db");
+    let out =
+        Command::cargo_bin("revdir").unwrap().args(["migrate", "--db", &db]).current_dir(cwd.path()).output().unwrap();
     assert!(out.status.success());
     assert!(std::path::Path::new(&db).exists());
+    // A port picked here, so that the printed address shows REVDIR_LISTEN was obeyed.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let mut child = Command::cargo_bin("revdir")
         .unwrap()
         .arg("serve")
         .env("REVDIR_DB", &db)
-        .env("REVDIR_LISTEN", "127.0.0.1:0")
+        .env("REVDIR_LISTEN", format!("127.0.0.1:{port}"))
+        .current_dir(cwd.path())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
     let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut seen = String::new();
-    while !seen.contains("revdir listening on http://127.0.0.1:") {
+    let mut printed = Vec::new();
+    while !printed.last().is_some_and(|l: &String| l.starts_with("revdir listening on ")) {
         let mut line = String::new();
-        assert!(stdout.read_line(&mut line).unwrap() > 0, "exited early: {seen}");
-        seen.push_str(&line);
+        assert!(stdout.read_line(&mut line).unwrap() > 0, "exited early: {printed:?}");
+        printed.push(line.trim_end().to_owned());
     }
+    let addr = printed.last().unwrap().trim_start_matches("revdir listening on ").to_owned();
+    assert_eq!(addr, format!("http://127.0.0.1:{port}"));
+    // migrate alone does not bootstrap: this start does, on the store REVDIR_DB names.
+    let token = printed.iter().position(|l| l.contains("admin token")).map(|i| printed[i + 1].clone());
+    let token = token.expect("the first serve on a migrated store bootstraps");
+    let (status, created) = call(&addr, &token, "/rev-users.create", json!({"display_name": "via env"}));
+    assert_eq!(status, 201, "{created}");
     let _ = child.kill();
     let _ = child.wait();
+    assert!(!default_db.exists(), "nothing was written to the default store");
+
+    // The contact and the token live in the named file: a server started on it by flag has both.
+    let again = Server::start(&db);
+    assert!(again.bootstrap_token().is_none(), "the named file was bootstrapped by the env-configured serve");
+    let (status, read) = call(&again.addr, &token, "/rev-users.get", json!({"id": created["rev_user"]["id"]}));
+    assert_eq!(status, 200, "{read}");
+    assert_eq!(read["rev_user"]["display_name"], "via env");
 }
 
 #[test]
@@ -264,6 +290,7 @@ fn seed_bulk_creates_contacts_that_behave_like_created_ones() {
     let (status, body) =
         call(&server.addr, &token, "/rev-users.create", json!({"display_name": "Dup", "external_ref": "REVU-17"}));
     assert_eq!(status, 409, "seeded external refs are registered for uniqueness: {body}");
+    assert_eq!(body["type"], "conflict", "{body}");
     let (status, body) =
         call(&server.addr, &token, "/rev-users.update", json!({"id": "REVU-99", "display_name": "Changed"}));
     assert_eq!(status, 200, "{body}");
@@ -292,6 +319,7 @@ fn every_answered_concurrent_write_survives_kill_9() {
                     .unwrap();
                 assert_eq!(r.status(), 201);
                 let body: Value = r.json().await.unwrap();
+                assert_valid_response("/rev-users.create", "POST", 201, &body);
                 body["rev_user"]["id"].as_str().unwrap().to_owned()
             }));
         }

@@ -45,10 +45,13 @@ impl Drop for Node {
     }
 }
 
+/// POSTs `body` to the spec'd operation `path` on `addr`; the answer is checked against the spec.
 async fn post(client: &reqwest::Client, addr: &str, token: &str, path: &str, body: Value) -> (u16, Value) {
     let r = client.post(format!("{addr}{path}")).header("authorization", token).json(&body).send().await.unwrap();
     let status = r.status().as_u16();
-    (status, r.json().await.unwrap_or(Value::Null))
+    let body = r.json().await.unwrap_or(Value::Null);
+    revdir_spec_check::assert_valid_response(path, "POST", status, &body);
+    (status, body)
 }
 
 fn value_for(field: &str, contact: usize, round: usize) -> Value {

@@ -98,12 +98,24 @@ fn trusting(ca: &Path, http1_only: bool) -> reqwest::Client {
     builder.build().unwrap()
 }
 
-/// POSTs `{}` to `url` with an `Authorization` value; returns status, HTTP version and body.
+/// Checks a POST's answer against DevRev's spec, unless `url` is one of revdir's own
+/// `/_revdir/` routes, which the spec does not declare.
+fn check_against_spec(url: &str, status: u16, body: &Value) {
+    let path = reqwest::Url::parse(url).unwrap().path().to_owned();
+    if !path.starts_with("/_revdir/") {
+        revdir_spec_check::assert_valid_response(&path, "POST", status, body);
+    }
+}
+
+/// POSTs `{}` to `url` with an `Authorization` value; returns status, HTTP version and body
+/// (checked against the spec).
 fn post(client: &reqwest::Client, url: &str, authorization: &str) -> (u16, reqwest::Version, Value) {
     block_on(async {
         let r = client.post(url).header("authorization", authorization).json(&json!({})).send().await.unwrap();
         let (status, version) = (r.status().as_u16(), r.version());
-        (status, version, r.json().await.unwrap_or(Value::Null))
+        let body = r.json().await.unwrap_or(Value::Null);
+        check_against_spec(url, status, &body);
+        (status, version, body)
     })
 }
 
@@ -273,6 +285,7 @@ fn a_whole_sessions_trace_log_holds_no_secret() {
     for auth in [format!("Bearer {forged}"), canary.clone()] {
         let (status, _, body) = post(&h1, &url("/rev-users.list"), &auth);
         assert_eq!(status, 401);
+        assert_eq!(body["type"], "unauthenticated", "{body}");
         assert!(!body.to_string().contains(&auth), "the token is not echoed: {body}");
     }
     let printed = server.printed.clone();
@@ -331,12 +344,14 @@ fn a_whole_sessions_trace_log_holds_no_secret() {
     assert!(ok && rest.is_empty());
 }
 
-/// POSTs `body` with an `Authorization` value; returns status and body.
+/// POSTs `body` with an `Authorization` value; returns status and body (checked against the spec).
 fn post_json(client: &reqwest::Client, url: &str, authorization: &str, body: Value) -> (u16, Value) {
     block_on(async {
         let r = client.post(url).header("authorization", authorization).json(&body).send().await.unwrap();
         let status = r.status().as_u16();
-        (status, r.json().await.unwrap_or(Value::Null))
+        let body = r.json().await.unwrap_or(Value::Null);
+        check_against_spec(url, status, &body);
+        (status, body)
     })
 }
 

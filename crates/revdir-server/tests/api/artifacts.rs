@@ -6,7 +6,7 @@ use revdir_server::artifacts::{Ticket, TicketPurpose};
 use revdir_server::startup::{open, Application};
 use serde_json::{json, Value};
 
-use crate::helpers::{assert_error, send, spawn_app_with, Answer, Backend, TestApp};
+use crate::helpers::{assert_error, send, send_checked, spawn_app_with, Answer, Backend, TestApp};
 use crate::on_both_backends;
 
 on_both_backends!(
@@ -269,22 +269,27 @@ async fn one_parent_per_artifact_even_under_a_race(app: TestApp) {
     for c in contacts {
         let (raw, addr, token, pic) = (app.raw.clone(), app.addr.clone(), app.token.clone(), free["id"].clone());
         tasks.push(tokio::spawn(async move {
-            raw.post(format!("{addr}/rev-users.update"))
+            let req = raw
+                .post(format!("{addr}/rev-users.update"))
                 .bearer_auth(token)
-                .json(&json!({"id": c, "display_picture": pic}))
-                .send()
-                .await
-                .unwrap()
-                .status()
-                .as_u16()
+                .json(&json!({"id": c, "display_picture": pic}));
+            send_checked("/rev-users.update", "POST", req).await
         }));
     }
-    let mut statuses = Vec::new();
+    let mut answers = Vec::new();
     for t in tasks {
-        statuses.push(t.await.unwrap());
+        answers.push(t.await.unwrap());
     }
+    let statuses: Vec<u16> = answers.iter().map(|a| a.status).collect();
     assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 1, "{statuses:?}");
     assert_eq!(statuses.iter().filter(|s| **s == 400).count(), 5, "{statuses:?}");
+    // Each loser learns which contact won, as the unraced refusal above does.
+    let winner = answers.iter().find(|a| a.status == 200).unwrap().body["rev_user"]["id"].clone();
+    for loser in answers.iter().filter(|a| a.status != 200) {
+        assert_error(loser, 400, "artifact_already_attached_to_a_parent");
+        assert_eq!(loser.body["existing_parent"], winner, "{:#}", loser.body);
+        assert_eq!(loser.body["is_same"], false, "{:#}", loser.body);
+    }
 }
 
 async fn deleting_a_contact_releases_what_it_held(app: TestApp) {
@@ -328,9 +333,8 @@ async fn a_restart_keeps_records_and_bytes(app: TestApp) {
     let again = Application::build(&app.config).await.unwrap();
     let addr = format!("http://{}", again.local_addr().unwrap());
     tokio::spawn(again.run_until_stopped(std::future::pending()));
-    let located =
-        send(app.raw.post(format!("{addr}/artifacts.locate")).bearer_auth(&app.token).json(&json!({"id": pic["id"]})))
-            .await;
+    let req = app.raw.post(format!("{addr}/artifacts.locate")).bearer_auth(&app.token).json(&json!({"id": pic["id"]}));
+    let located = send_checked("/artifacts.locate", "POST", req).await;
     assert_eq!(located.status, 200, "{:#}", located.body);
     let bytes = app.raw.get(located.body["url"].as_str().unwrap()).send().await.unwrap().bytes().await.unwrap();
     assert_eq!(bytes.to_vec(), pattern(4096, 9));

@@ -13,7 +13,7 @@ use secrecy::ExposeSecret as _;
 use serde_json::{json, Value};
 
 use crate::dev_users::org_id;
-use crate::helpers::{assert_error, send, TestApp};
+use crate::helpers::{assert_error, send_checked, TestApp};
 use crate::on_both_backends;
 
 on_both_backends!(
@@ -165,13 +165,15 @@ async fn revoked_and_expired_tokens_fail_on_every_node(app: TestApp) {
         let node2 = node2.clone();
         async move {
             let req = app.raw.post(format!("{node2}/dev-users.self")).bearer_auth(token).json(&json!({}));
-            send(req).await.status
+            send_checked("/dev-users.self", "POST", req).await
         }
     };
     let pat = access(&mint_as(&app, &app.token, json!({"requested_token_type": PAT})).await);
-    assert_eq!(on2(pat.clone()).await, 200);
+    assert_eq!(on2(pat.clone()).await.status, 200);
     assert_eq!(app.post("/auth-tokens.delete", json!({"token_id": token_don(&pat)})).await.status, 200);
-    assert_eq!(on2(pat.clone()).await, 401, "revoked on node 1, refused on node 2 at once");
+    let revoked = on2(pat.clone()).await;
+    assert_eq!(revoked.status, 401, "revoked on node 1, refused on node 2 at once");
+    assert_error(&revoked, 401, "unauthenticated");
     assert_eq!(status_with(&app, &pat).await, 401);
     // A token past its expiry fails on its next use everywhere.
     let state = open(&app.config).await.unwrap();
@@ -179,9 +181,12 @@ async fn revoked_and_expired_tokens_fail_on_every_node(app: TestApp) {
     let admin = UserRef { kind: ObjectKind::DevUser, id: 1 };
     let short = state.keys.mint_pat_lasting(state.store.as_ref(), &org, admin, Timestamp::now(), 2).await.unwrap();
     let short = short.expose_secret().to_owned();
-    assert_eq!(on2(short.clone()).await, 200);
+    assert_eq!(on2(short.clone()).await.status, 200);
     tokio::time::sleep(Duration::from_millis(2100)).await;
-    assert_eq!(on2(short.clone()).await, 401);
+    let expired = on2(short.clone()).await;
+    assert_eq!(expired.status, 401);
+    assert_error(&expired, 401, "unauthenticated");
+    assert!(expired.body["detail"].as_str().unwrap().contains("expired"), "{:#}", expired.body);
     let a = app.post_as(&short, "/dev-users.self", json!({})).await;
     assert_error(&a, 401, "unauthenticated");
     assert!(a.body["detail"].as_str().unwrap().contains("expired"), "{:#}", a.body);

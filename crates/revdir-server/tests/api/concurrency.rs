@@ -3,7 +3,7 @@
 
 use serde_json::json;
 
-use crate::helpers::TestApp;
+use crate::helpers::{assert_error, send_checked, TestApp};
 use crate::on_both_backends;
 
 on_both_backends!(concurrent_writes_succeed_or_fail_alone);
@@ -15,30 +15,25 @@ async fn concurrent_writes_succeed_or_fail_alone(app: TestApp) {
         // Every third request claims the same external_ref: exactly one of those may win.
         let external_ref = if i % 3 == 0 { "shared-ref".to_owned() } else { format!("own-{i}") };
         tasks.push(tokio::spawn(async move {
-            let r = raw
+            let req = raw
                 .post(format!("{addr}/rev-users.create"))
                 .bearer_auth(token)
-                .json(&json!({"display_name": format!("c{i}"), "external_ref": external_ref, "phone_numbers": ["+14155550100"]}))
-                .send()
-                .await
-                .unwrap();
-            let status = r.status().as_u16();
-            let body: serde_json::Value = r.json().await.unwrap();
-            (i, status, body)
+                .json(&json!({"display_name": format!("c{i}"), "external_ref": external_ref, "phone_numbers": ["+14155550100"]}));
+            (i, send_checked("/rev-users.create", "POST", req).await)
         }));
     }
     let mut created = Vec::new();
     let mut conflicts = 0;
     for t in tasks {
-        let (i, status, body) = t.await.unwrap();
-        match status {
-            201 => created.push(body["rev_user"]["display_id"].as_str().unwrap().to_owned()),
+        let (i, answer) = t.await.unwrap();
+        match answer.status {
+            201 => created.push(answer.body["rev_user"]["display_id"].as_str().unwrap().to_owned()),
             409 => {
                 assert_eq!(i % 3, 0, "only the shared ref may conflict");
-                assert_eq!(body["type"], "conflict");
+                assert_error(&answer, 409, "conflict");
                 conflicts += 1;
             }
-            other => panic!("request {i} answered {other}: {body}"),
+            other => panic!("request {i} answered {other}: {}", answer.body),
         }
     }
     assert_eq!(conflicts, 15, "16 requests shared one ref; one won");
