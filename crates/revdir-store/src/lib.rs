@@ -1,10 +1,10 @@
 //! revdir's `Store` on SQLite and PostgreSQL.
 //!
 //! [`connect`] picks the backend from the database URL, runs the migrations and returns an
-//! `Arc<dyn Store>`. Both backends share their query code (`queries.rs`, included into each
-//! backend module with that backend's `Db` type); each backend supplies only what truly
-//! differs: how a write transaction starts, row locking, JSON-array membership, access to
-//! custom-field members of JSON objects, and which errors are worth retrying.
+//! `Arc<dyn Store>`. Both backends share their query code (`sql/`, a module tree each
+//! backend compiles as its own, with that backend as `super`); each backend supplies only
+//! what truly differs: how a write transaction starts, row locking, JSON-array membership,
+//! access to custom-field members of JSON objects, and which errors are worth retrying.
 
 use std::fmt;
 use std::sync::Arc;

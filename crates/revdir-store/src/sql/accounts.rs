@@ -3,9 +3,6 @@
 use super::rev_orgs::{insert_rev_org, remove_rev_org, rev_org_view};
 use super::*;
 
-// ---------------------------------------------------------------------------------------
-// Accounts
-
 #[derive(sqlx::FromRow)]
 pub(super) struct AccountRow {
     pub(super) id: i64,
@@ -16,12 +13,8 @@ pub(super) struct AccountRow {
     pub(super) owned_by: String,
     pub(super) tier: Option<String>,
     pub(super) websites: String,
-    pub(super) created_by_kind: Option<String>,
-    pub(super) created_by_id: Option<i64>,
-    pub(super) created_date: i64,
-    pub(super) modified_by_kind: Option<String>,
-    pub(super) modified_by_id: Option<i64>,
-    pub(super) modified_date: i64,
+    #[sqlx(flatten)]
+    pub(super) stamps: StampRow,
     pub(super) custom_fields: String,
     pub(super) custom_schema_fragments: String,
     pub(super) subtype: Option<String>,
@@ -43,10 +36,10 @@ impl AccountRow {
                 external_refs: json_list(&self.external_refs),
                 tier: self.tier,
                 websites: json_list(&self.websites),
-                created_by: user_ref(self.created_by_kind, self.created_by_id),
-                created_date: Timestamp::from_millis(self.created_date),
-                modified_by: user_ref(self.modified_by_kind, self.modified_by_id),
-                modified_date: Timestamp::from_millis(self.modified_date),
+                created_by: self.stamps.created_by(),
+                created_date: self.stamps.created_date(),
+                modified_by: self.stamps.modified_by(),
+                modified_date: self.stamps.modified_date(),
                 custom: CustomState::from_columns(&self.custom_fields, &self.custom_schema_fragments, self.subtype),
             },
             owners,

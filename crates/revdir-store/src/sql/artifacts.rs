@@ -17,12 +17,8 @@ pub(super) struct ArtifactRow {
     pub(super) parent_id: Option<String>,
     pub(super) latest_version: i64,
     pub(super) current_version: Option<i64>,
-    pub(super) created_by_kind: Option<String>,
-    pub(super) created_by_id: Option<i64>,
-    pub(super) created_date: i64,
-    pub(super) modified_by_kind: Option<String>,
-    pub(super) modified_by_id: Option<i64>,
-    pub(super) modified_date: i64,
+    #[sqlx(flatten)]
+    pub(super) stamps: StampRow,
 }
 
 impl ArtifactRow {
@@ -39,10 +35,10 @@ impl ArtifactRow {
                 file_type: self.file_type,
                 configuration_set: self.configuration_set,
                 parent,
-                created_by: user_ref(self.created_by_kind, self.created_by_id),
-                created_date: Timestamp::from_millis(self.created_date),
-                modified_by: user_ref(self.modified_by_kind, self.modified_by_id),
-                modified_date: Timestamp::from_millis(self.modified_date),
+                created_by: self.stamps.created_by(),
+                created_date: self.stamps.created_date(),
+                modified_by: self.stamps.modified_by(),
+                modified_date: self.stamps.modified_date(),
             },
             self.current_version.unwrap_or(self.latest_version),
         )

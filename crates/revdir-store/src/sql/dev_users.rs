@@ -368,13 +368,6 @@ impl DevUserStore for Backend {
     }
 }
 
-// ---------------------------------------------------------------------------------------
-// Dev users (§8.2) and auth tokens (§8.5)
-//
-// These write their own columns with their own statements rather than through
-// `insert_user`/`save_user`, so the dev-user-only columns and the token metadata stay out of
-// the shared user record.
-
 #[derive(sqlx::FromRow)]
 pub(super) struct DevExtraRow {
     pub(super) id: i64,

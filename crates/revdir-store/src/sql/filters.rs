@@ -3,9 +3,6 @@
 
 use super::*;
 
-// ---------------------------------------------------------------------------------------
-// Filters shared by several lists
-
 pub(super) fn filter_in_text(sql: &mut Sql, expr: &str, values: Option<&Vec<String>>) {
     if let Some(values) = values {
         if values.is_empty() {

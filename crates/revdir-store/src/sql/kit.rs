@@ -3,9 +3,6 @@
 
 use super::*;
 
-// ---------------------------------------------------------------------------------------
-// SQL building
-
 /// A value bound to a placeholder.
 #[derive(Debug, Clone)]
 pub(super) enum Arg {
@@ -164,4 +161,38 @@ pub(super) fn touch(sql: &mut Sql, actor: UserRef, now: Timestamp) -> String {
         "modified_by_kind = {k}, modified_by_id = {i}, modified_date = CASE WHEN modified_date >= {n} THEN \
          modified_date + 1 ELSE {n} END"
     )
+}
+
+/// Who created and last modified a row, and when: the columns most tables share, read into
+/// a row struct with `#[sqlx(flatten)]`.
+#[derive(sqlx::FromRow)]
+pub(super) struct StampRow {
+    created_by_kind: Option<String>,
+    created_by_id: Option<i64>,
+    created_date: i64,
+    modified_by_kind: Option<String>,
+    modified_by_id: Option<i64>,
+    modified_date: i64,
+}
+
+impl StampRow {
+    /// The creator, when known.
+    pub(super) fn created_by(&self) -> Option<UserRef> {
+        user_ref(self.created_by_kind.clone(), self.created_by_id)
+    }
+
+    /// The last modifier, when known.
+    pub(super) fn modified_by(&self) -> Option<UserRef> {
+        user_ref(self.modified_by_kind.clone(), self.modified_by_id)
+    }
+
+    /// When the row was created.
+    pub(super) fn created_date(&self) -> Timestamp {
+        Timestamp::from_millis(self.created_date)
+    }
+
+    /// When the row was last modified.
+    pub(super) fn modified_date(&self) -> Timestamp {
+        Timestamp::from_millis(self.modified_date)
+    }
 }

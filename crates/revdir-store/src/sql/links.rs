@@ -4,9 +4,6 @@
 use super::tags::fetch_tag;
 use super::*;
 
-// ---------------------------------------------------------------------------------------
-// Shared pieces: summaries, tags, external refs
-
 #[derive(sqlx::FromRow)]
 pub(super) struct SummaryRow {
     pub(super) kind: String,

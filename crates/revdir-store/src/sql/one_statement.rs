@@ -120,6 +120,36 @@ impl<'a> RowWriter<'a> {
 }
 
 impl Backend {
+    /// A row-only update made for a caller whose token record the statement itself checks:
+    /// `Ok(None)` when the patch is not row-only, the id names no user of the caller's org,
+    /// or the record refused, so that the caller takes the usual path.
+    pub(super) async fn update_row_as(
+        &self,
+        caller: &SignedCaller,
+        kind: ObjectKind,
+        id: &ParsedId,
+        patch: Option<RowPatch<'_>>,
+        now: Timestamp,
+    ) -> StoreResult<Option<UserView>> {
+        let (Some(patch), Some(n)) = (patch, id.number_in(&caller.dev_org)) else { return Ok(None) };
+        self.update_user_row(&RowWriter::signed(caller), kind, n, &patch, now).await
+    }
+
+    /// A row-only update of the user `id` names in the caller's org: its view, or the 404.
+    pub(super) async fn update_row_of(
+        &self,
+        scope: &DevOrgScope,
+        kind: ObjectKind,
+        id: &ParsedId,
+        patch: &RowPatch<'_>,
+        now: Timestamp,
+    ) -> StoreResult<UserView> {
+        let n = number_or_404(&scope.dev_org, kind, id)?;
+        self.update_user_row(&RowWriter::authenticated(scope), kind, n, patch, now)
+            .await?
+            .ok_or_else(|| not_found(kind, id))
+    }
+
     /// Updates a user whose patch touches only its own row with one statement: an UPDATE
     /// that sets the patched columns, stamps the modifier, and returns the row with its
     /// summaries, workspace name and tags. One statement is atomic by itself and changes the

@@ -2,9 +2,6 @@
 
 use super::*;
 
-// ---------------------------------------------------------------------------------------
-// Rev orgs
-
 #[derive(sqlx::FromRow)]
 pub(super) struct RevOrgRow {
     pub(super) id: String,
@@ -15,12 +12,8 @@ pub(super) struct RevOrgRow {
     pub(super) external_ref: Option<String>,
     pub(super) tier: Option<String>,
     pub(super) environment: Option<String>,
-    pub(super) created_by_kind: Option<String>,
-    pub(super) created_by_id: Option<i64>,
-    pub(super) created_date: i64,
-    pub(super) modified_by_kind: Option<String>,
-    pub(super) modified_by_id: Option<i64>,
-    pub(super) modified_date: i64,
+    #[sqlx(flatten)]
+    pub(super) stamps: StampRow,
     pub(super) account_name: Option<String>,
     pub(super) custom_fields: String,
     pub(super) custom_schema_fragments: String,
@@ -46,10 +39,10 @@ impl RevOrgRow {
                 external_ref: self.external_ref,
                 tier: self.tier,
                 environment: self.environment,
-                created_by: user_ref(self.created_by_kind, self.created_by_id),
-                created_date: Timestamp::from_millis(self.created_date),
-                modified_by: user_ref(self.modified_by_kind, self.modified_by_id),
-                modified_date: Timestamp::from_millis(self.modified_date),
+                created_by: self.stamps.created_by(),
+                created_date: self.stamps.created_date(),
+                modified_by: self.stamps.modified_by(),
+                modified_date: self.stamps.modified_date(),
                 custom: CustomState::from_columns(&self.custom_fields, &self.custom_schema_fragments, self.subtype),
             },
             self.account_name,

@@ -1,7 +1,7 @@
 //! Rev users, the contacts (§7): `RevUserStore`. A patch that touches only the contact's
 //! own row goes to `one_statement`; every other write reads, locks and rewrites the row.
 
-use super::one_statement::{RowPatch, RowWriter};
+use super::one_statement::RowPatch;
 use super::seed::{seed_batch, SEED_BATCH};
 use super::*;
 
@@ -116,21 +116,14 @@ impl RevUserStore for Backend {
         now: Timestamp,
     ) -> StoreResult<UserView> {
         if let Some(row) = RowPatch::of_rev_user(&patch) {
-            let n = number_or_404(&scope.dev_org, ObjectKind::RevUser, id)?;
-            return self
-                .update_user_row(&RowWriter::authenticated(scope), ObjectKind::RevUser, n, &row, now)
-                .await?
-                .ok_or_else(|| not_found(ObjectKind::RevUser, id));
+            return self.update_row_of(scope, ObjectKind::RevUser, id, &row, now).await;
         }
         let p = &patch;
         self.write(|tx| {
             Box::pin(async move {
                 let org = scope.dev_org.as_str();
-                let n = number_or_404(org, ObjectKind::RevUser, id)?;
-                let (mut r, extras) = load_users_wide(tx, org, ObjectKind::RevUser, &[n], true)
-                    .await?
-                    .pop()
-                    .ok_or_else(|| not_found(ObjectKind::RevUser, id))?;
+                let (mut r, extras) = lock_user(tx, org, ObjectKind::RevUser, id).await?;
+                let n = r.user.id;
                 let refs_before = rev_user_refs(&r);
                 apply_rev_user_fields(&mut r, p);
                 if let Some(v) = &p.external_ref {
@@ -203,10 +196,7 @@ impl RevUserStore for Backend {
         patch: &RevUserPatch,
         now: Timestamp,
     ) -> StoreResult<Option<UserView>> {
-        let (Some(row), Some(n)) = (RowPatch::of_rev_user(patch), id.number_in(&caller.dev_org)) else {
-            return Ok(None);
-        };
-        self.update_user_row(&RowWriter::signed(caller), ObjectKind::RevUser, n, &row, now).await
+        self.update_row_as(caller, ObjectKind::RevUser, id, RowPatch::of_rev_user(patch), now).await
     }
 
     async fn delete_rev_user(&self, scope: &DevOrgScope, id: &ParsedId) -> StoreResult<()> {

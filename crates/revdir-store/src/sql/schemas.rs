@@ -20,12 +20,8 @@ pub(super) struct FragmentRow {
     pub(super) is_deprecated: bool,
     pub(super) subtype_display_name: Option<String>,
     pub(super) body: String,
-    pub(super) created_by_kind: Option<String>,
-    pub(super) created_by_id: Option<i64>,
-    pub(super) created_date: i64,
-    pub(super) modified_by_kind: Option<String>,
-    pub(super) modified_by_id: Option<i64>,
-    pub(super) modified_date: i64,
+    #[sqlx(flatten)]
+    pub(super) stamps: StampRow,
 }
 
 impl FragmentRow {
@@ -42,10 +38,10 @@ impl FragmentRow {
             subtype_display_name: self.subtype_display_name,
             old_id: self.old_id,
             new_id: self.new_id,
-            created_by: user_ref(self.created_by_kind, self.created_by_id),
-            created_date: Timestamp::from_millis(self.created_date),
-            modified_by: user_ref(self.modified_by_kind, self.modified_by_id),
-            modified_date: Timestamp::from_millis(self.modified_date),
+            created_by: self.stamps.created_by(),
+            created_date: self.stamps.created_date(),
+            modified_by: self.stamps.modified_by(),
+            modified_date: self.stamps.modified_date(),
         })
     }
 }

@@ -1,6 +1,6 @@
 //! Sys users (§8.2): `SysUserStore`.
 
-use super::one_statement::{RowPatch, RowWriter};
+use super::one_statement::RowPatch;
 use super::*;
 
 /// Applies the parts of a sys-user patch that live in the user's own row alone.
@@ -41,21 +41,14 @@ impl SysUserStore for Backend {
         now: Timestamp,
     ) -> StoreResult<UserView> {
         if let Some(row) = RowPatch::of_sys_user(&patch) {
-            let n = number_or_404(&scope.dev_org, ObjectKind::SysUser, id)?;
-            return self
-                .update_user_row(&RowWriter::authenticated(scope), ObjectKind::SysUser, n, &row, now)
-                .await?
-                .ok_or_else(|| not_found(ObjectKind::SysUser, id));
+            return self.update_row_of(scope, ObjectKind::SysUser, id, &row, now).await;
         }
         let p = &patch;
         self.write(|tx| {
             Box::pin(async move {
                 let org = scope.dev_org.as_str();
-                let n = number_or_404(org, ObjectKind::SysUser, id)?;
-                let (mut r, extras) = load_users_wide(tx, org, ObjectKind::SysUser, &[n], true)
-                    .await?
-                    .pop()
-                    .ok_or_else(|| not_found(ObjectKind::SysUser, id))?;
+                let (mut r, extras) = lock_user(tx, org, ObjectKind::SysUser, id).await?;
+                let n = r.user.id;
                 apply_sys_user_fields(&mut r, p);
                 if let Some(picture) = &p.display_picture {
                     let picture =
@@ -82,9 +75,6 @@ impl SysUserStore for Backend {
         patch: &SysUserPatch,
         now: Timestamp,
     ) -> StoreResult<Option<UserView>> {
-        let (Some(row), Some(n)) = (RowPatch::of_sys_user(patch), id.number_in(&caller.dev_org)) else {
-            return Ok(None);
-        };
-        self.update_user_row(&RowWriter::signed(caller), ObjectKind::SysUser, n, &row, now).await
+        self.update_row_as(caller, ObjectKind::SysUser, id, RowPatch::of_sys_user(patch), now).await
     }
 }

@@ -2,9 +2,6 @@
 
 use super::*;
 
-// ---------------------------------------------------------------------------------------
-// Tags
-
 #[derive(sqlx::FromRow)]
 pub(super) struct TagRow {
     pub(super) id: i64,
@@ -12,12 +9,8 @@ pub(super) struct TagRow {
     pub(super) description: Option<String>,
     pub(super) allowed_values: String,
     pub(super) color: Option<String>,
-    pub(super) created_by_kind: Option<String>,
-    pub(super) created_by_id: Option<i64>,
-    pub(super) created_date: i64,
-    pub(super) modified_by_kind: Option<String>,
-    pub(super) modified_by_id: Option<i64>,
-    pub(super) modified_date: i64,
+    #[sqlx(flatten)]
+    pub(super) stamps: StampRow,
 }
 
 pub(super) const TAG_COLS: &str = "id, name, description, allowed_values, color, created_by_kind, created_by_id, \
@@ -32,11 +25,11 @@ impl TagRow {
                 description: self.description,
                 allowed_values: json_list(&self.allowed_values),
                 color: self.color,
-                created_date: Timestamp::from_millis(self.created_date),
-                modified_date: Timestamp::from_millis(self.modified_date),
+                created_date: self.stamps.created_date(),
+                modified_date: self.stamps.modified_date(),
             },
-            user_ref(self.created_by_kind, self.created_by_id),
-            user_ref(self.modified_by_kind, self.modified_by_id),
+            self.stamps.created_by(),
+            self.stamps.modified_by(),
         )
     }
 }

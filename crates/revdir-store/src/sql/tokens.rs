@@ -281,8 +281,6 @@ pub(super) fn token_check_sql() -> &'static str {
     })
 }
 
-// --- Tokens
-
 pub(super) const TOKEN_COLS: &str = "jti, subject_kind, subject_id, subject_don, token_type, client_id, scopes, \
     token_hint, issued_at, expires_at, revoked, created_by_kind, created_by_id, modified_by_kind, modified_by_id, \
     modified_date";

@@ -3,9 +3,6 @@
 
 use super::*;
 
-// ---------------------------------------------------------------------------------------
-// Users
-
 pub(super) const USER_COLS: &str = "u.kind, u.id, u.display_name, u.full_name, u.email, u.phone_numbers, u.state, \
     u.description, u.external_ref, u.external_refs, u.is_verified, u.rev_org_id, u.created_by_kind, \
     u.created_by_id, u.created_date, u.modified_by_kind, u.modified_by_id, u.modified_date, u.display_picture_id, \
@@ -25,12 +22,8 @@ pub(super) struct UserRow {
     pub(super) external_refs: String,
     pub(super) is_verified: bool,
     pub(super) rev_org_id: Option<String>,
-    pub(super) created_by_kind: Option<String>,
-    pub(super) created_by_id: Option<i64>,
-    pub(super) created_date: i64,
-    pub(super) modified_by_kind: Option<String>,
-    pub(super) modified_by_id: Option<i64>,
-    pub(super) modified_date: i64,
+    #[sqlx(flatten)]
+    pub(super) stamps: StampRow,
     pub(super) display_picture_id: Option<i64>,
     pub(super) artifact_ids: String,
     pub(super) custom_fields: String,
@@ -54,10 +47,10 @@ impl UserRow {
             rev_org: self.rev_org_id,
             display_picture: self.display_picture_id,
             artifacts: json_list(&self.artifact_ids).iter().filter_map(|s| s.parse().ok()).collect(),
-            created_by: user_ref(self.created_by_kind, self.created_by_id),
-            created_date: Timestamp::from_millis(self.created_date),
-            modified_by: user_ref(self.modified_by_kind, self.modified_by_id),
-            modified_date: Timestamp::from_millis(self.modified_date),
+            created_by: self.stamps.created_by(),
+            created_date: self.stamps.created_date(),
+            modified_by: self.stamps.modified_by(),
+            modified_date: self.stamps.modified_date(),
             custom: CustomState::from_columns(&self.custom_fields, &self.custom_schema_fragments, self.subtype),
         })
     }
@@ -230,6 +223,18 @@ pub(super) async fn load_users_wide(
         out.extend(row.split()?);
     }
     Ok(out)
+}
+
+/// Reads and locks the user `id` names, with its extras, for a read-modify-write: the 404
+/// when the caller's org has no such user.
+pub(super) async fn lock_user(
+    conn: &mut Conn,
+    org: &str,
+    kind: ObjectKind,
+    id: &ParsedId,
+) -> StoreResult<(UserRecord, UserExtras)> {
+    let n = number_or_404(org, kind, id)?;
+    load_users_wide(conn, org, kind, &[n], true).await?.pop().ok_or_else(|| not_found(kind, id))
 }
 
 /// Completes users' views with what only some users have: artifacts and custom fields.
