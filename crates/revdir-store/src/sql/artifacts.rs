@@ -366,15 +366,16 @@ impl ArtifactStore for Backend {
                     let latest = remaining.iter().map(|(v, _)| *v).max().unwrap_or(1);
                     let current = remaining.iter().filter(|(_, up)| *up).map(|(v, _)| *v).max();
                     sqlx::query::<Db>(
-                "UPDATE artifacts SET latest_version = $3, current_version = $4 WHERE dev_org_id = $1 AND id = $2",
-            )
-            .bind(org)
-            .bind(n)
-            .bind(latest)
-            .bind(current)
-            .execute(&mut **tx)
-            .await
-            .map_err(db_err)?;
+                        "UPDATE artifacts SET latest_version = $3, current_version = $4 WHERE dev_org_id = $1 AND \
+                         id = $2",
+                    )
+                    .bind(org)
+                    .bind(n)
+                    .bind(latest)
+                    .bind(current)
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(db_err)?;
                 }
                 Ok(external)
             })
@@ -419,15 +420,16 @@ impl ArtifactStore for Backend {
                 let key = match &up.location {
                     BlobLocation::Inline(bytes) => {
                         sqlx::query::<Db>(
-                    "INSERT INTO artifact_blobs (dev_org_id, artifact_id, version, bytes) VALUES ($1, $2, $3, $4)",
-                )
-                .bind(org)
-                .bind(artifact)
-                .bind(version)
-                .bind(bytes.as_slice())
-                .execute(&mut **tx)
-                .await
-                .map_err(db_err)?;
+                            "INSERT INTO artifact_blobs (dev_org_id, artifact_id, version, bytes) VALUES ($1, $2, \
+                             $3, $4)",
+                        )
+                        .bind(org)
+                        .bind(artifact)
+                        .bind(version)
+                        .bind(bytes.as_slice())
+                        .execute(&mut **tx)
+                        .await
+                        .map_err(db_err)?;
                         None
                     }
                     BlobLocation::External(key) => Some(key.clone()),

@@ -357,8 +357,9 @@ impl DevUserStore for Backend {
                 let k = sql.text_arg(code(ObjectKind::DevUser));
                 let sa = sql.int_arg(s);
                 sql.push(&format!(
-            "{by}, state = {st}, primary_identity_id = {pa} WHERE dev_org_id = {o} AND kind = {k} AND id = {sa}"
-        ));
+                    "{by}, state = {st}, primary_identity_id = {pa} WHERE dev_org_id = {o} AND kind = {k} AND id = \
+                     {sa}"
+                ));
                 sql.execute(tx).await?;
                 revoke_all(tx, org, UserRef { kind: ObjectKind::DevUser, id: s }, None, scope.actor, now).await?;
                 Ok(())
