@@ -219,7 +219,7 @@ impl RevOrgStore for Backend {
     }
 
     async fn get_rev_org(&self, scope: &DevOrgScope, id: &ParsedId) -> StoreResult<RevOrgView> {
-        let local = id.local_in(&scope.dev_org).ok_or_else(|| not_found(ObjectKind::RevOrg, id))?;
+        let local = local_or_404(&scope.dev_org, ObjectKind::RevOrg, id)?;
         let mut tx: Tx = self.begin_read().await.map_err(db_err)?;
         rev_org_view(&mut tx, &scope.dev_org, local).await?.ok_or_else(|| not_found(ObjectKind::RevOrg, id))
     }
@@ -237,7 +237,7 @@ impl RevOrgStore for Backend {
         self.write(|tx| {
             Box::pin(async move {
                 let org = scope.dev_org.as_str();
-                let id = p.id.local_in(org).ok_or_else(|| not_found(ObjectKind::RevOrg, &p.id))?.to_owned();
+                let id = local_or_404(org, ObjectKind::RevOrg, &p.id)?.to_owned();
                 let row: Option<RevOrgRow> = sqlx::query_as::<Db, RevOrgRow>(&format!(
                     "SELECT {REV_ORG_COLS} FROM {REV_ORG_FROM} WHERE r.dev_org_id = $1 AND r.id = $2{}",
                     if FOR_UPDATE.is_empty() { "" } else { " FOR UPDATE OF r" }
@@ -308,7 +308,7 @@ impl RevOrgStore for Backend {
         self.write(|tx| {
             Box::pin(async move {
                 let org = scope.dev_org.as_str();
-                let local = id.local_in(org).ok_or_else(|| not_found(ObjectKind::RevOrg, id))?;
+                let local = local_or_404(org, ObjectKind::RevOrg, id)?;
                 if !remove_rev_org(tx, org, local).await? {
                     return Err(not_found(ObjectKind::RevOrg, id));
                 }

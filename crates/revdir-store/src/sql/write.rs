@@ -92,6 +92,12 @@ pub(super) fn number_or_404(org: &str, kind: ObjectKind, id: &ParsedId) -> Store
     id.number_in(org).ok_or_else(|| not_found(kind, id))
 }
 
+/// The local id (a rev org's is text) of an object the request names in the caller's org,
+/// or its 404.
+pub(super) fn local_or_404<'i>(org: &str, kind: ObjectKind, id: &'i ParsedId) -> StoreResult<&'i str> {
+    id.local_in(org).ok_or_else(|| not_found(kind, id))
+}
+
 /// The 400 of a field that names an object that does not exist.
 pub(super) fn reference_missing(field: &str, kind: ObjectKind, id: &ParsedId) -> StoreError {
     let shown = display_id(kind, &id.local).unwrap_or_else(|| id.local.clone());
