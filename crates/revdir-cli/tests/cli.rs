@@ -3,6 +3,8 @@
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, ChildStdout, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+use std::sync::Arc;
 use std::time::Duration;
 
 use assert_cmd::cargo::CommandCargoExt as _;
@@ -298,44 +300,152 @@ fn seed_bulk_creates_contacts_that_behave_like_created_ones() {
 }
 
 #[test]
-fn every_answered_concurrent_write_survives_kill_9() {
+fn every_answered_write_survives_kill_9_under_load_on_sqlite() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("group.db").display().to_string();
-    let token = token_create(&db, false);
-    let server = Server::start(&db);
+    every_answered_write_survives_kill_9_under_load(&dir.path().join("group.db").display().to_string());
+}
+
+#[test]
+fn every_answered_write_survives_kill_9_under_load_on_postgresql() {
+    let schema = PgSchema::create("kill9");
+    every_answered_write_survives_kill_9_under_load(&schema.url);
+}
+
+/// A fresh schema in the PostgreSQL named by `REVDIR_TEST_PG`, dropped at the end.
+struct PgSchema {
+    name: String,
+    /// The database URL that selects the schema.
+    url: String,
+}
+
+impl PgSchema {
+    fn create(test: &str) -> Self {
+        let name = format!("revdir_cli_{test}_{}", std::process::id());
+        Self::run(&format!("DROP SCHEMA IF EXISTS {name} CASCADE"));
+        Self::run(&format!("CREATE SCHEMA {name}"));
+        let base = Self::base();
+        let sep = if base.contains('?') { '&' } else { '?' };
+        Self { url: format!("{base}{sep}options[search_path]={name}"), name }
+    }
+
+    fn base() -> String {
+        std::env::var("REVDIR_TEST_PG").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+    }
+
+    fn run(sql: &str) {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        rt.block_on(async {
+            let pool = sqlx::PgPool::connect(&Self::base())
+                .await
+                .unwrap_or_else(|e| panic!("PostgreSQL unreachable at REVDIR_TEST_PG: {e}"));
+            sqlx::query(sql).execute(&pool).await.unwrap();
+            pool.close().await;
+        });
+    }
+}
+
+impl Drop for PgSchema {
+    fn drop(&mut self) {
+        Self::run(&format!("DROP SCHEMA IF EXISTS {} CASCADE", self.name));
+    }
+}
+
+/// How many writers keep requests in flight while the server is killed.
+const KILL_WRITERS: usize = 16;
+
+/// What one writer saw answered before the server died.
+#[derive(Default)]
+struct Answered {
+    /// The contacts whose creation was answered.
+    created: Vec<String>,
+    /// The writer's own contact (its first), which it renames `w<writer>-<n>` for n = 0, 1, …
+    contact: Option<String>,
+    /// The last rename answered.
+    renamed: Option<u64>,
+    /// The last rename sent.
+    sent: u64,
+}
+
+/// One writer: creates a contact, renames its own, and again, until the server stops answering.
+async fn write_until_killed(
+    client: reqwest::Client,
+    addr: String,
+    token: String,
+    w: usize,
+    count: Arc<AtomicUsize>,
+) -> Answered {
+    let post = |path: &'static str, body: Value| {
+        client.post(format!("{addr}{path}")).header("authorization", &token).json(&body).send()
+    };
+    let mut mine = Answered::default();
+    for n in 0_u64.. {
+        let Ok(r) = post("/rev-users.create", json!({"display_name": format!("w{w}")})).await else { break };
+        assert_eq!(r.status(), 201);
+        let Ok(body) = r.json::<Value>().await else { break };
+        assert_valid_response("/rev-users.create", "POST", 201, &body);
+        let id = body["rev_user"]["id"].as_str().unwrap().to_owned();
+        mine.created.push(id.clone());
+        count.fetch_add(1, Relaxed);
+        let contact = mine.contact.get_or_insert(id).clone();
+        mine.sent = n;
+        let Ok(r) = post("/rev-users.update", json!({"id": contact, "display_name": format!("w{w}-{n}")})).await else {
+            break;
+        };
+        assert_eq!(r.status(), 200);
+        let Ok(body) = r.json::<Value>().await else { break };
+        assert_valid_response("/rev-users.update", "POST", 200, &body);
+        mine.renamed = Some(n);
+        count.fetch_add(1, Relaxed);
+    }
+    mine
+}
+
+/// Writers keep creating contacts and renaming each its own (the one-statement update)
+/// until the server, killed with SIGKILL while their requests are in flight, stops
+/// answering. Answers mean durable: after a restart every answered create is there, and
+/// each writer's contact carries its last answered rename or a later one it sent (a rename
+/// sent but unanswered may or may not have been written).
+fn every_answered_write_survives_kill_9_under_load(db: &str) {
+    let token = token_create(db, false);
+    let server = Server::start(db);
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-    let answered: Vec<String> = rt.block_on(async {
+    let answers: Vec<Answered> = rt.block_on(async {
         let client = reqwest::Client::new();
-        let mut tasks = Vec::new();
-        for i in 0..64 {
-            let (client, addr, token) = (client.clone(), server.addr.clone(), token.clone());
-            tasks.push(tokio::spawn(async move {
-                let r = client
-                    .post(format!("{addr}/rev-users.create"))
-                    .header("authorization", token)
-                    .json(&json!({"display_name": format!("w{i}")}))
-                    .send()
-                    .await
-                    .unwrap();
-                assert_eq!(r.status(), 201);
-                let body: Value = r.json().await.unwrap();
-                assert_valid_response("/rev-users.create", "POST", 201, &body);
-                body["rev_user"]["id"].as_str().unwrap().to_owned()
-            }));
+        let count = Arc::new(AtomicUsize::new(0));
+        let writers: Vec<_> = (0..KILL_WRITERS)
+            .map(|w| {
+                tokio::spawn(write_until_killed(client.clone(), server.addr.clone(), token.clone(), w, count.clone()))
+            })
+            .collect();
+        // Kill once the writers are well under way: their next requests are in flight.
+        for _ in 0..600 {
+            if count.load(Relaxed) >= 8 * KILL_WRITERS {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        let mut ids = Vec::new();
-        for t in tasks {
-            ids.push(t.await.unwrap());
+        assert!(count.load(Relaxed) >= 8 * KILL_WRITERS, "the writers got too few answers in 30 s");
+        server.signal("-KILL");
+        let mut answers = Vec::new();
+        for w in writers {
+            answers.push(w.await.unwrap());
         }
-        ids
+        answers
     });
-    // Answers mean durable: kill without a chance to flush anything.
-    server.signal("-KILL");
     let _ = server.wait();
-    let again = Server::start(&db);
-    for id in &answered {
-        let (status, _) = call(&again.addr, &token, "/rev-users.get", json!({"id": id}));
-        assert_eq!(status, 200, "{id} was answered 201 but is gone after kill -9");
+    let again = Server::start(db);
+    for (w, mine) in answers.iter().enumerate() {
+        for id in &mine.created {
+            let (status, _) = call(&again.addr, &token, "/rev-users.get", json!({"id": id}));
+            assert_eq!(status, 200, "{id} was answered 201 but is gone after kill -9");
+        }
+        // A writer may have had no create answered before the kill.
+        let Some(contact) = &mine.contact else { continue };
+        let (_, read) = call(&again.addr, &token, "/rev-users.get", json!({"id": contact}));
+        let name = read["rev_user"]["display_name"].as_str().unwrap();
+        let survived: Option<u64> = name.strip_prefix(&format!("w{w}-")).map(|n| n.parse().unwrap());
+        assert!(survived <= Some(mine.sent), "writer {w}: {name:?} was never sent");
+        assert!(survived >= mine.renamed, "writer {w}: {name:?} although rename {:?} was answered", mine.renamed);
     }
 }
 
