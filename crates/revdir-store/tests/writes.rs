@@ -8,10 +8,10 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
+use revdir_core::custom::FragmentSet;
 use revdir_core::dev_users::DevUserPatch;
 use revdir_core::ids::ParsedId;
 use revdir_core::orgs::{AccountDraft, AccountPatch, RevOrgPatch};
-use revdir_core::schemas::FragmentSet;
 use revdir_core::scope::SignedCaller;
 use revdir_core::store::{Store, TokenRecord};
 use revdir_core::tags::{TagDraft, TagPatch};
