@@ -211,7 +211,7 @@ fn serve_tls_makes_a_local_ca_once_and_speaks_http2_to_clients_that_trust_only_i
 
     // A second start keeps the CA and prints only the listening line.
     let ca_pem = std::fs::read(&ca).unwrap();
-    let again = Server::start(&db, &["--tls", "--log-format", format], &log);
+    let again = Server::start(&db, &["--tls"], &log);
     assert_eq!(again.printed.len(), 1, "{:?}", again.printed);
     assert_eq!(std::fs::read(&ca).unwrap(), ca_pem, "the CA is made once");
     let (status, _, _) = post(&trusting(&ca, false), &format!("{}/dev-orgs.get", again.url), &token);
