@@ -52,7 +52,10 @@ impl Server {
             }
         }
         let url = printed.last().unwrap().trim_start_matches("revdir listening on ").to_owned();
-        let at = printed.iter().position(|l| l.contains("admin token")).expect("a fresh store bootstraps");
+        let at = printed
+            .iter()
+            .position(|l| l.contains("admin token"))
+            .unwrap_or_else(|| panic!("a fresh store bootstraps: {printed:?}"));
         let token = printed[at + 1].clone();
         Self { child, url, token, stderr, stderr_reader: Some(stderr_reader) }
     }

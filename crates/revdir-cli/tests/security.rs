@@ -265,7 +265,7 @@ fn whole_session_log_holds_no_secret(format: &str) {
     let db = dir.path().join("r.db").display().to_string();
     let log = dir.path().join("session.log");
     let server = Server::start(&db, &["--tls", "--rate-limit", "1000", "--log-format", format], &log);
-    let boot = server.bootstrap_token().expect("bootstrap token on stdout");
+    let boot = server.bootstrap_token().unwrap_or_else(|| panic!("no bootstrap token on stdout"));
     let ca = tls_dir(dir.path()).join("ca.pem");
     let h2 = trusting(&ca, false);
     let h1 = trusting(&ca, true);
