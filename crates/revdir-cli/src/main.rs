@@ -13,6 +13,7 @@ use revdir_core::time::Timestamp;
 use revdir_server::artifacts::ArtifactsConfig;
 use revdir_server::startup::{admin_token, bootstrap, open, Application, RateLimitConfig, ServerConfig};
 use revdir_server::state::AppState;
+use revdir_server::telemetry::LogFormat;
 use revdir_server::tls::{default_data_dir, TlsPaths};
 use revdir_store::{DatabaseUrl, StoreOptions};
 use secrecy::ExposeSecret as _;
@@ -21,8 +22,29 @@ use secrecy::ExposeSecret as _;
 #[derive(Debug, Parser)]
 #[command(name = "revdir", version, about)]
 struct Cli {
+    /// Log lines as `text` or as one JSON object per line (`json`), on stderr.
+    #[arg(long, global = true, env = "REVDIR_LOG_FORMAT", value_enum, default_value = "text")]
+    log_format: LogFormatArg,
     #[command(subcommand)]
     command: Command,
+}
+
+/// `--log-format`'s values.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum LogFormatArg {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+impl From<LogFormatArg> for LogFormat {
+    fn from(f: LogFormatArg) -> Self {
+        match f {
+            LogFormatArg::Text => Self::Text,
+            LogFormatArg::Json => Self::Json,
+        }
+    }
 }
 
 /// Where the data lives.
@@ -88,6 +110,11 @@ struct ServeArgs {
     /// <key>`), at least 16 bytes; without it those routes are not served.
     #[arg(long, env = "REVDIR_OPERATOR_KEY", hide_env_values = true)]
     operator_key: Option<String>,
+    /// Seconds to keep accepting requests after SIGTERM or ctrl-c, with `/_revdir/ready`
+    /// answering 503, before draining in-flight requests and exiting; give a load balancer
+    /// its probe interval or so to stop sending traffic.
+    #[arg(long, env = "REVDIR_SHUTDOWN_DELAY", default_value_t = 0)]
+    shutdown_delay: u64,
 }
 
 #[derive(Debug, Subcommand)]
@@ -273,8 +300,8 @@ fn say(line: &str) -> anyhow::Result<()> {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    revdir_server::telemetry::init();
     let cli = Cli::parse();
+    revdir_server::telemetry::init_with(cli.log_format.into());
     match cli.command {
         Command::Serve { db, listen, serve } => {
             let mut config = db.config(listen);
@@ -289,6 +316,7 @@ async fn main() -> anyhow::Result<()> {
                 max_upload_bytes: Some(serve.max_upload_bytes),
             };
             config.operator_key = serve.operator_key.map(secrecy::SecretString::from);
+            config.shutdown_delay = std::time::Duration::from_secs(serve.shutdown_delay);
             tracing::info!(db = %config.db, tls = config.tls.is_some(), rate_limit = ?serve.rate_limit,
                 redis = config.redis.is_some(), "starting");
             let app = Application::build(&config).await.context("starting the server")?;

@@ -250,19 +250,30 @@ fn token_forms(token: &str) -> Vec<String> {
 
 #[test]
 fn a_whole_sessions_trace_log_holds_no_secret() {
+    whole_session_log_holds_no_secret("text");
+}
+
+#[test]
+fn a_whole_sessions_json_trace_log_holds_no_secret() {
+    whole_session_log_holds_no_secret("json");
+}
+
+/// One session's TRACE log, written in `format` (`--log-format`), searched for every secret
+/// the session handled; in `json`, every line of it must be a JSON object.
+fn whole_session_log_holds_no_secret(format: &str) {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("r.db").display().to_string();
     let log = dir.path().join("session.log");
-    let server = Server::start(&db, &["--tls", "--rate-limit", "1000"], &log);
-    let boot = server.bootstrap_token().expect("bootstrap token on stdout");
+    let server = Server::start(&db, &["--tls", "--rate-limit", "1000", "--log-format", format], &log);
+    let boot = server.bootstrap_token().unwrap_or_else(|| panic!("no bootstrap token on stdout"));
     let ca = tls_dir(dir.path()).join("ca.pem");
     let h2 = trusting(&ca, false);
     let h1 = trusting(&ca, true);
     let url = |path: &str| format!("{}{path}", server.url);
 
-    let minted = run(&["token", "create", "--db", &db], &log).trim().to_owned();
-    let other_org = run(&["token", "create", "--db", &db, "--new-org"], &log).trim().to_owned();
-    let env_out = run(&["env", "--db", &db, "--listen", server.addr()], &log);
+    let minted = run(&["token", "create", "--db", &db, "--log-format", format], &log).trim().to_owned();
+    let other_org = run(&["token", "create", "--db", &db, "--new-org", "--log-format", format], &log).trim().to_owned();
+    let env_out = run(&["env", "--db", &db, "--listen", server.addr(), "--log-format", format], &log);
     let env_token = exports(&env_out).into_iter().find(|(k, _)| k == "DEVREV_API_TOKEN").unwrap().1;
 
     // Bearer and bare tokens, over HTTP/2 and HTTP/1.1.
@@ -322,6 +333,13 @@ fn a_whole_sessions_trace_log_holds_no_secret() {
     let text = std::fs::read_to_string(&log).unwrap();
     assert!(text.contains("TRACE") && text.contains("DEBUG"), "the log is at TRACE level");
     assert!(text.lines().count() > 200, "the log is a whole session: {} lines", text.lines().count());
+    if format == "json" {
+        for (n, line) in text.lines().enumerate() {
+            let parsed: Value =
+                serde_json::from_str(line).unwrap_or_else(|e| panic!("line {n} is not JSON ({e}): {line}"));
+            assert!(parsed.is_object() && parsed["level"].is_string(), "line {n}: {line}");
+        }
+    }
     for (name, secret) in &secrets {
         if let Some(at) = text.find(secret.as_str()) {
             let line = text[..at].lines().count();
@@ -338,7 +356,7 @@ fn a_whole_sessions_trace_log_holds_no_secret() {
     for (name, secret) in secrets.iter().filter(|(n, _)| n != "bootstrap") {
         assert!(!printed.join("\n").contains(secret.as_str()), "serve printed the {name}");
     }
-    let again = Server::start(&db, &["--tls"], &log);
+    let again = Server::start(&db, &["--tls", "--log-format", format], &log);
     assert_eq!(again.printed.len(), 1, "{:?}", again.printed);
     let (ok, rest) = again.stop();
     assert!(ok && rest.is_empty());

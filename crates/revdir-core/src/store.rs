@@ -388,6 +388,15 @@ pub trait SchemaStore {
     ) -> StoreResult<(CustomState, FragmentCatalog)>;
 }
 
+/// Whether the database can serve this binary, for the readiness route (`/_revdir/ready`).
+#[async_trait]
+pub trait HealthStore {
+    /// `Ok` when the database answers and the migrations it has applied are exactly the ones
+    /// this binary embeds; otherwise [`StoreError::Unavailable`] with a reason that names no
+    /// org and no driver detail (it is served without authentication).
+    async fn readiness(&self) -> StoreResult<()>;
+}
+
 /// Everything a revdir server needs from storage.
 pub trait Store:
     DevOrgStore
@@ -400,6 +409,7 @@ pub trait Store:
     + TagStore
     + ArtifactStore
     + SchemaStore
+    + HealthStore
     + Send
     + Sync
 {
@@ -416,6 +426,7 @@ impl<T> Store for T where
         + TagStore
         + ArtifactStore
         + SchemaStore
+        + HealthStore
         + Send
         + Sync
 {

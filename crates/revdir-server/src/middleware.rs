@@ -1,6 +1,9 @@
-//! Layers around every route: API version check, rate limit, panic safety net, unknown routes.
+//! Layers around every route: API version check, rate limit, panic safety net, unknown routes,
+//! and the one log line per request.
 
-use axum::extract::{Request, State};
+use std::time::Instant;
+
+use axum::extract::{MatchedPath, Request, State};
 use axum::http::HeaderValue;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -91,4 +94,39 @@ pub fn panic_response(err: Box<dyn std::any::Any + Send + 'static>) -> Response 
 /// Fallback for unknown paths and undeclared methods (§1).
 pub async fn route_not_found() -> ApiError {
     ApiError::RouteNotFound
+}
+
+/// The operation a request names, for logs: the route's path without its leading `/`
+/// (`rev-users.update`), `-` for paths the API does not have. Never the raw URL, whose
+/// query string may carry ids or an upload ticket.
+pub fn operation_name(req: &Request) -> String {
+    req.extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "-".to_owned(), |p| p.as_str().trim_start_matches('/').to_owned())
+}
+
+/// The span every request's events are recorded in: its id and operation, nothing from the
+/// URL or the headers.
+pub fn request_span(req: &Request) -> tracing::Span {
+    let request_id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
+    tracing::info_span!("request", request_id, operation = %operation_name(req), method = %req.method())
+}
+
+/// Middleware: one `info` line per request with its id, operation, status and latency (until
+/// the response's head is ready).
+pub async fn access_log(req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let request_id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-").to_owned();
+    let operation = operation_name(&req);
+    let method = req.method().clone();
+    let response = next.run(req).await;
+    tracing::info!(
+        request_id,
+        operation,
+        method = %method,
+        status = response.status().as_u16(),
+        latency_ms = started.elapsed().as_secs_f64() * 1000.0,
+        "request"
+    );
+    response
 }

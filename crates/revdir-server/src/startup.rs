@@ -3,6 +3,7 @@
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -20,7 +21,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::artifacts::{Artifacts, ArtifactsConfig, BlobBackend};
 use crate::error::ApiError;
-use crate::middleware::{api_version, panic_response, route_not_found};
+use crate::middleware::{access_log, api_version, panic_response, request_span, route_not_found};
 use crate::operator::{create_org, OperatorKey};
 use crate::rate_limit::{InProcessLimiter, RateLimit, RateLimiter, RedisLimiter, DEFAULT_REDIS_PREFIX};
 use crate::routes::api_router;
@@ -51,6 +52,10 @@ pub struct ServerConfig {
     /// The key that unlocks the operator routes (`/_revdir/orgs.create`); `None` (the
     /// default) leaves them unserved.
     pub operator_key: Option<SecretString>,
+    /// How long the server keeps accepting requests after the shutdown signal, with
+    /// `/_revdir/ready` answering 503, before it drains: time for a load balancer to notice.
+    /// Zero (the default) drains at once.
+    pub shutdown_delay: Duration,
 }
 
 impl ServerConfig {
@@ -65,6 +70,7 @@ impl ServerConfig {
             tls: None,
             artifacts: ArtifactsConfig::default(),
             operator_key: None,
+            shutdown_delay: Duration::ZERO,
         }
     }
 }
@@ -102,6 +108,9 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     tls: Option<Arc<tokio_rustls::rustls::ServerConfig>>,
+    /// The state's shutting-down flag, set when the shutdown signal arrives.
+    shutting_down: Arc<AtomicBool>,
+    shutdown_delay: Duration,
     /// Set when this start bootstrapped an empty store.
     pub bootstrap: Option<Bootstrap>,
 }
@@ -127,7 +136,7 @@ pub async fn open(config: &ServerConfig) -> anyhow::Result<AppState> {
     let blobs = BlobBackend::from_config(config.artifacts.blob_store.as_deref())?;
     let artifacts = Artifacts::new(&config.artifacts, blobs, keys.expose_key(), config.tls.is_some());
     let operator_key = config.operator_key.clone().map(OperatorKey::new).transpose()?;
-    Ok(AppState { store, keys, rate_limit, artifacts, operator_key })
+    Ok(AppState { store, keys, rate_limit, artifacts, operator_key, shutting_down: Arc::default() })
 }
 
 /// Creates the default dev org when the store has none; returns its admin token then.
@@ -181,7 +190,8 @@ pub fn router(state: AppState) -> Router {
                 }))
                 .timeout(REQUEST_TIMEOUT),
         )
-        .layer(TraceLayer::new_for_http())
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::extract::Request| request_span(req)))
+        .layer(axum::middleware::from_fn(access_log))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .layer(SetSensitiveRequestHeadersLayer::new([AUTHORIZATION]))
@@ -205,7 +215,15 @@ impl Application {
         };
         let bootstrap = bootstrap(&state).await?;
         let listener = TcpListener::bind(&config.listen).await?;
-        Ok(Self { listener, router: router(state), tls, bootstrap })
+        let shutting_down = state.shutting_down.clone();
+        Ok(Self {
+            listener,
+            router: router(state),
+            tls,
+            shutting_down,
+            shutdown_delay: config.shutdown_delay,
+            bootstrap,
+        })
     }
 
     /// `https` when serving TLS, else `http`.
@@ -225,11 +243,22 @@ impl Application {
         self.listener.local_addr()
     }
 
-    /// Serves until `shutdown` resolves, then finishes in-flight requests.
+    /// Serves until `shutdown` resolves, then finishes in-flight requests. From the moment it
+    /// resolves `/_revdir/ready` answers 503; new requests are still accepted for the
+    /// configured shutdown delay, then the server stops accepting and drains.
     ///
     /// # Errors
     /// When serving fails.
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        let (flag, delay) = (self.shutting_down, self.shutdown_delay);
+        let shutdown = async move {
+            shutdown.await;
+            flag.store(true, Ordering::SeqCst);
+            tracing::info!(delay_ms = delay.as_millis(), "shutdown signalled: not ready; draining after the delay");
+            // The configured drain delay: the point is to keep serving while the load
+            // balancer sees the 503s and stops sending traffic here.
+            tokio::time::sleep(delay).await;
+        };
         match self.tls {
             Some(config) => {
                 let listener = crate::tls::TlsListener::new(self.listener, config)?;

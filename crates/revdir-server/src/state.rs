@@ -1,5 +1,6 @@
 //! `AppState`: what every handler shares.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use revdir_core::store::Store;
@@ -23,11 +24,19 @@ pub struct AppState {
     pub rate_limit: Option<RateLimit>,
     /// The key of the operator routes (`/_revdir/orgs.create`); `None` leaves them unserved.
     pub operator_key: Option<OperatorKey>,
+    /// Set when the shutdown signal arrives, before in-flight requests are drained, so that
+    /// `/_revdir/ready` answers 503 from then on.
+    pub shutting_down: Arc<AtomicBool>,
 }
 
 impl AppState {
     /// The time a write records; the system clock.
     pub fn now(&self) -> Timestamp {
         Timestamp::now()
+    }
+
+    /// Whether the shutdown signal has arrived.
+    pub fn is_shutting_down(&self) -> bool {
+        self.shutting_down.load(Ordering::SeqCst)
     }
 }

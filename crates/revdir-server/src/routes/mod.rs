@@ -5,6 +5,7 @@ mod artifacts;
 mod auth_tokens;
 mod dev_orgs;
 mod dev_users;
+mod health;
 mod operator;
 mod rev_orgs;
 mod rev_users;
@@ -13,6 +14,8 @@ mod sys_users;
 mod tags;
 
 use axum::Router;
+
+pub use health::READY_TIMEOUT;
 
 use crate::state::AppState;
 
@@ -23,6 +26,7 @@ pub fn api_router() -> Router<AppState> {
         .merge(dev_users::router())
         .merge(auth_tokens::router())
         .merge(operator::router())
+        .merge(health::router())
         .merge(rev_users::router())
         .merge(sys_users::router())
         .merge(accounts::router())

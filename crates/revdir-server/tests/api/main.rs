@@ -13,6 +13,7 @@ mod client;
 mod concurrency;
 mod custom_fields;
 mod dev_users;
+mod health;
 mod helpers;
 mod lists;
 mod operator;

@@ -19,6 +19,9 @@ type FastConn<'a> = Slot<'a, sqlx::PgConnection>;
 /// A write request's transaction.
 type WriteTx = sqlx::Transaction<'static, Db>;
 
+/// The migrations this binary embeds: run at start-up, compared by the readiness check.
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
+
 /// The PostgreSQL store.
 #[derive(Debug, Clone)]
 pub struct PgStore {
@@ -45,7 +48,7 @@ impl PgStore {
             .test_before_acquire(false)
             .connect_with(options.clone())
             .await?;
-        sqlx::migrate!("migrations/postgres").run(&pool).await?;
+        MIGRATOR.run(&pool).await?;
         let fast = std::sync::Arc::new(Slots::new(options, FAST_CONNECTIONS.min(o.max_connections.max(2) as usize)));
         Ok(Self { pool, fast })
     }

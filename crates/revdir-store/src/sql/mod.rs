@@ -21,7 +21,7 @@
 //! One file per family, each holding its `impl <Family>Store for Backend` with its bodies:
 //! `dev_orgs`, `tokens`, `dev_users`, `rev_users`, `sys_users`, `one_statement` (the
 //! row-only update of rev and sys users), `seed`, `tags`, `accounts`, `rev_orgs`,
-//! `artifacts`, `schemas` (custom schemas and custom fields). Shared pieces: `kit` (the SQL
+//! `artifacts`, `schemas` (custom schemas and custom fields), `health` (the readiness check). Shared pieces: `kit` (the SQL
 //! builder, error mapping, small conversions), `write` (the one write path and the errors
 //! it raises), `paging`, `filters`, `links` (user summaries, tag links, external refs) and
 //! `users` (the user row every user family reads and writes).
@@ -36,6 +36,7 @@ mod custom_fields;
 mod dev_orgs;
 mod dev_users;
 mod filters;
+mod health;
 mod kit;
 mod links;
 mod one_statement;
@@ -93,7 +94,7 @@ use serde_json::Value;
 
 use super::{
     is_retryable, json_array_has_any, json_array_text, json_field, json_field_has_any, json_field_number,
-    tags_json_of_user, Backend, Db, WriteTx, FOR_UPDATE,
+    tags_json_of_user, Backend, Db, WriteTx, FOR_UPDATE, MIGRATOR,
 };
 /// A connection of this backend.
 type Conn = <Db as sqlx::Database>::Connection;

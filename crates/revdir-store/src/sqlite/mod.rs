@@ -19,6 +19,9 @@ type Db = sqlx::Sqlite;
 /// A write request's transaction: its savepoint inside the current group-commit batch.
 type WriteTx = group::GroupTx;
 
+/// The migrations this binary embeds: run at start-up, compared by the readiness check.
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
+
 /// The SQLite store.
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
@@ -67,7 +70,7 @@ impl SqliteStore {
             .test_before_acquire(false)
             .connect_with(base.clone())
             .await?;
-        sqlx::migrate!("migrations/sqlite").run(&write).await?;
+        MIGRATOR.run(&write).await?;
         let write = group::GroupWriter::new(write.acquire().await?);
         let read = SqlitePoolOptions::new()
             .max_connections(o.max_connections.max(1))
