@@ -28,6 +28,7 @@ use crate::artifacts::{
 };
 use crate::error::{ApiError, ApiResult};
 use crate::extract::auth::Scope;
+use crate::extract::nul::nul_error;
 use crate::extract::{ApiInput, ApiJson};
 use crate::state::AppState;
 
@@ -207,6 +208,10 @@ async fn upload(State(app): State<AppState>, form: Result<Multipart, MultipartRe
                 raw.extend_from_slice(&chunk);
             }
             let value = String::from_utf8_lossy(&raw).into_owned();
+            if value.contains('\0') {
+                // The form's text is input like any other: no NUL (entry 74).
+                return Err(nul_error(&name));
+            }
             match name.as_str() {
                 "ticket" => ticket_text = Some(value),
                 n if n.eq_ignore_ascii_case("content-type") => form_type = Some(value),
