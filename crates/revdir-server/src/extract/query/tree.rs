@@ -158,10 +158,7 @@ mod tests {
         assert_eq!(nul_field("tags[1]=%00").as_deref(), Some("tags[1]"));
         assert_eq!(nul_field("e%00mail=a").as_deref(), Some("e\\u0000mail"));
         assert_eq!(nul_field("%5B%5D=%00").as_deref(), Some("query"));
-        assert_eq!(
-            nul_field(r#"custom_fields={"tnt__x":["a","\u0000"]}"#).as_deref(),
-            Some("custom_fields.tnt__x[1]")
-        );
+        assert_eq!(nul_field(r#"custom_fields={"tnt__x":["a","\u0000"]}"#).as_deref(), Some("custom_fields.tnt__x[1]"));
         assert_eq!(nul_field(r#"email=["\u0000"]"#).as_deref(), Some("email[0]"));
         // Outside JSON the escape is text: six characters, stored as given.
         assert_eq!(nul_field(r#"display_name=\u0000"#), None);
