@@ -10,7 +10,7 @@ use serde_json::Value;
 use crate::error::ApiError;
 
 /// The 400 of a NUL character in the field at `path` (serde_path_to_error's form, e.g.
-/// `tags[0].id`; `body` or `query` when the top level itself is at fault).
+/// `tags[0].id`; `query` for a query key that names no field).
 pub(crate) fn nul_error(path: &str) -> ApiError {
     ApiError::BadRequest(ValidationError::not_permitted(path, "must not contain the NUL character (U+0000)"))
 }
