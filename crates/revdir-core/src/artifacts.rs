@@ -184,6 +184,15 @@ pub struct Upload {
     pub content_type: Option<String>,
 }
 
+/// What became of an upload: a version's bytes are written once (API-CONVENTIONS entry 75).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UploadOutcome {
+    /// The bytes are the version's now.
+    Stored,
+    /// The version had its bytes already; nothing was written.
+    AlreadyUploaded,
+}
+
 /// What an artifact summary needs.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ArtifactSummaryData {

@@ -6,7 +6,7 @@
 
 use async_trait::async_trait;
 
-use crate::artifacts::{ArtifactDraft, ArtifactView, BlobLocation, ParentRef, Upload, VersionRecord};
+use crate::artifacts::{ArtifactDraft, ArtifactView, BlobLocation, ParentRef, Upload, UploadOutcome, VersionRecord};
 use crate::auth_tokens::{IssuedSubject, TokenFilter, TokenIssue, TokenKind, TokenView};
 use crate::custom::{CustomState, FragmentCatalog, FragmentFilter, FragmentRef, FragmentSet, FragmentView, LeafType};
 use crate::dev_users::{
@@ -335,8 +335,9 @@ pub trait ArtifactStore {
         version: Option<i64>,
     ) -> StoreResult<Vec<String>>;
     /// Stores a version's uploaded bytes (inline, in the same transaction) or their external
-    /// key. Authorised by an upload ticket, so it takes the dev org instead of a scope.
-    /// Returns the external key the upload replaced, to remove once committed.
+    /// key, once: a version that has its bytes already keeps them, and the answer says so.
+    /// The check and the write are one transaction, so of two racing uploads one stores.
+    /// Authorised by an upload ticket, so it takes the dev org instead of a scope.
     async fn upload_artifact(
         &self,
         dev_org: &str,
@@ -344,7 +345,7 @@ pub trait ArtifactStore {
         version: i64,
         upload: Upload,
         now: Timestamp,
-    ) -> StoreResult<Option<String>>;
+    ) -> StoreResult<UploadOutcome>;
     /// A version's bytes (or external key) and media type, for a download ticket.
     async fn artifact_content(
         &self,

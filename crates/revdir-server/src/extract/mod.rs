@@ -3,8 +3,11 @@
 //! - [`ApiJson`] decodes a POST body, naming the offending field in errors.
 //! - [`ApiInput`] serves both twins of a read: the query string for GET, the body for POST.
 //! - [`auth`] turns the `Authorization` header into a `DevOrgScope`.
+//!
+//! Both refuse a NUL character (U+0000) anywhere in their input, naming the field (`nul`).
 
 pub mod auth;
+pub(crate) mod nul;
 pub mod query;
 
 use axum::body::Body;
@@ -115,7 +118,8 @@ pub(crate) fn decode_error(path: &str, message: &str) -> ValidationError {
 ///
 /// # Errors
 /// `parse_error` when the bytes are not JSON, `bad_request` when they are not an object,
-/// and the field-naming variants of [`decode_error`] otherwise.
+/// `value_not_permitted` naming the first string that holds U+0000, and the field-naming
+/// variants of [`decode_error`] otherwise.
 pub fn decode_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     // An empty body reads as `{}` so that `curl -X POST` works for field-less requests.
     let value: serde_json::Value = if bytes.iter().all(u8::is_ascii_whitespace) {
@@ -130,6 +134,9 @@ pub fn decode_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     };
     if !value.is_object() {
         return Err(ApiError::bad_request("the body must be a JSON object"));
+    }
+    if let Some(path) = nul::json_nul_path(&value) {
+        return Err(nul::nul_error(&path));
     }
     serde_path_to_error::deserialize(value)
         .map_err(|e| ApiError::BadRequest(decode_error(&e.path().to_string(), &e.inner().to_string())))
@@ -156,6 +163,9 @@ impl<T: DeserializeOwned> FromRequest<AppState> for ApiInput<T> {
     async fn from_request(req: Request, _state: &AppState) -> Result<Self, Self::Rejection> {
         if req.method() == Method::GET {
             let q = req.uri().query().unwrap_or_default();
+            if let Some(field) = query::nul_field(q) {
+                return Err(nul::nul_error(&field));
+            }
             return query::from_query(q)
                 .map(ApiInput)
                 .map_err(|e| ApiError::BadRequest(decode_error(&e.path().to_string(), &e.inner().to_string())));

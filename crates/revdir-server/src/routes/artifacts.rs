@@ -17,7 +17,9 @@ use revdir_api::artifacts::{
     ArtifactsPrepareResponse, ArtifactsVersionsPrepareRequest, ArtifactsVersionsPrepareResponse, FormData,
 };
 use revdir_api::common::Empty;
-use revdir_core::artifacts::{parse_version, ArtifactDraft, ArtifactView, BlobLocation, ParentRef, Upload};
+use revdir_core::artifacts::{
+    parse_version, ArtifactDraft, ArtifactView, BlobLocation, ParentRef, Upload, UploadOutcome,
+};
 use revdir_core::ids::{don, parse_any_id, parse_id, ObjectKind};
 use revdir_core::time::Timestamp;
 use revdir_core::ValidationError;
@@ -28,6 +30,7 @@ use crate::artifacts::{
 };
 use crate::error::{ApiError, ApiResult};
 use crate::extract::auth::Scope;
+use crate::extract::nul::nul_error;
 use crate::extract::{ApiInput, ApiJson};
 use crate::state::AppState;
 
@@ -207,6 +210,10 @@ async fn upload(State(app): State<AppState>, form: Result<Multipart, MultipartRe
                 raw.extend_from_slice(&chunk);
             }
             let value = String::from_utf8_lossy(&raw).into_owned();
+            if value.contains('\0') {
+                // The form's text is input like any other: no NUL (entry 74).
+                return Err(nul_error(&name));
+            }
             match name.as_str() {
                 "ticket" => ticket_text = Some(value),
                 n if n.eq_ignore_ascii_case("content-type") => form_type = Some(value),
@@ -230,10 +237,26 @@ async fn upload(State(app): State<AppState>, form: Result<Multipart, MultipartRe
         }
     };
     let upload = Upload { location, size, content_type };
-    let replaced = app.store.upload_artifact(&ticket.org, ticket.artifact, ticket.version, upload, app.now()).await?;
-    remove_objects(&app.artifacts, replaced.into_iter().collect()).await;
-    // S3 answers a presigned POST with 204 by default.
-    Ok(StatusCode::NO_CONTENT)
+    // The object this upload wrote, if any: no record may name it when the store refuses.
+    let object = match &upload.location {
+        BlobLocation::External(key) => Some(key.clone()),
+        BlobLocation::Inline(_) => None,
+    };
+    match app.store.upload_artifact(&ticket.org, ticket.artifact, ticket.version, upload, app.now()).await? {
+        // S3 answers a presigned POST with 204 by default.
+        UploadOutcome::Stored => Ok(StatusCode::NO_CONTENT),
+        UploadOutcome::AlreadyUploaded => {
+            // The refusal committed nothing, so the object is garbage now. (After a store
+            // error it stays: the commit's outcome may be unknown, and a record must never
+            // name missing bytes.)
+            remove_objects(&app.artifacts, object.into_iter().collect()).await;
+            Err(ApiError::Forbidden(
+                "the ticket was used already: a version's bytes are written once; ask artifacts.versions.prepare for \
+                 a new version"
+                    .into(),
+            ))
+        }
+    }
 }
 
 /// Longest text field accepted in an upload form.

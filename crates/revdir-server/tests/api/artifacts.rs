@@ -22,7 +22,7 @@ on_both_backends!(
 );
 
 /// Prepares an artifact and returns the prepare answer's body.
-async fn prepare(app: &TestApp, name: &str, file_type: Option<&str>) -> Value {
+pub(crate) async fn prepare(app: &TestApp, name: &str, file_type: Option<&str>) -> Value {
     let mut body = json!({"file_name": name});
     if let Some(t) = file_type {
         body["file_type"] = json!(t);
@@ -35,7 +35,7 @@ async fn prepare(app: &TestApp, name: &str, file_type: Option<&str>) -> Value {
 
 /// Uploads `bytes` to a prepare answer's URL the way S3 clients do: every form field, then
 /// the file (as a part named `part_name`), and no Authorization header.
-async fn upload_as(app: &TestApp, prepared: &Value, bytes: &[u8], part_name: &str) -> Answer {
+pub(crate) async fn upload_as(app: &TestApp, prepared: &Value, bytes: &[u8], part_name: &str) -> Answer {
     let mut form = reqwest::multipart::Form::new();
     for f in prepared["form_data"].as_array().unwrap() {
         form = form.text(f["key"].as_str().unwrap().to_owned(), f["value"].as_str().unwrap().to_owned());
@@ -44,13 +44,13 @@ async fn upload_as(app: &TestApp, prepared: &Value, bytes: &[u8], part_name: &st
     send(app.raw.post(prepared["url"].as_str().unwrap()).multipart(form)).await
 }
 
-async fn upload(app: &TestApp, prepared: &Value, bytes: &[u8]) {
+pub(crate) async fn upload(app: &TestApp, prepared: &Value, bytes: &[u8]) {
     let a = upload_as(app, prepared, bytes, "file").await;
     assert_eq!(a.status, 204, "{:#}", a.body);
 }
 
 /// Locates and downloads an artifact (optionally a version); returns content type and bytes.
-async fn download(app: &TestApp, id: &str, version: Option<&str>) -> (String, Vec<u8>) {
+pub(crate) async fn download(app: &TestApp, id: &str, version: Option<&str>) -> (String, Vec<u8>) {
     let mut body = json!({"id": id});
     if let Some(v) = version {
         body["version"] = json!(v);
@@ -64,7 +64,8 @@ async fn download(app: &TestApp, id: &str, version: Option<&str>) -> (String, Ve
     (ct, r.bytes().await.unwrap().to_vec())
 }
 
-fn pattern(len: usize, seed: u8) -> Vec<u8> {
+/// `len` bytes of a pattern that `seed` varies.
+pub(crate) fn pattern(len: usize, seed: u8) -> Vec<u8> {
     (0..len).map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed)).collect()
 }
 
@@ -366,7 +367,8 @@ async fn object_store_backend_on_local_files() {
     assert!(walk(blobs.path()).is_empty());
 }
 
-fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+/// Every file below `dir`.
+pub(crate) fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     let mut out = Vec::new();
     for entry in std::fs::read_dir(dir).unwrap().flatten() {
         let p = entry.path();

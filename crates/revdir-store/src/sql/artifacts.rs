@@ -1,6 +1,8 @@
 //! Artifacts and their versions (§8.4): `ArtifactStore`, the metadata; the bytes live in the
 //! blob store the server holds.
 
+use revdir_core::artifacts::UploadOutcome;
+
 use super::*;
 
 pub(super) const ARTIFACT_COLS: &str = "a.id, a.file_name, a.file_type, a.configuration_set, a.parent_kind, \
@@ -390,7 +392,7 @@ impl ArtifactStore for Backend {
         version: i64,
         upload: Upload,
         now: Timestamp,
-    ) -> StoreResult<Option<String>> {
+    ) -> StoreResult<UploadOutcome> {
         let org = dev_org;
         let up = &upload;
         self.write(|tx| {
@@ -407,36 +409,17 @@ impl ArtifactStore for Backend {
                     StoreError::not_found("artifact", &display_id(ObjectKind::Artifact, artifact).unwrap_or_default())
                 };
                 let (current,) = current.ok_or_else(gone)?;
-                let previous = fetch_version(tx, org, artifact, version).await?.ok_or_else(gone)?;
-                sqlx::query::<Db>(
-                    "DELETE FROM artifact_blobs WHERE dev_org_id = $1 AND artifact_id = $2 AND version = $3",
-                )
-                .bind(org)
-                .bind(artifact)
-                .bind(version)
-                .execute(&mut **tx)
-                .await
-                .map_err(db_err)?;
                 let key = match &up.location {
-                    BlobLocation::Inline(bytes) => {
-                        sqlx::query::<Db>(
-                            "INSERT INTO artifact_blobs (dev_org_id, artifact_id, version, bytes) VALUES ($1, $2, \
-                             $3, $4)",
-                        )
-                        .bind(org)
-                        .bind(artifact)
-                        .bind(version)
-                        .bind(bytes.as_slice())
-                        .execute(&mut **tx)
-                        .await
-                        .map_err(db_err)?;
-                        None
-                    }
+                    BlobLocation::Inline(_) => None,
                     BlobLocation::External(key) => Some(key.clone()),
                 };
-                sqlx::query::<Db>(
+                // Claiming the version is the single-use check: the row changes only while it
+                // has no bytes. A racing upload of the same version waits (for the row locks on
+                // PostgreSQL, for the one writer on SQLite) and then finds `uploaded` set, so
+                // exactly one of them stores.
+                let claimed = sqlx::query::<Db>(
                     "UPDATE artifact_versions SET size = $4, content_type = $5, uploaded = $6, blob_key = $7 WHERE \
-                     dev_org_id = $1 AND artifact_id = $2 AND version = $3",
+                     dev_org_id = $1 AND artifact_id = $2 AND version = $3 AND uploaded = $8",
                 )
                 .bind(org)
                 .bind(artifact)
@@ -445,9 +428,30 @@ impl ArtifactStore for Backend {
                 .bind(&up.content_type)
                 .bind(true)
                 .bind(&key)
+                .bind(false)
                 .execute(&mut **tx)
                 .await
-                .map_err(db_err)?;
+                .map_err(db_err)?
+                .rows_affected();
+                if claimed == 0 {
+                    // Nothing was written, so returning (and committing) leaves the store as it was.
+                    return match fetch_version(tx, org, artifact, version).await? {
+                        Some(_) => Ok(UploadOutcome::AlreadyUploaded),
+                        None => Err(gone()),
+                    };
+                }
+                if let BlobLocation::Inline(bytes) = &up.location {
+                    sqlx::query::<Db>(
+                        "INSERT INTO artifact_blobs (dev_org_id, artifact_id, version, bytes) VALUES ($1, $2, $3, $4)",
+                    )
+                    .bind(org)
+                    .bind(artifact)
+                    .bind(version)
+                    .bind(bytes.as_slice())
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(db_err)?;
+                }
                 let newest = current.map_or(version, |c| c.max(version));
                 sqlx::query::<Db>(
                     "UPDATE artifacts SET current_version = $3, modified_date = $4 WHERE dev_org_id = $1 AND id = $2",
@@ -459,7 +463,7 @@ impl ArtifactStore for Backend {
                 .execute(&mut **tx)
                 .await
                 .map_err(db_err)?;
-                Ok(previous.blob_key.filter(|old| Some(old) != key.as_ref()))
+                Ok(UploadOutcome::Stored)
             })
         })
         .await

@@ -98,6 +98,12 @@ pub fn from_query<T: DeserializeOwned>(query: &str) -> Result<T, serde_path_to_e
     serde_path_to_error::deserialize(NodeDe(Node::parse(query)))
 }
 
+/// The field of the first key or value of `query` that contains U+0000 (percent-encoded,
+/// or escaped inside a JSON value), named as in a JSON body; `None` when there is none.
+pub fn nul_field(query: &str) -> Option<String> {
+    tree::nul_field(query.strip_prefix('?').unwrap_or(query))
+}
+
 /// The text used in place of a type when a scalar receives a repeated key.
 const AMBIGUOUS: Unexpected<'static> = Unexpected::Other("ambiguous repeated key");
 

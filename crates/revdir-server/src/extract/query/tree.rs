@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use super::MAX_KEY_DEPTH;
+use crate::extract::nul::{join, json_nul_path};
 
 /// One key of the query: the values given to it and its nested keys.
 #[derive(Debug, Default)]
@@ -47,6 +48,38 @@ impl Node {
         }
         node
     }
+}
+
+/// The field of the first pair of `query` whose key or value contains U+0000, in the path
+/// form of a JSON body (`created_date.after`, `custom_fields.tnt__x`): a NUL percent-encoded
+/// (`%00`) or, in a value that is JSON, escaped (`\u0000`). `query` names the key itself
+/// when it has no name to show.
+pub(super) fn nul_field(query: &str) -> Option<String> {
+    url::form_urlencoded::parse(query.as_bytes()).find_map(|(key, value)| {
+        if key.contains('\0') {
+            return Some(key.replace('\0', "\\u0000"));
+        }
+        let inner = if value.contains('\0') {
+            String::new()
+        } else if value.contains("\\u0000") {
+            // Only a JSON object or array is decoded as JSON (see `leaf`); in any other text
+            // the escape is six characters.
+            match serde_json::from_str(&value).ok()? {
+                json @ (serde_json::Value::Object(_) | serde_json::Value::Array(_)) => json_nul_path(&json)?,
+                _ => return None,
+            }
+        } else {
+            return None;
+        };
+        let field = split_key(&key).iter().fold(String::new(), |path, segment| {
+            if segment.bytes().all(|b| b.is_ascii_digit()) {
+                format!("{path}[{segment}]")
+            } else {
+                join(&path, segment)
+            }
+        });
+        Some(join(if field.is_empty() { "query" } else { &field }, &inner))
+    })
 }
 
 /// Splits a decoded key such as `a.b[c][]` into its non-empty segments
@@ -114,6 +147,22 @@ mod tests {
         let segments = split_key(&deep);
         assert_eq!(segments.len(), MAX_KEY_DEPTH);
         assert_eq!(segments[MAX_KEY_DEPTH - 1], "x.x.x.x.x.x");
+    }
+
+    #[test]
+    fn nul_fields_are_named_like_body_fields() {
+        assert_eq!(nul_field("email=a&limit=2"), None);
+        assert_eq!(nul_field("email=a%00b").as_deref(), Some("email"));
+        assert_eq!(nul_field("email[]=a&email[]=%00").as_deref(), Some("email"));
+        assert_eq!(nul_field("created_date[after]=%00").as_deref(), Some("created_date.after"));
+        assert_eq!(nul_field("tags[1]=%00").as_deref(), Some("tags[1]"));
+        assert_eq!(nul_field("e%00mail=a").as_deref(), Some("e\\u0000mail"));
+        assert_eq!(nul_field("%5B%5D=%00").as_deref(), Some("query"));
+        assert_eq!(nul_field(r#"custom_fields={"tnt__x":["a","\u0000"]}"#).as_deref(), Some("custom_fields.tnt__x[1]"));
+        assert_eq!(nul_field(r#"email=["\u0000"]"#).as_deref(), Some("email[0]"));
+        // Outside JSON the escape is text: six characters, stored as given.
+        assert_eq!(nul_field(r#"display_name=\u0000"#), None);
+        assert_eq!(nul_field(r#"display_name="\u0000""#), None);
     }
 
     #[test]
