@@ -17,6 +17,18 @@ pub struct SignedCaller {
     pub actor: Actor,
     /// The token's `jti`, which keys its stored record.
     pub jti: String,
+    /// Where the request came from, for the change journal.
+    pub context: ChangeContext,
+}
+
+/// What the change journal records about the request behind a write, besides its actor.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ChangeContext {
+    /// The request's `X-Request-Id`.
+    pub request_id: Option<String>,
+    /// The origin the caller declared (`X-DevRev-Origin`, else its `Idempotency-Key`), so a
+    /// webhook can leave out the changes its own subscriber made (echo suppression).
+    pub origin: Option<String>,
 }
 
 /// The tenancy boundary: every store call is confined to `dev_org`.
@@ -31,4 +43,6 @@ pub struct DevOrgScope {
     pub actor_summary: Option<UserSummaryData>,
     /// The token's `jti`, kept for audit.
     pub token_id: String,
+    /// Where the request came from, for the change journal.
+    pub context: ChangeContext,
 }
