@@ -245,6 +245,7 @@ async fn seed_scope(state: &AppState, org: &str) -> anyhow::Result<DevOrgScope> 
         actor: UserRef { kind: ObjectKind::DevUser, id: 1 },
         token_id: "revdir-seed".to_owned(),
         actor_summary: None,
+        context: Default::default(),
     };
     if org == "default" {
         bootstrap(state).await?;

@@ -9,17 +9,19 @@ use async_trait::async_trait;
 use crate::artifacts::{ArtifactDraft, ArtifactView, BlobLocation, ParentRef, Upload, UploadOutcome, VersionRecord};
 use crate::auth_tokens::{IssuedSubject, TokenFilter, TokenIssue, TokenKind, TokenView};
 use crate::custom::{CustomState, FragmentCatalog, FragmentFilter, FragmentRef, FragmentSet, FragmentView, LeafType};
+use crate::deliveries::{ClaimedDelivery, DeliveryFilter, DeliveryView, Outcome};
 use crate::dev_users::{
     DevUserDraft, DevUserFilter, DevUserMerge, DevUserPatch, DevUserView, IdentityLink, IdentityUnlink, StateChange,
 };
 use crate::error::StoreError;
 use crate::ids::ParsedId;
+use crate::journal::{JournalCursor, JournalFilter, JournalPage};
 use crate::orgs::{
     AccountDraft, AccountFilter, AccountPatch, AccountView, DevOrgRecord, RevOrgDraft, RevOrgFilter, RevOrgPatch,
     RevOrgView,
 };
 use crate::pagination::{Page, PageRequest};
-use crate::refs::{UserRef, UserSummaryData};
+use crate::refs::{TimeRange, UserRef, UserSummaryData};
 use crate::scope::{DevOrgScope, SignedCaller};
 use crate::tags::{TagDraft, TagPatch, TagView};
 use crate::time::Timestamp;
@@ -192,7 +194,7 @@ pub trait RevUserStore {
         now: Timestamp,
     ) -> StoreResult<Option<UserView>>;
     /// Deletes a contact.
-    async fn delete_rev_user(&self, scope: &DevOrgScope, id: &ParsedId) -> StoreResult<()>;
+    async fn delete_rev_user(&self, scope: &DevOrgScope, id: &ParsedId, now: Timestamp) -> StoreResult<()>;
     /// Lists contacts.
     async fn list_rev_users(
         &self,
@@ -252,7 +254,7 @@ pub trait AccountStore {
         now: Timestamp,
     ) -> StoreResult<AccountView>;
     /// Deletes an account, its rev orgs, and detaches their contacts.
-    async fn delete_account(&self, scope: &DevOrgScope, id: &ParsedId) -> StoreResult<()>;
+    async fn delete_account(&self, scope: &DevOrgScope, id: &ParsedId, now: Timestamp) -> StoreResult<()>;
     /// Lists accounts.
     async fn list_accounts(
         &self,
@@ -274,7 +276,7 @@ pub trait RevOrgStore {
     /// Applies a patch.
     async fn update_rev_org(&self, scope: &DevOrgScope, patch: RevOrgPatch, now: Timestamp) -> StoreResult<RevOrgView>;
     /// Deletes a workspace and detaches its contacts.
-    async fn delete_rev_org(&self, scope: &DevOrgScope, id: &ParsedId) -> StoreResult<()>;
+    async fn delete_rev_org(&self, scope: &DevOrgScope, id: &ParsedId, now: Timestamp) -> StoreResult<()>;
     /// Lists workspaces.
     async fn list_rev_orgs(
         &self,
@@ -294,7 +296,7 @@ pub trait TagStore {
     /// Applies a patch.
     async fn update_tag(&self, scope: &DevOrgScope, patch: TagPatch, now: Timestamp) -> StoreResult<TagView>;
     /// Deletes a tag and removes it from every object.
-    async fn delete_tag(&self, scope: &DevOrgScope, id: &ParsedId) -> StoreResult<()>;
+    async fn delete_tag(&self, scope: &DevOrgScope, id: &ParsedId, now: Timestamp) -> StoreResult<()>;
     /// Lists tags, optionally by name.
     async fn list_tags(
         &self,
@@ -398,6 +400,73 @@ pub trait HealthStore {
     async fn readiness(&self) -> StoreResult<()>;
 }
 
+/// The change journal (§9).
+#[async_trait]
+pub trait JournalStore {
+    /// The caller's org's changes after `after` that `filter` matches, oldest first, at most
+    /// `limit`; on PostgreSQL only changes of transactions older than every one still
+    /// running, so that a later read from the returned cursor misses none.
+    async fn read_journal(
+        &self,
+        scope: &DevOrgScope,
+        filter: &JournalFilter,
+        after: JournalCursor,
+        limit: u32,
+    ) -> StoreResult<JournalPage>;
+}
+
+/// Webhook deliveries (§9): the worker's claims and outcomes, and the webhook lab's reads
+/// and re-sends.
+#[async_trait]
+pub trait DeliveryStore {
+    /// Claims up to `limit` deliveries due at `now` for worker `node`, each under a lease
+    /// until `lease_until` and a new fence; deliveries whose webhook is gone come back too,
+    /// so that the worker cancels them.
+    async fn claim_deliveries(
+        &self,
+        node: &str,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: u32,
+    ) -> StoreResult<Vec<ClaimedDelivery>>;
+    /// Records what became of a claimed delivery, unless its fence is no longer current
+    /// (another worker claimed it after this lease ran out): then nothing is recorded and the
+    /// answer is `false`. A verify request answered marks the webhook verified and not
+    /// degraded; an event's last failed attempt marks it degraded and queues a probe, due
+    /// `probe_delay_ms` later.
+    async fn finish_delivery(
+        &self,
+        delivery: &ClaimedDelivery,
+        outcome: Outcome,
+        now: Timestamp,
+        probe_delay_ms: u64,
+    ) -> StoreResult<bool>;
+    /// The caller's org's deliveries a filter matches, newest first, at most `limit`.
+    async fn list_deliveries(
+        &self,
+        scope: &DevOrgScope,
+        filter: &DeliveryFilter,
+        limit: u32,
+    ) -> StoreResult<Vec<DeliveryView>>;
+    /// Queues one event again for its webhook, with the same event id.
+    async fn resend_delivery(&self, scope: &DevOrgScope, delivery: i64, now: Timestamp) -> StoreResult<DeliveryView>;
+    /// Queues again every failed delivery of a webhook (local id) queued in `window`;
+    /// answers how many.
+    async fn recover_deliveries(
+        &self,
+        scope: &DevOrgScope,
+        webhook: &str,
+        window: &TimeRange,
+        now: Timestamp,
+    ) -> StoreResult<u64>;
+    /// Sets the origins whose changes a webhook (local id) does not receive.
+    async fn set_excluded_origins(&self, scope: &DevOrgScope, webhook: &str, origins: &[String]) -> StoreResult<()>;
+    /// Deletes, at most `batch` at a time, finished deliveries and journal entries older
+    /// than `before`; never a change that a pending delivery still needs. Answers how many
+    /// rows went.
+    async fn prune(&self, before: Timestamp, batch: u32) -> StoreResult<u64>;
+}
+
 /// Everything a revdir server needs from storage.
 pub trait Store:
     DevOrgStore
@@ -411,6 +480,8 @@ pub trait Store:
     + ArtifactStore
     + SchemaStore
     + HealthStore
+    + JournalStore
+    + DeliveryStore
     + Send
     + Sync
 {
@@ -428,6 +499,8 @@ impl<T> Store for T where
         + ArtifactStore
         + SchemaStore
         + HealthStore
+        + JournalStore
+        + DeliveryStore
         + Send
         + Sync
 {

@@ -97,8 +97,13 @@ fn run<F: std::future::Future<Output = ()>>(engine: Engine, test: fn(Opened) -> 
         let options = StoreOptions { max_connections: 4, ..StoreOptions::default() };
         let store = revdir_store::connect(&DatabaseUrl::new(url), options).await.expect("store opens");
         let org = store.bootstrap(now()).await.expect("bootstrap").expect("a fresh store bootstraps");
-        let scope =
-            DevOrgScope { dev_org: org.org.id, actor: org.admin, actor_summary: None, token_id: "test".to_owned() };
+        let scope = DevOrgScope {
+            dev_org: org.org.id,
+            actor: org.admin,
+            actor_summary: None,
+            token_id: "test".to_owned(),
+            context: Default::default(),
+        };
         test(Opened { store, scope }).await;
     });
 }
@@ -200,7 +205,8 @@ async fn rev_user_row_updates(o: Opened) {
 /// The one-statement update that checks the caller's token record itself.
 async fn rev_user_row_updates_checking_the_token(o: Opened) {
     let jti = admin_token_record(&o, "writesjti1").await;
-    let caller = SignedCaller { dev_org: o.scope.dev_org.clone(), actor: o.scope.actor, jti };
+    let caller =
+        SignedCaller { dev_org: o.scope.dev_org.clone(), actor: o.scope.actor, jti, context: Default::default() };
     let u = o.store.create_rev_user(&o.scope, rev_user_draft("Grace"), now()).await.unwrap();
     let id = local(u.record.user.id);
     let mut stamps = vec![u.record.modified_date];

@@ -4,7 +4,7 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use revdir_core::api::common::UserState;
 use revdir_core::authz;
-use revdir_core::scope::SignedCaller;
+use revdir_core::scope::{ChangeContext, SignedCaller};
 use revdir_core::time::Timestamp;
 use revdir_core::DevOrgScope;
 
@@ -45,7 +45,24 @@ fn bearer(parts: &Parts) -> Result<&str, ApiError> {
 pub fn signed_caller(parts: &Parts, app: &AppState, now: Timestamp) -> Result<SignedCaller, ApiError> {
     let claims = app.keys.verify(bearer(parts)?, now)?;
     let (dev_org, actor) = subject(&claims.sub)?;
-    Ok(SignedCaller { dev_org, actor, jti: claims.jti })
+    Ok(SignedCaller { dev_org, actor, jti: claims.jti, context: change_context(parts) })
+}
+
+/// The request's id and declared origin, which the change journal records.
+fn change_context(parts: &Parts) -> ChangeContext {
+    let header = |name: &str| {
+        parts
+            .headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned)
+    };
+    ChangeContext {
+        request_id: header("x-request-id"),
+        origin: header("x-devrev-origin").or_else(|| header("idempotency-key")),
+    }
 }
 
 /// Checks a signed caller's stored token record and turns the caller into a scope. The
@@ -77,6 +94,7 @@ pub async fn check_token_record(caller: SignedCaller, app: &AppState, now: Times
         actor: caller.actor,
         token_id: record.jti,
         actor_summary: subject_summary,
+        context: caller.context,
     })
 }
 

@@ -85,6 +85,6 @@ async fn accounts_delete(
     ApiJson(req): ApiJson<AccountsDeleteRequest>,
 ) -> ApiResult<Json<Empty>> {
     let id = parse_id("id", &req.id, ObjectKind::Account)?;
-    app.store.delete_account(&scope, &id).await?;
+    app.store.delete_account(&scope, &id, app.now()).await?;
     Ok(Json(Empty {}))
 }

@@ -83,6 +83,6 @@ async fn rev_orgs_delete(
     ApiJson(req): ApiJson<RevOrgsDeleteRequest>,
 ) -> ApiResult<Json<Empty>> {
     let id = parse_id("id", &req.id, ObjectKind::RevOrg)?;
-    app.store.delete_rev_org(&scope, &id).await?;
+    app.store.delete_rev_org(&scope, &id, app.now()).await?;
     Ok(Json(Empty {}))
 }

@@ -113,6 +113,6 @@ async fn rev_users_delete(
     ApiJson(req): ApiJson<RevUsersDeleteRequest>,
 ) -> ApiResult<Json<Empty>> {
     let id = parse_id("id", &req.id, ObjectKind::RevUser)?;
-    app.store.delete_rev_user(&scope, &id).await?;
+    app.store.delete_rev_user(&scope, &id, app.now()).await?;
     Ok(Json(Empty {}))
 }

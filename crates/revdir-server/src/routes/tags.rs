@@ -78,6 +78,6 @@ async fn tags_delete(
     ApiJson(req): ApiJson<TagsDeleteRequest>,
 ) -> ApiResult<Json<Empty>> {
     let id = parse_id("id", &req.id, ObjectKind::Tag)?;
-    app.store.delete_tag(&scope, &id).await?;
+    app.store.delete_tag(&scope, &id, app.now()).await?;
     Ok(Json(Empty {}))
 }

@@ -1,14 +1,13 @@
 -- Events (issue 14): the change journal, which is also the outbox, and webhooks with their
 -- deliveries. A change row is written in the transaction of the write it records.
 
--- One row per change of an object. `commit_seq` is the writing transaction's id: readers
--- order by (commit_seq, id) and read only below the oldest transaction still running, so a
--- change that commits out of id order is never skipped (see sql/journal.rs). SQLite has one
--- writer, so ids are already in commit order and commit_seq is 0.
+-- One row per change of an object, numbered in the order readers see them: on PostgreSQL a
+-- journaling transaction holds a shared advisory lock of its org from before its row takes
+-- an id until it commits, and a reader takes that lock exclusively, so every id below the
+-- ones it reads is committed (see sql/journal.rs). SQLite has one writer.
 CREATE TABLE changes (
     id           INTEGER PRIMARY KEY AUTOINCREMENT,
     dev_org_id   TEXT NOT NULL REFERENCES dev_orgs (id) ON DELETE CASCADE,
-    commit_seq   INTEGER NOT NULL,
     object_kind  TEXT NOT NULL,
     object_id    TEXT NOT NULL,
     operation    TEXT NOT NULL,
@@ -22,7 +21,7 @@ CREATE TABLE changes (
     object       TEXT,
     event_type   TEXT
 );
-CREATE INDEX changes_read ON changes (dev_org_id, commit_seq, id);
+CREATE INDEX changes_read ON changes (dev_org_id, id);
 CREATE INDEX changes_object ON changes (dev_org_id, object_id, id);
 CREATE INDEX changes_age ON changes (occurred_at);
 
@@ -86,6 +85,7 @@ CREATE TABLE webhook_deliveries (
 CREATE INDEX webhook_deliveries_due ON webhook_deliveries (state, next_attempt_at);
 CREATE INDEX webhook_deliveries_of ON webhook_deliveries (dev_org_id, webhook_id, id);
 CREATE INDEX webhook_deliveries_age ON webhook_deliveries (finished_at);
+CREATE INDEX webhook_deliveries_change ON webhook_deliveries (change_id);
 
 CREATE TABLE webhook_attempts (
     delivery_id      INTEGER NOT NULL REFERENCES webhook_deliveries (id) ON DELETE CASCADE,

@@ -61,18 +61,6 @@ impl PgStore {
         self.pool.begin().await
     }
 
-    /// A connection for a write of one statement, atomic by itself: autocommit, durable when
-    /// the statement returns.
-    async fn begin_single_write(&self) -> Result<FastConn<'_>, sqlx::Error> {
-        self.fast.acquire().await
-    }
-
-    /// Finishes a write begun by `begin_single_write`; its statement committed already.
-    async fn end_single_write(&self, conn: FastConn<'_>) -> Result<(), sqlx::Error> {
-        conn.release();
-        Ok(())
-    }
-
     /// After a bulk load: fresh statistics, without which the planner, guessing the new rows'
     /// numbers, may read a user by the wrong index (a scan of the whole org).
     async fn after_bulk_load(&self) -> Result<(), sqlx::Error> {
@@ -96,6 +84,18 @@ fn connect_options(url: &str) -> anyhow::Result<PgConnectOptions> {
     let local = host.starts_with('/') || host == "localhost" || ip.is_ok_and(|ip| ip.is_loopback());
     Ok(if explicit || !local { opts } else { opts.ssl_mode(PgSslMode::Disable) })
 }
+
+/// A FROM item that a journal row's INSERT selects from: it takes the shared advisory lock
+/// of the org (`$1`) before the row takes its id, and holds it to the commit.
+const JOURNAL_WRITE_GUARD: &str = "(SELECT pg_advisory_xact_lock_shared(1918985826, hashtext($1))) AS guard";
+
+/// What a journal read runs first in its transaction: the org's advisory lock, exclusively,
+/// which waits for every journaling transaction of the org in flight. Every id below those
+/// it then reads is committed, and a later transaction's rows take higher ids.
+const JOURNAL_READ_GUARD: Option<&str> = Some("SELECT pg_advisory_xact_lock(1918985826, hashtext($1))");
+
+/// How a claim skips rows another node is claiming: they are locked, so it takes others.
+const SKIP_LOCKED: &str = " FOR UPDATE SKIP LOCKED";
 
 /// Row lock taken by read-modify-write statements.
 const FOR_UPDATE: &str = " FOR UPDATE";

@@ -1,5 +1,6 @@
 //! Accounts (§8.1): `AccountStore`, with each account's default workspace (rev org).
 
+use super::journal::{record_change, wire, Change};
 use super::rev_orgs::{insert_rev_org, remove_rev_org, rev_org_view};
 use super::*;
 
@@ -194,6 +195,12 @@ pub(super) const ACCOUNT_SORTING: Sorting<AccountRecord> = Sorting {
     id: SortCol { name: "id", expr: "a.id", int: true, key: |r| Value::from(r.id) },
 };
 
+/// An account's wire rendering as it is now in the transaction, for the journal.
+pub(super) async fn account_wire(conn: &mut Conn, org: &str, n: i64) -> StoreResult<Value> {
+    let view = account_view(conn, org, n).await?.ok_or_else(|| vanished(ObjectKind::Account, n))?;
+    wire(&view.render(org))
+}
+
 #[async_trait]
 impl AccountStore for Backend {
     async fn create_account(
@@ -259,6 +266,10 @@ impl AccountStore for Backend {
                 let workspace = rev_org_view(tx, org, &rev_org.id)
                     .await?
                     .ok_or_else(|| vanished(ObjectKind::RevOrg, &rev_org.id))?;
+                let account_wire = wire(&account.render(org))?;
+                record_change(tx, scope, now, Change::created(ObjectKind::Account, id, account_wire)).await?;
+                let workspace_wire = wire(&workspace.render(org))?;
+                record_change(tx, scope, now, Change::created(ObjectKind::RevOrg, &rev_org.id, workspace_wire)).await?;
                 Ok((account, workspace))
             })
         })
@@ -284,6 +295,7 @@ impl AccountStore for Backend {
                 let n = number_or_404(org, ObjectKind::Account, &p.id)?;
                 let (mut r, mut owners) =
                     fetch_account(tx, org, n, true).await?.ok_or_else(|| not_found(ObjectKind::Account, &p.id))?;
+                let before = account_wire(tx, org, n).await?;
                 if let Some(v) = &p.display_name {
                     r.display_name = v.clone();
                 }
@@ -320,17 +332,21 @@ impl AccountStore for Backend {
                     write_tag_links(tx, org, code(ObjectKind::Account), &sid, tags).await?;
                 }
                 let view = account_view(tx, org, n).await?.ok_or_else(|| vanished(ObjectKind::Account, n))?;
+                let after = wire(&view.render(org))?;
+                record_change(tx, scope, now, Change::updated(ObjectKind::Account, n, before, after)).await?;
                 Ok(view)
             })
         })
         .await
     }
 
-    async fn delete_account(&self, scope: &DevOrgScope, id: &ParsedId) -> StoreResult<()> {
+    async fn delete_account(&self, scope: &DevOrgScope, id: &ParsedId, now: Timestamp) -> StoreResult<()> {
         self.write(|tx| {
             Box::pin(async move {
                 let org = scope.dev_org.as_str();
                 let n = number_or_404(org, ObjectKind::Account, id)?;
+                fetch_account(tx, org, n, true).await?.ok_or_else(|| not_found(ObjectKind::Account, id))?;
+                let before = account_wire(tx, org, n).await?;
                 let delete = "DELETE FROM accounts WHERE dev_org_id = $1 AND id = $2";
                 if !delete_holder(tx, org, ObjectKind::Account, delete, Arg::I64(n)).await? {
                     return Err(not_found(ObjectKind::Account, id));
@@ -344,8 +360,9 @@ impl AccountStore for Backend {
                 .await
                 .map_err(db_err)?;
                 for (w,) in workspaces {
-                    remove_rev_org(tx, org, &w).await?;
+                    remove_rev_org(tx, scope, &w, now).await?;
                 }
+                record_change(tx, scope, now, Change::deleted(ObjectKind::Account, n, before)).await?;
                 Ok(())
             })
         })

@@ -2,6 +2,8 @@
 //! statements rather than through `insert_user`/`save_user`, so the dev-user-only columns
 //! stay out of the shared user record.
 
+use super::accounts::account_wire;
+use super::journal::{record_change, wire, Change};
 use super::*;
 
 #[async_trait]
@@ -61,6 +63,8 @@ impl DevUserStore for Backend {
                     other => other,
                 })?;
                 let view = dev_user_view(tx, org, id).await?.ok_or_else(|| vanished(ObjectKind::DevUser, id))?;
+                record_change(tx, scope, now, Change::created(ObjectKind::DevUser, id, wire(&view.render(org))?))
+                    .await?;
                 Ok(view)
             })
         })
@@ -95,6 +99,7 @@ impl DevUserStore for Backend {
                 let org = scope.dev_org.as_str();
                 let n = number_or_404(org, ObjectKind::DevUser, id)?;
                 dev_facts(tx, org, n, true).await?.ok_or_else(|| not_found(ObjectKind::DevUser, id))?;
+                let before = dev_user_wire(tx, org, n).await?;
                 let manager = match &p.reports_to {
                     Some(m) => Some(resolve_manager(tx, org, m, Some(n)).await?),
                     None => None,
@@ -132,6 +137,8 @@ impl DevUserStore for Backend {
                 sql.push(&format!(" WHERE dev_org_id = {o} AND kind = {k} AND id = {i}"));
                 sql.execute(tx).await?;
                 let view = dev_user_view(tx, org, n).await?.ok_or_else(|| vanished(ObjectKind::DevUser, n))?;
+                let after = wire(&view.render(org))?;
+                record_change(tx, scope, now, Change::updated(ObjectKind::DevUser, n, before, after)).await?;
                 Ok(view)
             })
         })
@@ -150,6 +157,7 @@ impl DevUserStore for Backend {
                 let org = scope.dev_org.as_str();
                 let n = number_or_404(org, ObjectKind::DevUser, id)?;
                 let facts = dev_facts(tx, org, n, true).await?.ok_or_else(|| not_found(ObjectKind::DevUser, id))?;
+                let before = dev_user_wire(tx, org, n).await?;
                 let state = devu::state_change(&scope.actor, facts, change)?;
                 if state != facts.state {
                     let mut sql = Sql::new("UPDATE users SET ");
@@ -166,6 +174,8 @@ impl DevUserStore for Backend {
                     revoke_all(tx, org, me, None, scope.actor, now).await?;
                 }
                 let view = dev_user_view(tx, org, n).await?.ok_or_else(|| vanished(ObjectKind::DevUser, n))?;
+                let after = wire(&view.render(org))?;
+                record_change(tx, scope, now, Change::updated(ObjectKind::DevUser, n, before, after)).await?;
                 Ok(view)
             })
         })
@@ -186,6 +196,7 @@ impl DevUserStore for Backend {
                 let n = number_or_404(org, ObjectKind::DevUser, id)?;
                 let x = &link.identity;
                 dev_facts(tx, org, n, true).await?.ok_or_else(|| not_found(ObjectKind::DevUser, id))?;
+                let before = dev_user_wire(tx, org, n).await?;
                 let taken = |holder: Option<i64>| {
                     let by = holder.map(|h| format!(" by DEVU-{h}")).unwrap_or_default();
                     StoreError::Invalid(ValidationError::not_permitted(
@@ -234,6 +245,8 @@ impl DevUserStore for Backend {
                 })?;
                 touch_user(tx, org, ObjectKind::DevUser, n, scope.actor, now).await?;
                 let view = dev_user_view(tx, org, n).await?.ok_or_else(|| vanished(ObjectKind::DevUser, n))?;
+                let after = wire(&view.render(org))?;
+                record_change(tx, scope, now, Change::updated(ObjectKind::DevUser, n, before, after)).await?;
                 Ok(view)
             })
         })
@@ -253,6 +266,7 @@ impl DevUserStore for Backend {
                 let id = &unlink.dev_user;
                 let n = number_or_404(org, ObjectKind::DevUser, id)?;
                 dev_facts(tx, org, n, true).await?.ok_or_else(|| not_found(ObjectKind::DevUser, id))?;
+                let before = dev_user_wire(tx, org, n).await?;
                 let gone = sqlx::query::<Db>(
                     "DELETE FROM dev_user_identities WHERE dev_org_id = $1 AND dev_user_id = $2 AND issuer = $3",
                 )
@@ -267,6 +281,8 @@ impl DevUserStore for Backend {
                     touch_user(tx, org, ObjectKind::DevUser, n, scope.actor, now).await?;
                 }
                 let view = dev_user_view(tx, org, n).await?.ok_or_else(|| vanished(ObjectKind::DevUser, n))?;
+                let after = wire(&view.render(org))?;
+                record_change(tx, scope, now, Change::updated(ObjectKind::DevUser, n, before, after)).await?;
                 Ok(view)
             })
         })
@@ -288,6 +304,21 @@ impl DevUserStore for Backend {
                 let pf = pf.ok_or_else(|| not_found(ObjectKind::DevUser, &m.primary))?;
                 let sf = sf.ok_or_else(|| not_found(ObjectKind::DevUser, &m.secondary))?;
                 devu::check_merge(&scope.actor, pf, sf)?;
+                let reports: Vec<(i64,)> = sqlx::query_as::<Db, (i64,)>(
+                    "SELECT id FROM users WHERE dev_org_id = $1 AND kind = 'devu' AND reports_to_id = $2 AND id <> $3",
+                )
+                .bind(org)
+                .bind(s)
+                .bind(p)
+                .fetch_all(&mut **tx)
+                .await
+                .map_err(db_err)?;
+                let mut touched_users = vec![p, s];
+                touched_users.extend(reports.into_iter().map(|(n,)| n));
+                let mut users_before = Vec::with_capacity(touched_users.len());
+                for n in &touched_users {
+                    users_before.push(dev_user_wire(tx, org, *n).await?);
+                }
                 // Accounts the secondary owned are owned by the primary instead.
                 let mut sql = Sql::new("");
                 let o = sql.text_arg(org);
@@ -297,6 +328,10 @@ impl DevUserStore for Backend {
                     json_array_has_any("a.owned_by", &owner)
                 ));
                 let owned: Vec<(i64, String)> = sql.query_as().fetch_all(&mut **tx).await.map_err(db_err)?;
+                let mut accounts_before = Vec::with_capacity(owned.len());
+                for (account, _) in &owned {
+                    accounts_before.push((*account, account_wire(tx, org, *account).await?));
+                }
                 for (account, owners) in owned {
                     let owners: Vec<i64> = json_list(&owners).iter().filter_map(|o| o.parse().ok()).collect();
                     let merged: Vec<String> = devu::merged_owners(&owners, s, p).iter().map(i64::to_string).collect();
@@ -362,6 +397,14 @@ impl DevUserStore for Backend {
                 ));
                 sql.execute(tx).await?;
                 revoke_all(tx, org, UserRef { kind: ObjectKind::DevUser, id: s }, None, scope.actor, now).await?;
+                for (n, before) in touched_users.into_iter().zip(users_before) {
+                    let after = dev_user_wire(tx, org, n).await?;
+                    record_change(tx, scope, now, Change::updated(ObjectKind::DevUser, n, before, after)).await?;
+                }
+                for (n, before) in accounts_before {
+                    let after = account_wire(tx, org, n).await?;
+                    record_change(tx, scope, now, Change::updated(ObjectKind::Account, n, before, after)).await?;
+                }
                 Ok(())
             })
         })
@@ -469,6 +512,12 @@ pub(super) async fn load_dev_users(conn: &mut Conn, org: &str, ids: &[i64]) -> S
             }
         })
         .collect())
+}
+
+/// A dev user's wire rendering as it is now in the transaction, for the journal.
+pub(super) async fn dev_user_wire(conn: &mut Conn, org: &str, n: i64) -> StoreResult<Value> {
+    let view = dev_user_view(conn, org, n).await?.ok_or_else(|| vanished(ObjectKind::DevUser, n))?;
+    wire(&view.render(org))
 }
 
 pub(super) async fn dev_user_view(conn: &mut Conn, org: &str, id: i64) -> StoreResult<Option<devu::DevUserView>> {

@@ -7,9 +7,11 @@
 //! The items that differ per engine, defined in the backend's `mod.rs`:
 //! - `Db`, the sqlx database; `Backend`, the store type; `WriteTx`, a write request's
 //!   transaction (it dereferences to the connection);
-//! - on `Backend`: `begin_write` and `begin_read` (a transaction each), `begin_single_write`
-//!   and `end_single_write` (one autocommitted statement, durable when ended), `fast_read` (a
+//! - on `Backend`: `begin_write` and `begin_read` (a transaction each), `fast_read` (a
 //!   connection for the reads every request makes) and `after_bulk_load`;
+//! - `JOURNAL_WRITE_GUARD` and `JOURNAL_READ_GUARD`, how journal ids stay in commit order (see
+//!   `journal`),
+//!   and `SKIP_LOCKED`, how a delivery claim passes over rows another node is claiming;
 //! - `FOR_UPDATE`, the row-lock clause of read-modify-write statements (empty on SQLite,
 //!   whose write lock is taken at `BEGIN IMMEDIATE`);
 //! - SQL builders for JSON: `json_array_text`, `tags_json_of_user`, `json_array_has_any`,
@@ -21,7 +23,9 @@
 //! One file per family, each holding its `impl <Family>Store for Backend` with its bodies:
 //! `dev_orgs`, `tokens`, `dev_users`, `rev_users`, `sys_users`, `one_statement` (the
 //! row-only update of rev and sys users), `seed`, `tags`, `accounts`, `rev_orgs`,
-//! `artifacts`, `schemas` (custom schemas and custom fields), `health` (the readiness check). Shared pieces: `kit` (the SQL
+//! `artifacts`, `schemas` (custom schemas and custom fields), `health` (the readiness check), `journal` (the
+//! change journal and outbox every write appends to), `deliveries` (webhook deliveries: claims,
+//! outcomes and the lab's reads). Shared pieces: `kit` (the SQL
 //! builder, error mapping, small conversions), `write` (the one write path and the errors
 //! it raises), `paging`, `filters`, `links` (user summaries, tag links, external refs) and
 //! `users` (the user row every user family reads and writes).
@@ -33,10 +37,12 @@ mod accounts;
 mod artifact_holds;
 mod artifacts;
 mod custom_fields;
+mod deliveries;
 mod dev_orgs;
 mod dev_users;
 mod filters;
 mod health;
+mod journal;
 mod kit;
 mod links;
 mod one_statement;
@@ -78,10 +84,10 @@ use revdir_core::refs::OrgSummaryData;
 use revdir_core::refs::TimeRange;
 use revdir_core::refs::UserRef;
 use revdir_core::refs::UserSummaryData;
-use revdir_core::scope::{Actor, DevOrgScope, SignedCaller};
+use revdir_core::scope::{Actor, ChangeContext, DevOrgScope, SignedCaller};
 use revdir_core::store::{
-    AccountStore, ArtifactStore, DevOrgStore, DevUserStore, NewDevOrg, RevOrgStore, RevUserStore, SchemaStore,
-    StoreResult, SysUserStore, TagStore, TokenRecord, TokenStore,
+    AccountStore, ArtifactStore, DeliveryStore, DevOrgStore, DevUserStore, JournalStore, NewDevOrg, RevOrgStore,
+    RevUserStore, SchemaStore, StoreResult, SysUserStore, TagStore, TokenRecord, TokenStore,
 };
 use revdir_core::tags::{
     check_value, TagAssignment, TagDraft, TagFilterEntry, TagLinkData, TagPatch, TagRecord, TagView,
@@ -94,7 +100,8 @@ use serde_json::Value;
 
 use super::{
     is_retryable, json_array_has_any, json_array_text, json_field, json_field_has_any, json_field_number,
-    tags_json_of_user, Backend, Db, WriteTx, FOR_UPDATE, MIGRATOR,
+    tags_json_of_user, Backend, Db, WriteTx, FOR_UPDATE, JOURNAL_READ_GUARD, JOURNAL_WRITE_GUARD, MIGRATOR,
+    SKIP_LOCKED,
 };
 /// A connection of this backend.
 type Conn = <Db as sqlx::Database>::Connection;

@@ -1,6 +1,8 @@
-//! The one-statement update of a rev user or sys user whose patch touches only its own row:
-//! no transaction, no lock, no earlier read (see `Backend::update_user_row`).
+//! The update of a rev user or sys user whose patch touches only its own row: one UPDATE
+//! statement that may also check the caller's token record (see `Backend::update_user_row`),
+//! between the locked read and the journal entry that every write makes.
 
+use super::journal::{record_change, user_wire, user_wire_before, Author, Change};
 use super::*;
 
 /// The changes of a patch that touches only the user's own row; `None` leaves a column as it
@@ -98,6 +100,9 @@ pub(super) fn row_update_sql(rev_user: bool, actor_known: bool, gated: bool) -> 
 pub(super) struct RowWriter<'a> {
     pub(super) org: &'a str,
     pub(super) actor: Actor,
+    /// The token's id and the request's context, for the journal.
+    pub(super) token_id: &'a str,
+    pub(super) context: &'a ChangeContext,
     /// The caller's summary when already read with its token.
     pub(super) actor_summary: Option<&'a UserSummaryData>,
     /// The token's jti when the statement checks the token's record itself.
@@ -111,11 +116,24 @@ impl<'a> RowWriter<'a> {
             actor: scope.actor,
             actor_summary: scope.actor_summary.as_ref(),
             unchecked_jti: None,
+            token_id: &scope.token_id,
+            context: &scope.context,
         }
     }
 
+    fn author(&self) -> Author<'a> {
+        Author { org: self.org, actor: self.actor, token_id: self.token_id, context: self.context }
+    }
+
     pub(super) fn signed(caller: &'a SignedCaller) -> Self {
-        Self { org: &caller.dev_org, actor: caller.actor, actor_summary: None, unchecked_jti: Some(&caller.jti) }
+        Self {
+            org: &caller.dev_org,
+            actor: caller.actor,
+            actor_summary: None,
+            unchecked_jti: Some(&caller.jti),
+            token_id: &caller.jti,
+            context: &caller.context,
+        }
     }
 }
 
@@ -150,13 +168,12 @@ impl Backend {
             .ok_or_else(|| not_found(kind, id))
     }
 
-    /// Updates a user whose patch touches only its own row with one statement: an UPDATE
-    /// that sets the patched columns, stamps the modifier, and returns the row with its
-    /// summaries, workspace name and tags. One statement is atomic by itself and changes the
-    /// row as it is when the statement runs, so no transaction, lock or earlier read is
-    /// needed: an update costs the token check and this statement, or this statement alone
-    /// when it checks the token's record itself. On SQLite it holds the single writer for that
-    /// one statement. `Ok(None)` when no row matched (or the token's record refused).
+    /// Updates a user whose patch touches only its own row with one UPDATE that sets the
+    /// patched columns, stamps the modifier, and returns the row with its summaries,
+    /// workspace name and tags. The row is read and locked first, so the change journal
+    /// records it as it was; the journal entry and its events are written in the same
+    /// transaction. `Ok(None)` when no row matched (or the token's record refused): nothing is
+    /// written then.
     pub(super) async fn update_user_row(
         &self,
         who: &RowWriter<'_>,
@@ -168,36 +185,44 @@ impl Backend {
         let org = who.org;
         let sql = row_update_sql(kind == ObjectKind::RevUser, who.actor_summary.is_some(), who.unchecked_jti.is_some());
         let email = patch.email.map(|e| e.map(str::to_owned));
-        let mut query = sqlx::query_as::<Db, WideUserRow>(sql)
-            .bind(org)
-            .bind(code(kind))
-            .bind(n)
-            .bind(patch.display_name.is_some())
-            .bind(patch.display_name)
-            .bind(patch.full_name.is_some())
-            .bind(patch.full_name.flatten())
-            .bind(email.is_some())
-            .bind(email.clone().flatten())
-            .bind(email.flatten().map(|e| e.to_lowercase()))
-            .bind(patch.phone_numbers.is_some())
-            .bind(patch.phone_numbers.as_deref())
-            .bind(patch.description.is_some())
-            .bind(patch.description.flatten())
-            .bind(code(who.actor.kind))
-            .bind(who.actor.id)
-            .bind(now.millis());
-        if let Some(jti) = who.unchecked_jti {
-            query = query.bind(jti);
-        }
-        let mut w = self.begin_single_write().await.map_err(db_err)?;
-        let row: Option<WideUserRow> = query.fetch_optional(&mut *w).await.map_err(db_err)?;
-        self.end_single_write(w).await.map_err(db_err)?;
-        let Some(row) = row else { return Ok(None) };
-        let (record, extras) = row.split()?.ok_or_else(|| vanished(kind, n))?;
-        let mut conn = self.fast_read().await.map_err(db_err)?;
-        let view = written_user_view(&mut conn, org, record, extras, who.actor_summary, false).await?;
-        conn.release();
-        Ok(Some(view))
+        let email_lower = email.clone().flatten().map(|e| e.to_lowercase());
+        self.write(|tx| {
+            let email = email.clone();
+            let email_lower = email_lower.clone();
+            Box::pin(async move {
+                let Some(read) = load_users_wide(tx, org, kind, &[n], true).await?.pop() else { return Ok(None) };
+                let before = user_wire_before(tx, org, &read).await?;
+                let mut query = sqlx::query_as::<Db, WideUserRow>(sql)
+                    .bind(org)
+                    .bind(code(kind))
+                    .bind(n)
+                    .bind(patch.display_name.is_some())
+                    .bind(patch.display_name)
+                    .bind(patch.full_name.is_some())
+                    .bind(patch.full_name.flatten())
+                    .bind(email.is_some())
+                    .bind(email.flatten())
+                    .bind(email_lower)
+                    .bind(patch.phone_numbers.is_some())
+                    .bind(patch.phone_numbers.as_deref())
+                    .bind(patch.description.is_some())
+                    .bind(patch.description.flatten())
+                    .bind(code(who.actor.kind))
+                    .bind(who.actor.id)
+                    .bind(now.millis());
+                if let Some(jti) = who.unchecked_jti {
+                    query = query.bind(jti);
+                }
+                let row: Option<WideUserRow> = query.fetch_optional(&mut **tx).await.map_err(db_err)?;
+                let Some(row) = row else { return Ok(None) };
+                let (record, extras) = row.split()?.ok_or_else(|| vanished(kind, n))?;
+                let view = written_user_view(tx, org, record, extras, who.actor_summary, false).await?;
+                let after = user_wire(&view, org)?;
+                record_change(tx, who.author(), now, Change::updated(kind, n, before, after)).await?;
+                Ok(Some(view))
+            })
+        })
+        .await
     }
 }
 

@@ -1,5 +1,6 @@
 //! Rev orgs, the workspaces of accounts (§8.1): `RevOrgStore`.
 
+use super::journal::{record_change, user_wire, wire, Change};
 use super::*;
 
 #[derive(sqlx::FromRow)]
@@ -124,21 +125,49 @@ pub(super) async fn insert_rev_org(conn: &mut Conn, org: &str, r: &RevOrgRecord,
     Ok(())
 }
 
-/// Deletes a workspace's row, refs and tags, and detaches its contacts.
-/// Deletes a rev org with what it holds, and takes its contacts out of it; answers whether
-/// it existed.
-pub(super) async fn remove_rev_org(conn: &mut Conn, org: &str, id: &str) -> StoreResult<bool> {
+/// Deletes a rev org with what it holds, and takes its contacts out of it, journaling the
+/// delete and each contact's change; answers whether it existed.
+pub(super) async fn remove_rev_org(
+    conn: &mut Conn,
+    scope: &DevOrgScope,
+    id: &str,
+    now: Timestamp,
+) -> StoreResult<bool> {
+    let org = scope.dev_org.as_str();
+    let Some(view) = rev_org_view(conn, org, id).await? else { return Ok(false) };
+    let before = wire(&view.render(org))?;
+    let members: Vec<(i64,)> = sqlx::query_as::<Db, (i64,)>(
+        "SELECT id FROM users WHERE dev_org_id = $1 AND rev_org_id = $2 AND kind = 'revu'",
+    )
+    .bind(org)
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(db_err)?;
+    let members: Vec<i64> = members.into_iter().map(|(n,)| n).collect();
+    let contacts = load_users(conn, org, ObjectKind::RevUser, &members).await?;
     let delete = "DELETE FROM rev_orgs WHERE dev_org_id = $1 AND id = $2";
     let gone = delete_holder(conn, org, ObjectKind::RevOrg, delete, Arg::Text(id.to_owned())).await?;
-    if gone {
-        sqlx::query::<Db>("UPDATE users SET rev_org_id = NULL WHERE dev_org_id = $1 AND rev_org_id = $2")
-            .bind(org)
-            .bind(id)
-            .execute(&mut *conn)
-            .await
-            .map_err(db_err)?;
+    if !gone {
+        return Ok(false);
     }
-    Ok(gone)
+    sqlx::query::<Db>("UPDATE users SET rev_org_id = NULL WHERE dev_org_id = $1 AND rev_org_id = $2")
+        .bind(org)
+        .bind(id)
+        .execute(&mut *conn)
+        .await
+        .map_err(db_err)?;
+    record_change(conn, scope, now, Change::deleted(ObjectKind::RevOrg, id, before)).await?;
+    for contact in contacts {
+        let before = user_wire(&contact, org)?;
+        let mut after = before.clone();
+        if let Some(fields) = after.as_object_mut() {
+            fields.remove("rev_org");
+        }
+        record_change(conn, scope, now, Change::updated(ObjectKind::RevUser, contact.record.user.id, before, after))
+            .await?;
+    }
+    Ok(true)
 }
 
 pub(super) async fn account_exists(conn: &mut Conn, org: &str, a: &ParsedId) -> StoreResult<i64> {
@@ -212,6 +241,13 @@ impl RevOrgStore for Backend {
                 }
                 let view =
                     rev_org_view(tx, org, &record.id).await?.ok_or_else(|| vanished(ObjectKind::RevOrg, &record.id))?;
+                record_change(
+                    tx,
+                    scope,
+                    now,
+                    Change::created(ObjectKind::RevOrg, &record.id, wire(&view.render(org))?),
+                )
+                .await?;
                 Ok(view)
             })
         })
@@ -248,6 +284,8 @@ impl RevOrgStore for Backend {
                 .await
                 .map_err(db_err)?;
                 let (mut r, _) = row.ok_or_else(|| not_found(ObjectKind::RevOrg, &p.id))?.split();
+                let before = rev_org_view(tx, org, &id).await?.ok_or_else(|| vanished(ObjectKind::RevOrg, &id))?;
+                let before = wire(&before.render(org))?;
                 if let Some(a) = &p.account {
                     r.account = account_exists(tx, org, a).await?;
                 }
@@ -298,18 +336,20 @@ impl RevOrgStore for Backend {
                     write_tag_links(tx, org, code(ObjectKind::RevOrg), &id, tags).await?;
                 }
                 let view = rev_org_view(tx, org, &id).await?.ok_or_else(|| vanished(ObjectKind::RevOrg, &id))?;
+                let after = wire(&view.render(org))?;
+                record_change(tx, scope, now, Change::updated(ObjectKind::RevOrg, &id, before, after)).await?;
                 Ok(view)
             })
         })
         .await
     }
 
-    async fn delete_rev_org(&self, scope: &DevOrgScope, id: &ParsedId) -> StoreResult<()> {
+    async fn delete_rev_org(&self, scope: &DevOrgScope, id: &ParsedId, now: Timestamp) -> StoreResult<()> {
         self.write(|tx| {
             Box::pin(async move {
                 let org = scope.dev_org.as_str();
                 let local = local_or_404(org, ObjectKind::RevOrg, id)?;
-                if !remove_rev_org(tx, org, local).await? {
+                if !remove_rev_org(tx, scope, local, now).await? {
                     return Err(not_found(ObjectKind::RevOrg, id));
                 }
                 Ok(())

@@ -1,6 +1,7 @@
 //! Rev users, the contacts (§7): `RevUserStore`. A patch that touches only the contact's
 //! own row goes to `one_statement`; every other write reads, locks and rewrites the row.
 
+use super::journal::{record_change, user_wire_before, wire, Change};
 use super::one_statement::RowPatch;
 use super::seed::{seed_batch, SEED_BATCH};
 use super::*;
@@ -94,6 +95,8 @@ impl RevUserStore for Backend {
                 let view = user_view(tx, org, ObjectKind::RevUser, id)
                     .await?
                     .ok_or_else(|| vanished(ObjectKind::RevUser, id))?;
+                let after = wire(&view.render_rev_user(org))?;
+                record_change(tx, scope, now, Change::created(ObjectKind::RevUser, id, after)).await?;
                 Ok(view)
             })
         })
@@ -124,6 +127,7 @@ impl RevUserStore for Backend {
                 let org = scope.dev_org.as_str();
                 let (mut r, extras) = lock_user(tx, org, ObjectKind::RevUser, id).await?;
                 let n = r.user.id;
+                let before = user_wire_before(tx, org, &(r.clone(), extras.clone())).await?;
                 let refs_before = rev_user_refs(&r);
                 apply_rev_user_fields(&mut r, p);
                 if let Some(v) = &p.external_ref {
@@ -183,6 +187,8 @@ impl RevUserStore for Backend {
                 }
                 let view =
                     written_user_view(tx, org, r, extras, scope.actor_summary.as_ref(), p.tags.is_some()).await?;
+                let after = wire(&view.render_rev_user(org))?;
+                record_change(tx, scope, now, Change::updated(ObjectKind::RevUser, n, before, after)).await?;
                 Ok(view)
             })
         })
@@ -199,15 +205,18 @@ impl RevUserStore for Backend {
         self.update_row_as(caller, ObjectKind::RevUser, id, RowPatch::of_rev_user(patch), now).await
     }
 
-    async fn delete_rev_user(&self, scope: &DevOrgScope, id: &ParsedId) -> StoreResult<()> {
+    async fn delete_rev_user(&self, scope: &DevOrgScope, id: &ParsedId, now: Timestamp) -> StoreResult<()> {
         self.write(|tx| {
             Box::pin(async move {
                 let org = scope.dev_org.as_str();
                 let n = number_or_404(org, ObjectKind::RevUser, id)?;
+                let read = lock_user(tx, org, ObjectKind::RevUser, id).await?;
+                let before = user_wire_before(tx, org, &read).await?;
                 let delete = "DELETE FROM users WHERE dev_org_id = $1 AND id = $2 AND kind = 'revu'";
                 if !delete_holder(tx, org, ObjectKind::RevUser, delete, Arg::I64(n)).await? {
                     return Err(not_found(ObjectKind::RevUser, id));
                 }
+                record_change(tx, scope, now, Change::deleted(ObjectKind::RevUser, n, before)).await?;
                 Ok(())
             })
         })

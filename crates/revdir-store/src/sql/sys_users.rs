@@ -1,5 +1,6 @@
 //! Sys users (§8.2): `SysUserStore`.
 
+use super::journal::{record_change, user_wire, user_wire_before, Change};
 use super::one_statement::RowPatch;
 use super::*;
 
@@ -49,6 +50,7 @@ impl SysUserStore for Backend {
                 let org = scope.dev_org.as_str();
                 let (mut r, extras) = lock_user(tx, org, ObjectKind::SysUser, id).await?;
                 let n = r.user.id;
+                let before = user_wire_before(tx, org, &(r.clone(), extras.clone())).await?;
                 apply_sys_user_fields(&mut r, p);
                 if let Some(picture) = &p.display_picture {
                     let picture =
@@ -62,6 +64,8 @@ impl SysUserStore for Backend {
                 r.modified_date = after(r.modified_date, now);
                 save_user(tx, org, &r).await?;
                 let view = written_user_view(tx, org, r, extras, scope.actor_summary.as_ref(), false).await?;
+                let after = user_wire(&view, org)?;
+                record_change(tx, scope, now, Change::updated(ObjectKind::SysUser, n, before, after)).await?;
                 Ok(view)
             })
         })

@@ -1,5 +1,6 @@
 //! Tags (§8.3): `TagStore`, and the tag lookups tag links need.
 
+use super::journal::{record_change, wire, Change};
 use super::*;
 
 #[derive(sqlx::FromRow)]
@@ -116,6 +117,12 @@ pub(super) const TAG_SORTING: Sorting<TagRecord> = Sorting {
     id: SortCol { name: "id", expr: "t.id", int: true, key: |r| Value::from(r.id) },
 };
 
+/// A tag's wire rendering as it is now in the transaction, for the journal.
+async fn tag_wire(conn: &mut Conn, org: &str, n: i64) -> StoreResult<Value> {
+    let view = tag_view(conn, org, n).await?.ok_or_else(|| vanished(ObjectKind::Tag, n))?;
+    wire(&view.render(org))
+}
+
 #[async_trait]
 impl TagStore for Backend {
     async fn create_tag(&self, scope: &DevOrgScope, draft: TagDraft, now: Timestamp) -> StoreResult<TagView> {
@@ -148,6 +155,7 @@ impl TagStore for Backend {
                     other => other,
                 })?;
                 let view = tag_view(tx, org, id).await?.ok_or_else(|| vanished(ObjectKind::Tag, id))?;
+                record_change(tx, scope, now, Change::created(ObjectKind::Tag, id, wire(&view.render(org))?)).await?;
                 Ok(view)
             })
         })
@@ -168,6 +176,7 @@ impl TagStore for Backend {
                 let n = number_or_404(org, ObjectKind::Tag, &p.id)?;
                 let (mut t, _, _) =
                     fetch_tag_row(tx, org, n, true).await?.ok_or_else(|| not_found(ObjectKind::Tag, &p.id))?.split();
+                let before = tag_wire(tx, org, n).await?;
                 if let Some(name) = &p.name {
                     if tag_name_taken(tx, org, name, Some(n)).await? {
                         return Err(name_taken(name));
@@ -204,17 +213,21 @@ impl TagStore for Backend {
                     other => other,
                 })?;
                 let view = tag_view(tx, org, n).await?.ok_or_else(|| vanished(ObjectKind::Tag, n))?;
+                let after = wire(&view.render(org))?;
+                record_change(tx, scope, now, Change::updated(ObjectKind::Tag, n, before, after)).await?;
                 Ok(view)
             })
         })
         .await
     }
 
-    async fn delete_tag(&self, scope: &DevOrgScope, id: &ParsedId) -> StoreResult<()> {
+    async fn delete_tag(&self, scope: &DevOrgScope, id: &ParsedId, now: Timestamp) -> StoreResult<()> {
         self.write(|tx| {
             Box::pin(async move {
                 let org = scope.dev_org.as_str();
                 let n = number_or_404(org, ObjectKind::Tag, id)?;
+                fetch_tag_row(tx, org, n, true).await?.ok_or_else(|| not_found(ObjectKind::Tag, id))?;
+                let before = tag_wire(tx, org, n).await?;
                 let gone = sqlx::query::<Db>("DELETE FROM tags WHERE dev_org_id = $1 AND id = $2")
                     .bind(org)
                     .bind(n)
@@ -231,6 +244,7 @@ impl TagStore for Backend {
                     .execute(&mut **tx)
                     .await
                     .map_err(db_err)?;
+                record_change(tx, scope, now, Change::deleted(ObjectKind::Tag, n, before)).await?;
                 Ok(())
             })
         })

@@ -133,6 +133,7 @@ pub(super) struct WideUserRow {
 }
 
 /// The parts of a user's view read from other tables along with its row.
+#[derive(Clone)]
 pub(super) struct UserExtras {
     pub(super) created_by: Option<UserSummaryData>,
     pub(super) modified_by: Option<UserSummaryData>,

@@ -146,16 +146,10 @@ impl GroupWriter {
         self.start(true).await
     }
 
-    /// Starts a request that runs exactly one write statement: like [`Self::begin`], but
-    /// without a savepoint, because SQLite undoes a failing statement by itself and leaves the
-    /// rest of the transaction alone. Saves two statements on the single writer.
-    ///
-    /// # Errors
-    /// When SQLite refuses to begin.
-    pub async fn begin_single_statement(&self) -> Result<GroupTx, sqlx::Error> {
-        self.start(false).await
-    }
-
+    /// Starts a request; `savepoint: false` starts one that runs exactly one write statement,
+    /// which needs no savepoint of its own because SQLite undoes a failing statement by itself
+    /// (no store write is a single statement since every write journals its change, so only
+    /// the tests use it).
     async fn start(&self, savepoint: bool) -> Result<GroupTx, sqlx::Error> {
         let queued = Queued::new(&self.waiting);
         let guard = self.writer.clone().lock_owned().await;
@@ -358,7 +352,7 @@ mod tests {
     }
 
     async fn insert(w: &GroupWriter, id: i64, savepoint: bool) -> Result<(), sqlx::Error> {
-        let mut tx = if savepoint { w.begin().await? } else { w.begin_single_statement().await? };
+        let mut tx = if savepoint { w.begin().await? } else { w.start(false).await? };
         sqlx::query("INSERT INTO t (id) VALUES ($1)").bind(id).execute(&mut *tx).await?;
         tx.commit().await
     }

@@ -92,17 +92,6 @@ impl SqliteStore {
         self.read.begin().await
     }
 
-    /// The write connection for a write of one statement, atomic by itself, inside the
-    /// current group-commit batch but without a savepoint of its own.
-    async fn begin_single_write(&self) -> Result<WriteTx, sqlx::Error> {
-        self.write.begin_single_statement().await
-    }
-
-    /// Finishes a write begun by `begin_single_write`: waits until its batch is durable.
-    async fn end_single_write(&self, tx: WriteTx) -> Result<(), sqlx::Error> {
-        tx.commit().await
-    }
-
     /// After a bulk load, moves the write-ahead log into the database file and truncates it,
     /// so that the first requests do not pay for checkpointing the load. No statistics
     /// (`ANALYZE`): with them SQLite, built with STAT4, would prepare again every statement
@@ -119,6 +108,16 @@ impl SqliteStore {
         self.fast.acquire().await
     }
 }
+
+/// A FROM item that a journal row's INSERT selects from: nothing to guard, since one writer
+/// commits changes in id order.
+const JOURNAL_WRITE_GUARD: &str = "(SELECT 1) AS guard";
+
+/// What a journal read runs first: nothing, since every committed id is final.
+const JOURNAL_READ_GUARD: Option<&str> = None;
+
+/// How a claim skips rows another node is claiming: nothing to skip, with one writer.
+const SKIP_LOCKED: &str = "";
 
 /// SQLite takes its write lock at `BEGIN IMMEDIATE`; rows need no lock clause.
 const FOR_UPDATE: &str = "";

@@ -1,0 +1,299 @@
+//! The change journal, which is also the outbox (§9): [`record_change`] appends what a write
+//! changed, inside that write's transaction, and queues its webhook event for every
+//! subscribed webhook in the same statement batch; `JournalStore` reads it back.
+//!
+//! Reading in order without skipping: journal ids come from a sequence, and on PostgreSQL a
+//! transaction could commit a lower id after a reader has read a higher one. A journaling
+//! transaction therefore holds its org's advisory lock, shared, from just before its row
+//! takes an id until it commits (`JOURNAL_WRITE_GUARD`), and a reader first takes that lock
+//! exclusively (`JOURNAL_READ_GUARD`), which waits for the org's journaling transactions in
+//! flight: every id below those it reads is then committed, and later rows take higher
+//! ids. A reader holds up the org's writers only for the length of its read. On SQLite one
+//! writer commits ids in order.
+
+use revdir_core::journal::{
+    diff_fields, event_type, object_name, FieldChange, JournalCursor, JournalEntry, JournalFilter, JournalPage,
+    Operation,
+};
+
+use super::*;
+
+/// The wire JSON of a rendered object.
+pub(super) fn wire<T: serde::Serialize>(rendered: &T) -> StoreResult<Value> {
+    serde_json::to_value(rendered).map_err(|e| StoreError::Internal(e.into()))
+}
+
+/// A user's wire rendering in its kind's REST shape.
+pub(super) fn user_wire(view: &UserView, org: &str) -> StoreResult<Value> {
+    match view.record.user.kind {
+        ObjectKind::SysUser => wire(&view.render_sys_user(org)),
+        ObjectKind::DevUser => wire(&view.render_dev_user(org)),
+        _ => wire(&view.render_rev_user(org)),
+    }
+}
+
+/// The wire rendering of a user a write has read (and locked) but not changed yet.
+pub(super) async fn user_wire_before(
+    conn: &mut Conn,
+    org: &str,
+    read: &(UserRecord, UserExtras),
+) -> StoreResult<Value> {
+    let user = read.0.user;
+    let view =
+        finish_user_views(conn, org, vec![read.clone()]).await?.pop().ok_or_else(|| vanished(user.kind, user.id))?;
+    user_wire(&view, org)
+}
+
+/// Who made a change, as the journal records it.
+pub(super) struct Author<'a> {
+    pub(super) org: &'a str,
+    pub(super) actor: Actor,
+    pub(super) token_id: &'a str,
+    pub(super) context: &'a ChangeContext,
+}
+
+impl<'a> From<&'a DevOrgScope> for Author<'a> {
+    fn from(s: &'a DevOrgScope) -> Self {
+        Self { org: &s.dev_org, actor: s.actor, token_id: &s.token_id, context: &s.context }
+    }
+}
+
+impl<'a> From<&'a SignedCaller> for Author<'a> {
+    fn from(c: &'a SignedCaller) -> Self {
+        Self { org: &c.dev_org, actor: c.actor, token_id: &c.jti, context: &c.context }
+    }
+}
+
+/// One change a write made, as [`record_change`] takes it.
+pub(super) struct Change {
+    /// The object's family.
+    pub(super) kind: ObjectKind,
+    /// Its local id (a number, or a rev org's text).
+    pub(super) local: String,
+    /// What the write did.
+    pub(super) op: Operation,
+    /// The object's wire rendering before the write (`None` for a create).
+    pub(super) before: Option<Value>,
+    /// After it (`None` for a delete).
+    pub(super) after: Option<Value>,
+}
+
+impl Change {
+    pub(super) fn created(kind: ObjectKind, local: impl ToString, after: Value) -> Self {
+        Self { kind, local: local.to_string(), op: Operation::Created, before: None, after: Some(after) }
+    }
+
+    pub(super) fn updated(kind: ObjectKind, local: impl ToString, before: Value, after: Value) -> Self {
+        Self { kind, local: local.to_string(), op: Operation::Updated, before: Some(before), after: Some(after) }
+    }
+
+    pub(super) fn deleted(kind: ObjectKind, local: impl ToString, before: Value) -> Self {
+        Self { kind, local: local.to_string(), op: Operation::Deleted, before: Some(before), after: None }
+    }
+}
+
+fn fields_json(changes: &[FieldChange]) -> String {
+    Value::Array(
+        changes.iter().map(|c| serde_json::json!({"field": c.field, "before": c.before, "after": c.after})).collect(),
+    )
+    .to_string()
+}
+
+fn parse_fields(text: &str) -> Vec<FieldChange> {
+    serde_json::from_str::<Vec<Value>>(text)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|v| FieldChange {
+            field: v["field"].as_str().unwrap_or_default().to_owned(),
+            before: v["before"].clone(),
+            after: v["after"].clone(),
+        })
+        .collect()
+}
+
+/// Appends `change` to the journal of the caller's org, in the write's transaction, and
+/// queues its event for every active webhook subscribed to it. An update that changed no
+/// field (bookkeeping aside) records nothing. Returns whether anything was recorded.
+pub(super) async fn record_change<'a>(
+    tx: &mut Conn,
+    who: impl Into<Author<'a>>,
+    now: Timestamp,
+    change: Change,
+) -> StoreResult<bool> {
+    let who = who.into();
+    let org = who.org;
+    let fields = diff_fields(change.before.as_ref(), change.after.as_ref());
+    if change.op == Operation::Updated && fields.is_empty() {
+        return Ok(false);
+    }
+    let object_id = don(change.kind, org, &change.local);
+    let version: i64 = sqlx::query_scalar(
+        "INSERT INTO object_versions (dev_org_id, object_id, version) VALUES ($1, $2, 1) ON CONFLICT (dev_org_id, \
+         object_id) DO UPDATE SET version = object_versions.version + 1 RETURNING version",
+    )
+    .bind(org)
+    .bind(&object_id)
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(db_err)?;
+    let event = event_type(change.kind, change.op);
+    let object = change.after.as_ref().or(change.before.as_ref()).map(Value::to_string);
+    let actor = don(who.actor.kind, org, who.actor.id);
+    let insert = format!(
+        "INSERT INTO changes (dev_org_id, object_kind, object_id, operation, version, actor, token_id, request_id, \
+         origin, occurred_at, fields, object, event_type) SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, \
+         $13 FROM {JOURNAL_WRITE_GUARD} RETURNING id"
+    );
+    let id: i64 = sqlx::query_scalar(&insert)
+        .bind(org)
+        .bind(object_name(change.kind).unwrap_or("object"))
+        .bind(&object_id)
+        .bind(change.op.name())
+        .bind(version)
+        .bind(&actor)
+        .bind(who.token_id)
+        .bind(who.context.request_id.as_deref())
+        .bind(who.context.origin.as_deref())
+        .bind(now.millis())
+        .bind(fields_json(&fields))
+        .bind(object)
+        .bind(event.as_deref())
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db_err)?;
+    if let Some(event) = event {
+        fan_out(tx, org, id, &event, now).await?;
+    }
+    Ok(true)
+}
+
+/// Queues change `id`'s event for every active webhook subscribed to its type: one
+/// delivery row each, which the delivery worker renders from the change when it sends it.
+async fn fan_out(tx: &mut Conn, org: &str, id: i64, event: &str, now: Timestamp) -> StoreResult<()> {
+    let webhook_prefix = format!("don:integration:{}:devo/{org}:webhook/", revdir_core::ids::REGION);
+    sqlx::query(
+        "INSERT INTO webhook_deliveries (dev_org_id, webhook_id, change_id, event_id, event_type, state, attempts, \
+         fence, next_attempt_at, created_at) SELECT w.dev_org_id, w.id, $2, $3 || w.id || ':event/' || CAST($2 AS \
+         TEXT), $4, 'pending', 0, 0, $5, $5 FROM webhook_subscriptions s JOIN webhooks w ON w.dev_org_id = \
+         s.dev_org_id AND w.id = s.webhook_id WHERE s.dev_org_id = $1 AND s.event_type = $4 AND w.status = 'active'",
+    )
+    .bind(org)
+    .bind(id)
+    .bind(webhook_prefix)
+    .bind(event)
+    .bind(now.millis())
+    .execute(&mut *tx)
+    .await
+    .map_err(db_err)?;
+    Ok(())
+}
+
+#[derive(sqlx::FromRow)]
+struct ChangeRow {
+    id: i64,
+    object_kind: String,
+    object_id: String,
+    operation: String,
+    version: i64,
+    actor: Option<String>,
+    token_id: Option<String>,
+    request_id: Option<String>,
+    origin: Option<String>,
+    occurred_at: i64,
+    fields: String,
+    object: Option<String>,
+    event_type: Option<String>,
+}
+
+impl ChangeRow {
+    fn entry(self) -> Option<JournalEntry> {
+        Some(JournalEntry {
+            id: self.id,
+            object_kind: revdir_core::journal::kind_named(&self.object_kind)?,
+            object_id: self.object_id,
+            operation: Operation::parse(&self.operation)?,
+            version: self.version,
+            actor: self.actor,
+            token_id: self.token_id,
+            request_id: self.request_id,
+            origin: self.origin,
+            occurred_at: Timestamp::from_millis(self.occurred_at),
+            changes: parse_fields(&self.fields),
+            object: self.object.and_then(|o| serde_json::from_str(&o).ok()),
+            event_type: self.event_type,
+        })
+    }
+}
+
+/// The columns of a change row, in `ChangeRow`'s order.
+pub(super) const CHANGE_COLS: &str = "id, object_kind, object_id, operation, version, actor, token_id, \
+                                      request_id, origin, occurred_at, fields, object, event_type";
+
+/// One change by id, for the delivery worker's rendering.
+pub(super) async fn change_by_id(conn: &mut Conn, id: i64) -> StoreResult<Option<JournalEntry>> {
+    let row: Option<ChangeRow> = sqlx::query_as(&format!("SELECT {CHANGE_COLS} FROM changes WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(db_err)?;
+    Ok(row.and_then(ChangeRow::entry))
+}
+
+#[async_trait]
+impl JournalStore for Backend {
+    async fn read_journal(
+        &self,
+        scope: &DevOrgScope,
+        filter: &JournalFilter,
+        after: JournalCursor,
+        limit: u32,
+    ) -> StoreResult<JournalPage> {
+        let mut sql = Sql::new("");
+        let o = sql.text_arg(&scope.dev_org);
+        let id = sql.int_arg(after.id);
+        sql.push(&format!("SELECT {CHANGE_COLS} FROM changes WHERE dev_org_id = {o} AND id > {id}"));
+        if let Some(objects) = &filter.objects {
+            let list = sql.text_list(objects);
+            sql.push(&format!(" AND object_id IN ({})", if list.is_empty() { "NULL".into() } else { list }));
+        }
+        if let Some(kinds) = &filter.kinds {
+            let names: Vec<String> = kinds.iter().filter_map(|k| object_name(*k)).map(str::to_owned).collect();
+            let list = sql.text_list(&names);
+            sql.push(&format!(" AND object_kind IN ({})", if list.is_empty() { "NULL".into() } else { list }));
+        }
+        if let Some(actors) = &filter.actors {
+            let list = sql.text_list(actors);
+            sql.push(&format!(" AND actor IN ({})", if list.is_empty() { "NULL".into() } else { list }));
+        }
+        if let Some(ops) = &filter.operations {
+            let names: Vec<String> = ops.iter().map(|o| o.name().to_owned()).collect();
+            let list = sql.text_list(&names);
+            sql.push(&format!(" AND operation IN ({})", if list.is_empty() { "NULL".into() } else { list }));
+        }
+        if let Some(origins) = &filter.origins {
+            let list = sql.text_list(origins);
+            sql.push(&format!(" AND origin IN ({})", if list.is_empty() { "NULL".into() } else { list }));
+        }
+        filter_range(&mut sql, "occurred_at", filter.occurred_at.as_ref());
+        let l = sql.int_arg(i64::from(limit));
+        sql.push(&format!(" ORDER BY id LIMIT {l}"));
+        let mut tx: Tx = self.begin_read().await.map_err(db_err)?;
+        if let Some(guard) = JOURNAL_READ_GUARD {
+            sqlx::query(guard).bind(&scope.dev_org).execute(&mut *tx).await.map_err(db_err)?;
+        }
+        let rows: Vec<ChangeRow> = sql.query_as().fetch_all(&mut *tx).await.map_err(db_err)?;
+        let next_cursor = rows.last().map_or(after, |r| JournalCursor { id: r.id });
+        Ok(JournalPage { entries: rows.into_iter().filter_map(ChangeRow::entry).collect(), next_cursor })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_fields_read_back() {
+        let changes = vec![FieldChange { field: "email".into(), before: "a@x".into(), after: Value::Null }];
+        assert_eq!(parse_fields(&fields_json(&changes)), changes);
+    }
+}
