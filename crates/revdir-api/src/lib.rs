@@ -12,6 +12,7 @@ pub mod common;
 pub mod dev_orgs;
 pub mod dev_users;
 pub mod error;
+pub mod journal;
 pub mod operator;
 pub mod rev_orgs;
 pub mod rev_users;

@@ -6,6 +6,7 @@ mod auth_tokens;
 mod dev_orgs;
 mod dev_users;
 mod health;
+mod journal;
 mod operator;
 mod rev_orgs;
 mod rev_users;
@@ -34,4 +35,5 @@ pub fn api_router() -> Router<AppState> {
         .merge(tags::router())
         .merge(artifacts::router())
         .merge(schemas::router())
+        .merge(journal::router())
 }

@@ -15,6 +15,7 @@ mod custom_fields;
 mod dev_users;
 mod health;
 mod helpers;
+mod journal;
 mod lists;
 mod nul_chars;
 mod operator;
