@@ -1,5 +1,7 @@
 //! `revdir`: run the server, migrate the store, mint tokens.
 
+mod journal;
+
 use std::io::Write as _;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -172,6 +174,10 @@ enum Command {
         #[command(subcommand)]
         command: OrgCommand,
     },
+    /// Print a running server's change journal, one change per entry (`--follow` keeps
+    /// printing new ones); needs the org's admin token (`DEVREV_API_TOKEN`, as `revdir env`
+    /// exports it).
+    Journal(journal::JournalArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -368,6 +374,7 @@ async fn main() -> anyhow::Result<()> {
             let token = admin_token(&state, new_org).await?;
             say(token.expose_secret())?;
         }
+        Command::Journal(args) => journal::run(args, say).await?,
         Command::Org { command: OrgCommand::Create { db, display_name } } => {
             let state = open(&db.config(String::new())).await.context("opening the store")?;
             let (org, token) =

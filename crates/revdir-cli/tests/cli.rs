@@ -476,3 +476,50 @@ fn org_create_adds_a_dev_org_a_running_server_serves_at_once() {
     let (_, me) = call(&server.addr, token, "/dev-users.self", json!({}));
     assert_eq!(me["dev_user"]["display_id"], "DEVU-1");
 }
+
+/// `revdir journal` prints a running server's changes; with `--follow` it prints each new
+/// change as it is made.
+#[test]
+fn journal_prints_changes_and_follows_new_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("revdir.db").display().to_string();
+    let server = Server::start(&db);
+    let token = server.bootstrap_token().unwrap().to_owned();
+    let (status, _) = call(&server.addr, &token, "/rev-users.create", json!({"display_name": "Ada"}));
+    assert_eq!(status, 201);
+    let out = Command::cargo_bin("revdir")
+        .unwrap()
+        .args(["journal", "--url", &server.addr])
+        .env("DEVREV_API_TOKEN", &token)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("created rev_user") && text.contains("display_name: null -> \"Ada\""), "{text}");
+
+    let mut follower = Command::cargo_bin("revdir")
+        .unwrap()
+        .args(["journal", "--url", &server.addr, "--follow", "--json", "--type", "tag"])
+        .env("DEVREV_API_TOKEN", &token)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = BufReader::new(follower.stdout.take().unwrap());
+    let (lines_tx, lines_rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in stdout.lines() {
+            if lines_tx.send(line.unwrap()).is_err() {
+                return;
+            }
+        }
+    });
+    let (status, tag) = call(&server.addr, &token, "/tags.create", json!({"name": "followed"}));
+    assert_eq!(status, 201);
+    let line = lines_rx.recv_timeout(Duration::from_secs(10)).expect("the follower printed the new tag");
+    let entry: Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(entry["object"], tag["tag"]["id"]);
+    assert_eq!(entry["event_type"], "tag_created");
+    let _ = follower.kill();
+    let _ = follower.wait();
+}

@@ -232,6 +232,12 @@ operations! {
     auth_tokens_info: "/auth-tokens.info", revdir_api::auth_tokens::AuthTokensInfoRequest => revdir_api::auth_tokens::AuthTokensInfoResponse;
 }
 
+// revdir's own routes for a dev org's admin (not DevRev's).
+operations! {
+    /// `/_revdir/journal.list`: the org's change journal, oldest first, from a cursor.
+    revdir_journal_list: "/_revdir/journal.list", revdir_api::journal::JournalListRequest => revdir_api::journal::JournalListResponse;
+}
+
 // revdir's operator API (not DevRev's): build the client with the operator key as its token.
 operations! {
     /// `/_revdir/orgs.create`: a new dev org and its admin's token.
