@@ -18,6 +18,7 @@ pub mod rev_users;
 pub mod schemas;
 pub mod sys_users;
 pub mod tags;
+pub mod webhooks;
 
 pub use error::{ErrorBody, ErrorKind};
 
