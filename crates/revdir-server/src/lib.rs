@@ -9,6 +9,7 @@ pub mod error;
 pub mod extract;
 pub mod middleware;
 pub mod operator;
+pub mod outbound;
 pub mod rate_limit;
 pub mod routes;
 pub mod startup;

@@ -23,6 +23,7 @@ use crate::artifacts::{Artifacts, ArtifactsConfig, BlobBackend};
 use crate::error::ApiError;
 use crate::middleware::{access_log, api_version, panic_response, request_span, route_not_found};
 use crate::operator::{create_org, OperatorKey};
+use crate::outbound::{listens_on_loopback, UrlPolicy};
 use crate::rate_limit::{InProcessLimiter, RateLimit, RateLimiter, RedisLimiter, DEFAULT_REDIS_PREFIX};
 use crate::routes::api_router;
 use crate::state::AppState;
@@ -56,6 +57,9 @@ pub struct ServerConfig {
     /// `/_revdir/ready` answering 503, before it drains: time for a load balancer to notice.
     /// Zero (the default) drains at once.
     pub shutdown_delay: Duration,
+    /// Whether webhooks may point at private and loopback addresses; `None` (the default)
+    /// allows them exactly when `listen` is a loopback address.
+    pub webhook_allow_private: Option<bool>,
 }
 
 impl ServerConfig {
@@ -71,6 +75,7 @@ impl ServerConfig {
             artifacts: ArtifactsConfig::default(),
             operator_key: None,
             shutdown_delay: Duration::ZERO,
+            webhook_allow_private: None,
         }
     }
 }
@@ -136,7 +141,10 @@ pub async fn open(config: &ServerConfig) -> anyhow::Result<AppState> {
     let blobs = BlobBackend::from_config(config.artifacts.blob_store.as_deref())?;
     let artifacts = Artifacts::new(&config.artifacts, blobs, keys.expose_key(), config.tls.is_some());
     let operator_key = config.operator_key.clone().map(OperatorKey::new).transpose()?;
-    Ok(AppState { store, keys, rate_limit, artifacts, operator_key, shutting_down: Arc::default() })
+    let url_policy = UrlPolicy {
+        allow_private: config.webhook_allow_private.unwrap_or_else(|| listens_on_loopback(&config.listen)),
+    };
+    Ok(AppState { store, keys, rate_limit, artifacts, operator_key, url_policy, shutting_down: Arc::default() })
 }
 
 /// Creates the default dev org when the store has none; returns its admin token then.

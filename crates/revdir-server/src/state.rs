@@ -8,6 +8,7 @@ use revdir_core::time::Timestamp;
 
 use crate::artifacts::Artifacts;
 use crate::operator::OperatorKey;
+use crate::outbound::UrlPolicy;
 use crate::rate_limit::RateLimit;
 use crate::tokens::TokenKeys;
 
@@ -24,6 +25,8 @@ pub struct AppState {
     pub rate_limit: Option<RateLimit>,
     /// The key of the operator routes (`/_revdir/orgs.create`); `None` leaves them unserved.
     pub operator_key: Option<OperatorKey>,
+    /// Where webhooks may point.
+    pub url_policy: UrlPolicy,
     /// Set when the shutdown signal arrives, before in-flight requests are drained, so that
     /// `/_revdir/ready` answers 503 from then on.
     pub shutting_down: Arc<AtomicBool>,

@@ -12,6 +12,7 @@ mod rev_users;
 mod schemas;
 mod sys_users;
 mod tags;
+mod webhooks;
 
 use axum::Router;
 
@@ -34,4 +35,5 @@ pub fn api_router() -> Router<AppState> {
         .merge(tags::router())
         .merge(artifacts::router())
         .merge(schemas::router())
+        .merge(webhooks::router())
 }
