@@ -6,6 +6,7 @@
 //! resolves differently a moment later (DNS rebinding) cannot slip past the check.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::time::Duration;
 
 use revdir_core::ValidationError;
 use url::{Host, Url};
@@ -54,6 +55,10 @@ impl AddrClass {
         }
     }
 }
+
+/// Longest a host name may take to resolve: a resolver that hangs must not hold a request
+/// (or a delivery) for the whole request timeout.
+const RESOLVE_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Cloud metadata services that sit outside the link-local range (Alibaba Cloud's, in CGNAT).
 const METADATA_V4: [Ipv4Addr; 2] = [Ipv4Addr::new(169, 254, 169, 254), Ipv4Addr::new(100, 100, 100, 200)];
@@ -180,8 +185,9 @@ impl UrlPolicy {
             None => return Err(UrlRefusal("the URL has no host".into())),
             Some(Host::Ipv4(ip)) => vec![SocketAddr::new(IpAddr::V4(ip), port)],
             Some(Host::Ipv6(ip)) => vec![SocketAddr::new(IpAddr::V6(ip), port)],
-            Some(Host::Domain(name)) => tokio::net::lookup_host((name, port))
+            Some(Host::Domain(name)) => tokio::time::timeout(RESOLVE_TIMEOUT, tokio::net::lookup_host((name, port)))
                 .await
+                .map_err(|_| UrlRefusal(format!("the host {name} did not resolve within {RESOLVE_TIMEOUT:?}")))?
                 .map_err(|_| UrlRefusal(format!("the host {name} does not resolve")))?
                 .collect(),
         };

@@ -330,7 +330,7 @@ async fn get_list_and_delete(app: TestApp) {
     assert_error(&app.post("/webhooks.get", json!({"id": one["id"]})).await, 404, "not_found");
     assert_error(&app.post("/webhooks.delete", json!({"id": one["id"]})).await, 404, "not_found");
     assert_error(&app.post("/webhooks.update", json!({"id": one["id"], "url": HOOK})).await, 404, "not_found");
-    assert_eq!(list(&app).await, [two.clone()]);
+    assert_eq!(list(&app).await, [two]);
     assert!(subscriptions(&app, "1").await.is_empty(), "its subscriptions went with it");
     assert!(pending_verifies(&app, "1").await.is_empty(), "and so did its pending challenge");
     let three = create(&app, json!({"url": HOOK})).await;
