@@ -19,6 +19,8 @@ pub mod rev_users;
 pub mod schemas;
 pub mod sys_users;
 pub mod tags;
+pub mod webhook_lab;
+pub mod webhooks;
 
 pub use error::{ErrorBody, ErrorKind};
 

@@ -117,6 +117,11 @@ struct ServeArgs {
     /// its probe interval or so to stop sending traffic.
     #[arg(long, env = "REVDIR_SHUTDOWN_DELAY", default_value_t = 0)]
     shutdown_delay: u64,
+    /// Let webhooks point at private and loopback addresses (10/8, 192.168/16, 127/8, …) even
+    /// when the server does not listen on loopback, where they are allowed anyway.
+    /// Link-local and cloud metadata addresses stay refused.
+    #[arg(long, env = "REVDIR_WEBHOOK_ALLOW_PRIVATE", default_value_t = false)]
+    webhook_allow_private: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -324,6 +329,7 @@ async fn main() -> anyhow::Result<()> {
             };
             config.operator_key = serve.operator_key.map(secrecy::SecretString::from);
             config.shutdown_delay = std::time::Duration::from_secs(serve.shutdown_delay);
+            config.webhook_allow_private = serve.webhook_allow_private.then_some(true);
             tracing::info!(db = %config.db, tls = config.tls.is_some(), rate_limit = ?serve.rate_limit,
                 redis = config.redis.is_some(), "starting");
             let app = Application::build(&config).await.context("starting the server")?;

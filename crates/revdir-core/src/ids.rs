@@ -29,6 +29,8 @@ pub enum ObjectKind {
     Tag,
     /// An uploaded file.
     Artifact,
+    /// A webhook target (§8.7); it has no display id.
+    Webhook,
 }
 
 impl ObjectKind {
@@ -36,6 +38,7 @@ impl ObjectKind {
     pub fn partition(self) -> &'static str {
         match self {
             Self::Tag | Self::Artifact => "core",
+            Self::Webhook => "integration",
             _ => "identity",
         }
     }
@@ -52,6 +55,7 @@ impl ObjectKind {
             Self::RevOrg => "revo",
             Self::Tag => "tag",
             Self::Artifact => "artifact",
+            Self::Webhook => "webhook",
         }
     }
 
@@ -66,7 +70,7 @@ impl ObjectKind {
             Self::RevOrg => "REV",
             Self::Tag => "TAG",
             Self::Artifact => "ARTIFACT",
-            Self::ServiceAccount => return None,
+            Self::ServiceAccount | Self::Webhook => return None,
         })
     }
 
@@ -82,6 +86,7 @@ impl ObjectKind {
             Self::RevOrg => "rev org",
             Self::Tag => "tag",
             Self::Artifact => "artifact",
+            Self::Webhook => "webhook",
         }
     }
 
@@ -90,7 +95,7 @@ impl ObjectKind {
         !matches!(self, Self::DevOrg | Self::RevOrg | Self::ServiceAccount)
     }
 
-    const ALL: [Self; 9] = [
+    const ALL: [Self; 10] = [
         Self::DevOrg,
         Self::DevUser,
         Self::RevUser,
@@ -100,6 +105,7 @@ impl ObjectKind {
         Self::RevOrg,
         Self::Tag,
         Self::Artifact,
+        Self::Webhook,
     ];
 
     /// The kind whose DON type segment (and stored kind code) is `segment`.
@@ -256,6 +262,8 @@ mod tests {
         assert_eq!(don(ObjectKind::Tag, "AbC1", 7), "don:core:dvrv-us-1:devo/AbC1:tag/7");
         assert_eq!(don(ObjectKind::DevOrg, "AbC1", "AbC1"), "don:identity:dvrv-us-1:devo/AbC1");
         assert_eq!(display_id(ObjectKind::RevOrg, "XyZ").as_deref(), Some("REV-XyZ"));
+        assert_eq!(don(ObjectKind::Webhook, "AbC1", 3), "don:integration:dvrv-us-1:devo/AbC1:webhook/3");
+        assert_eq!(display_id(ObjectKind::Webhook, 3), None);
     }
 
     #[test]
@@ -278,6 +286,18 @@ mod tests {
             kind("don:core:dvrv-us-1:devo/x:tag/3", ObjectKind::Artifact),
             ErrorKind::UnexpectedIdType { .. }
         ));
+        assert!(matches!(kind("TAG-3", ObjectKind::Webhook), ErrorKind::UnexpectedIdType { .. }));
+        assert!(matches!(
+            kind("don:integration:dvrv-us-1:devo/x:webhook/3", ObjectKind::Tag),
+            ErrorKind::UnexpectedIdType { .. }
+        ));
+        let hook = parse_id("id", "don:integration:dvrv-us-1:devo/x:webhook/3", ObjectKind::Webhook).unwrap();
+        assert_eq!(hook.number_in("x"), Some(3));
+        for bad in
+            ["don:identity:dvrv-us-1:devo/x:webhook/3", "don:integration:dvrv-us-1:devo/x:webhook/abc", "WEBHOOK-3"]
+        {
+            assert!(matches!(kind(bad, ObjectKind::Webhook), ErrorKind::InvalidId { .. }), "{bad}");
+        }
         for bad in ["", "REVU-", "REVU-x", "REVU-0", "nope", "don:identity", "don:a:b:c:revu/1", "FOO-1"] {
             assert!(matches!(kind(bad, ObjectKind::RevUser), ErrorKind::InvalidId { .. }), "{bad}");
         }

@@ -43,6 +43,7 @@ pub const JOURNALED: &[(ObjectKind, &str)] = &[
     (ObjectKind::Account, "account"),
     (ObjectKind::RevOrg, "rev_org"),
     (ObjectKind::Tag, "tag"),
+    (ObjectKind::Webhook, "webhook"),
 ];
 
 /// The event name of a family (`rev_user`), as in `rev_user_updated`.

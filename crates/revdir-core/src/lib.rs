@@ -23,6 +23,7 @@ pub mod tags;
 pub mod time;
 pub mod users;
 pub mod values;
+pub mod webhooks;
 
 pub use error::{StoreError, ValidationError};
 pub use revdir_api as api;

@@ -26,6 +26,7 @@ use crate::scope::{DevOrgScope, SignedCaller};
 use crate::tags::{TagDraft, TagPatch, TagView};
 use crate::time::Timestamp;
 use crate::users::{RevUserDraft, RevUserFilter, RevUserPatch, SysUserPatch, UserView};
+use crate::webhooks::{WebhookDraft, WebhookFetch, WebhookPatch, WebhookView};
 
 /// Result of a store call.
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -391,6 +392,37 @@ pub trait SchemaStore {
     ) -> StoreResult<(CustomState, FragmentCatalog)>;
 }
 
+/// Webhooks (§8.7): their records, subscriptions and verify challenges; the delivery
+/// worker sends what these calls queue.
+#[async_trait]
+pub trait WebhookStore {
+    /// Creates an `unverified` webhook (generating its secret when asked) and queues its
+    /// first verify challenge.
+    async fn create_webhook(
+        &self,
+        scope: &DevOrgScope,
+        draft: WebhookDraft,
+        now: Timestamp,
+    ) -> StoreResult<WebhookView>;
+    /// Reads a webhook.
+    async fn get_webhook(&self, scope: &DevOrgScope, id: &ParsedId) -> StoreResult<WebhookView>;
+    /// Every webhook of the dev org, in creation order.
+    async fn list_webhooks(&self, scope: &DevOrgScope) -> StoreResult<Vec<WebhookView>>;
+    /// Applies a patch ([`WebhookPatch::apply`]), queueing or cancelling verify challenges
+    /// as it says.
+    async fn update_webhook(
+        &self,
+        scope: &DevOrgScope,
+        patch: WebhookPatch,
+        now: Timestamp,
+    ) -> StoreResult<WebhookView>;
+    /// Deletes a webhook and its subscriptions.
+    async fn delete_webhook(&self, scope: &DevOrgScope, id: &ParsedId, now: Timestamp) -> StoreResult<()>;
+    /// Queues the delivery of an object of the dev org to a webhook, as its family's
+    /// `_updated` event; `NotFound` when either is missing.
+    async fn fetch_for_webhook(&self, scope: &DevOrgScope, fetch: WebhookFetch, now: Timestamp) -> StoreResult<()>;
+}
+
 /// Whether the database can serve this binary, for the readiness route (`/_revdir/ready`).
 #[async_trait]
 pub trait HealthStore {
@@ -479,6 +511,7 @@ pub trait Store:
     + TagStore
     + ArtifactStore
     + SchemaStore
+    + WebhookStore
     + HealthStore
     + JournalStore
     + DeliveryStore
@@ -498,6 +531,7 @@ impl<T> Store for T where
         + TagStore
         + ArtifactStore
         + SchemaStore
+        + WebhookStore
         + HealthStore
         + JournalStore
         + DeliveryStore

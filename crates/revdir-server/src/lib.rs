@@ -5,10 +5,12 @@
 //! and authenticates them.
 
 pub mod artifacts;
+pub mod deliveries;
 pub mod error;
 pub mod extract;
 pub mod middleware;
 pub mod operator;
+pub mod outbound;
 pub mod rate_limit;
 pub mod routes;
 pub mod startup;

@@ -91,6 +91,17 @@ pub fn panic_response(err: Box<dyn std::any::Any + Send + 'static>) -> Response 
     ApiError::Internal(anyhow::anyhow!("handler panicked: {detail}")).into_response()
 }
 
+/// Wakes this node's delivery worker after a write succeeded, so the webhook events it queued
+/// go out at once; the worker's polling covers everything else (other nodes' writes, retries).
+pub async fn wake_deliveries(State(app): State<AppState>, req: Request, next: Next) -> Response {
+    let write = req.method() == axum::http::Method::POST;
+    let response = next.run(req).await;
+    if write && response.status().is_success() {
+        app.wake_deliveries();
+    }
+    response
+}
+
 /// Fallback for unknown paths and undeclared methods (§1).
 pub async fn route_not_found() -> ApiError {
     ApiError::RouteNotFound

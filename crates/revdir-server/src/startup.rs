@@ -20,9 +20,11 @@ use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::artifacts::{Artifacts, ArtifactsConfig, BlobBackend};
+use crate::deliveries::DeliveryConfig;
 use crate::error::ApiError;
 use crate::middleware::{access_log, api_version, panic_response, request_span, route_not_found};
 use crate::operator::{create_org, OperatorKey};
+use crate::outbound::{listens_on_loopback, UrlPolicy};
 use crate::rate_limit::{InProcessLimiter, RateLimit, RateLimiter, RedisLimiter, DEFAULT_REDIS_PREFIX};
 use crate::routes::api_router;
 use crate::state::AppState;
@@ -56,6 +58,12 @@ pub struct ServerConfig {
     /// `/_revdir/ready` answering 503, before it drains: time for a load balancer to notice.
     /// Zero (the default) drains at once.
     pub shutdown_delay: Duration,
+    /// Whether webhooks may point at private and loopback addresses; `None` (the default)
+    /// allows them exactly when `listen` is a loopback address.
+    pub webhook_allow_private: Option<bool>,
+    /// How webhook deliveries are made: timeout, retry schedule, retention; whether this
+    /// node runs a delivery worker at all.
+    pub deliveries: DeliveryConfig,
 }
 
 impl ServerConfig {
@@ -71,6 +79,8 @@ impl ServerConfig {
             artifacts: ArtifactsConfig::default(),
             operator_key: None,
             shutdown_delay: Duration::ZERO,
+            webhook_allow_private: None,
+            deliveries: DeliveryConfig::default(),
         }
     }
 }
@@ -111,6 +121,8 @@ pub struct Application {
     /// The state's shutting-down flag, set when the shutdown signal arrives.
     shutting_down: Arc<AtomicBool>,
     shutdown_delay: Duration,
+    /// The webhook delivery worker this node runs while it serves, if any.
+    worker: Option<(AppState, DeliveryConfig)>,
     /// Set when this start bootstrapped an empty store.
     pub bootstrap: Option<Bootstrap>,
 }
@@ -136,7 +148,19 @@ pub async fn open(config: &ServerConfig) -> anyhow::Result<AppState> {
     let blobs = BlobBackend::from_config(config.artifacts.blob_store.as_deref())?;
     let artifacts = Artifacts::new(&config.artifacts, blobs, keys.expose_key(), config.tls.is_some());
     let operator_key = config.operator_key.clone().map(OperatorKey::new).transpose()?;
-    Ok(AppState { store, keys, rate_limit, artifacts, operator_key, shutting_down: Arc::default() })
+    let url_policy = UrlPolicy {
+        allow_private: config.webhook_allow_private.unwrap_or_else(|| listens_on_loopback(&config.listen)),
+    };
+    Ok(AppState {
+        store,
+        keys,
+        rate_limit,
+        artifacts,
+        operator_key,
+        url_policy,
+        shutting_down: Arc::default(),
+        delivery_wake: Arc::default(),
+    })
 }
 
 /// Creates the default dev org when the store has none; returns its admin token then.
@@ -192,6 +216,7 @@ pub fn router(state: AppState) -> Router {
         )
         .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::extract::Request| request_span(req)))
         .layer(axum::middleware::from_fn(access_log))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), crate::middleware::wake_deliveries))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .layer(SetSensitiveRequestHeadersLayer::new([AUTHORIZATION]))
@@ -216,8 +241,10 @@ impl Application {
         let bootstrap = bootstrap(&state).await?;
         let listener = TcpListener::bind(&config.listen).await?;
         let shutting_down = state.shutting_down.clone();
+        let worker = config.deliveries.enabled.then(|| (state.clone(), config.deliveries.clone()));
         Ok(Self {
             listener,
+            worker,
             router: router(state),
             tls,
             shutting_down,
@@ -250,6 +277,10 @@ impl Application {
     /// # Errors
     /// When serving fails.
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        let worker = self.worker.map(|(state, config)| {
+            let (policy, wake) = (state.url_policy, state.delivery_wake.clone());
+            tokio::spawn(crate::deliveries::run(state, config, policy, wake))
+        });
         let (flag, delay) = (self.shutting_down, self.shutdown_delay);
         let shutdown = async move {
             shutdown.await;
@@ -265,6 +296,11 @@ impl Application {
                 axum::serve(listener, self.router).with_graceful_shutdown(shutdown).await?;
             }
             None => axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown).await?,
+        }
+        // Deliveries in flight are left to their leases: another node, or this one after a
+        // restart, finishes them.
+        if let Some(worker) = worker {
+            worker.abort();
         }
         Ok(())
     }

@@ -5,9 +5,11 @@ use std::sync::Arc;
 
 use revdir_core::store::Store;
 use revdir_core::time::Timestamp;
+use tokio::sync::Notify;
 
 use crate::artifacts::Artifacts;
 use crate::operator::OperatorKey;
+use crate::outbound::UrlPolicy;
 use crate::rate_limit::RateLimit;
 use crate::tokens::TokenKeys;
 
@@ -24,15 +26,25 @@ pub struct AppState {
     pub rate_limit: Option<RateLimit>,
     /// The key of the operator routes (`/_revdir/orgs.create`); `None` leaves them unserved.
     pub operator_key: Option<OperatorKey>,
+    /// Where webhooks may point.
+    pub url_policy: UrlPolicy,
     /// Set when the shutdown signal arrives, before in-flight requests are drained, so that
     /// `/_revdir/ready` answers 503 from then on.
     pub shutting_down: Arc<AtomicBool>,
+    /// Wakes this node's webhook delivery worker after a write, so that its events go out
+    /// at once rather than at the next poll.
+    pub delivery_wake: Arc<Notify>,
 }
 
 impl AppState {
     /// The time a write records; the system clock.
     pub fn now(&self) -> Timestamp {
         Timestamp::now()
+    }
+
+    /// Tells this node's delivery worker that new deliveries may be due.
+    pub fn wake_deliveries(&self) {
+        self.delivery_wake.notify_one();
     }
 
     /// Whether the shutdown signal has arrived.

@@ -121,6 +121,7 @@ fn object_type_name(kind: ObjectKind) -> &'static str {
         ObjectKind::RevOrg => "rev_org",
         ObjectKind::Tag => "tag",
         ObjectKind::Artifact => "artifact",
+        ObjectKind::Webhook => "webhook",
     }
 }
 

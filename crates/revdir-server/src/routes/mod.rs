@@ -13,6 +13,8 @@ mod rev_users;
 mod schemas;
 mod sys_users;
 mod tags;
+mod webhook_lab;
+mod webhooks;
 
 use axum::Router;
 
@@ -35,5 +37,7 @@ pub fn api_router() -> Router<AppState> {
         .merge(tags::router())
         .merge(artifacts::router())
         .merge(schemas::router())
+        .merge(webhooks::router())
         .merge(journal::router())
+        .merge(webhook_lab::router())
 }

@@ -219,3 +219,25 @@ macro_rules! on_both_backends {
         )*
     };
 }
+
+/// Runs each named `async fn(TestApp)` once on SQLite and once on PostgreSQL, on a server
+/// whose configuration `$configure` (a `|config: &mut ServerConfig| …` closure) adjusts.
+#[macro_export]
+macro_rules! on_both_backends_configured {
+    ($configure:expr; $($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    let app = $crate::helpers::spawn_app_with($crate::helpers::Backend::Sqlite, |c, _| ($configure)(c)).await;
+                    super::$name(app).await;
+                }
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    let app = $crate::helpers::spawn_app_with($crate::helpers::Backend::Postgres, |c, _| ($configure)(c)).await;
+                    super::$name(app).await;
+                }
+            }
+        )*
+    };
+}

@@ -28,3 +28,4 @@ mod spec;
 mod tags;
 mod tenancy;
 mod upload_tickets;
+mod webhooks;

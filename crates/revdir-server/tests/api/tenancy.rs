@@ -201,6 +201,15 @@ async fn populate_b(app: &TestApp) -> OrgB {
         let page = ok(app, &t, path, json!({"limit": 1})).await;
         ids.insert(name, page[key].as_str().unwrap_or_else(|| panic!("{path}: {page:#}")).to_owned());
     }
+    let hook = ok(
+        app,
+        &t,
+        "/webhooks.create",
+        json!({"url": "http://127.0.0.1:9/bsecret-hook", "secret": "bsecret-whsecret", "event_types": ["rev_user_created"],
+            "headers": [{"name": "X-Bsecret", "value": "bsecret-header"}]}),
+    )
+    .await;
+    ids.insert("webhook", hook["webhook"]["id"].as_str().unwrap().to_owned());
     let sorted = ok(app, &t, "/rev-users.list", json!({"limit": 1, "sort_by": ["email:desc"]})).await;
     ids.insert("revu_sorted_cursor", sorted["next_cursor"].as_str().unwrap().to_owned());
     OrgB { token: t, org, ids }
@@ -222,6 +231,7 @@ async fn snapshot(app: &TestApp, b: &OrgB) -> Vec<Value> {
         ("/artifacts.list", json!({"parent_id": b.id("revu")})),
         ("/auth-tokens.list", json!({})),
         ("/auth-tokens.list", json!({"subject": b.id("svcacc")})),
+        ("/webhooks.list", json!({})),
         ("/dev-orgs.get", json!({})),
     ] {
         let a = app.post_as(t, path, body).await;
@@ -278,7 +288,7 @@ struct Probe {
     expect: &'static [u16],
 }
 
-fn probes(b: &OrgB, a_user: &Value, a_revo: &Value) -> Vec<Probe> {
+fn probes(b: &OrgB, a_user: &Value, a_revo: &Value, a_hook: &Value) -> Vec<Probe> {
     let p = |path: &'static str, body: Value, expect: &'static [u16]| Probe { path, body, expect };
     let id = |n: &str| b.id(n);
     let nested_session = id("session_sub");
@@ -424,6 +434,21 @@ fn probes(b: &OrgB, a_user: &Value, a_revo: &Value) -> Vec<Probe> {
         p("/tags.delete", json!({"id": id("tag")}), &[404]),
         p("/tags.delete", json!({"id": "TAG-4"}), &[404]),
         p("/tags.create", json!({"name": "bsecret-tag-1"}), &[201]),
+        // webhooks.*
+        p("/webhooks.get", json!({"id": id("webhook")}), &[404]),
+        p("/webhooks.list", json!({}), &[200]),
+        p(
+            "/webhooks.update",
+            json!({"id": id("webhook"), "url": "http://127.0.0.1:9/pwned", "action": "deactivate"}),
+            &[404],
+        ),
+        p("/webhooks.update", json!({"id": id("webhook"), "headers": {"remove": ["X-Bsecret"]}}), &[404]),
+        p("/webhooks.delete", json!({"id": id("webhook")}), &[404]),
+        p("/webhooks.fetch", json!({"id": id("webhook"), "object": "DEVU-1"}), &[404]),
+        p("/webhooks.fetch", json!({"id": a_hook, "object": id("revu")}), &[404]),
+        p("/webhooks.fetch", json!({"id": a_hook, "object": id("revo")}), &[404]),
+        p("/webhooks.fetch", json!({"id": a_hook, "object": id("tag")}), &[404]),
+        p("/webhooks.create", json!({"url": "http://127.0.0.1:9/bsecret-hook", "secret": "bsecret-whsecret"}), &[201]),
     ]
 }
 
@@ -451,10 +476,13 @@ async fn another_orgs_objects_are_invisible_to_every_operation(app: TestApp) {
     let a_acc = app.post("/accounts.create", json!({"display_name": "A account"})).await;
     let a_revo = a_acc.body["default_rev_org"]["id"].clone();
     assert_eq!(app.post("/tags.create", json!({"name": "a-tag"})).await.status, 201);
+    let a_hook = app.post("/webhooks.create", json!({"url": "http://127.0.0.1:9/a-hook"})).await;
+    assert_eq!(a_hook.status, 201, "{:#}", a_hook.body);
+    let a_hook = a_hook.body["webhook"]["id"].clone();
     let before = snapshot(&app, &b).await;
 
     let served = served_operations(&app).await;
-    let walk = probes(&b, &a_user, &a_revo);
+    let walk = probes(&b, &a_user, &a_revo, &a_hook);
     let mut walked = BTreeSet::new();
     let mut known = String::new();
     for probe in &walk {
@@ -497,6 +525,7 @@ async fn another_orgs_objects_are_invisible_to_every_operation(app: TestApp) {
     assert_eq!(count("/dev-users.list", "dev_users").await, 2);
     assert_eq!(count("/sys-users.list", "sys_users").await, 1);
     assert_eq!(count("/schemas.custom.list", "result").await, 1);
+    assert_eq!(count("/webhooks.list", "webhooks").await, 2);
     let tokens = app.post("/auth-tokens.list", json!({})).await;
     assert_eq!(tokens.body["tokens"].as_array().unwrap().len(), 1, "{:#}", tokens.body);
     let subtypes = app.post("/schemas.subtypes.list", json!({"leaf_types": ["rev_user"]})).await;

@@ -23,9 +23,10 @@
 //! One file per family, each holding its `impl <Family>Store for Backend` with its bodies:
 //! `dev_orgs`, `tokens`, `dev_users`, `rev_users`, `sys_users`, `one_statement` (the
 //! row-only update of rev and sys users), `seed`, `tags`, `accounts`, `rev_orgs`,
-//! `artifacts`, `schemas` (custom schemas and custom fields), `health` (the readiness check), `journal` (the
-//! change journal and outbox every write appends to), `deliveries` (webhook deliveries: claims,
-//! outcomes and the lab's reads). Shared pieces: `kit` (the SQL
+//! `artifacts`, `schemas` (custom schemas and custom fields), `webhooks` (webhooks, their
+//! subscriptions and the verify and fetch deliveries they queue), `health` (the readiness
+//! check), `journal` (the change journal and outbox every write appends to), `deliveries`
+//! (webhook deliveries: claims, outcomes and the lab's reads). Shared pieces: `kit` (the SQL
 //! builder, error mapping, small conversions), `write` (the one write path and the errors
 //! it raises), `paging`, `filters`, `links` (user summaries, tag links, external refs) and
 //! `users` (the user row every user family reads and writes).
@@ -55,6 +56,7 @@ mod sys_users;
 mod tags;
 mod tokens;
 mod users;
+mod webhooks;
 mod write;
 
 pub use one_statement::{hot_path_sql, HotPathSql};
@@ -87,7 +89,7 @@ use revdir_core::refs::UserSummaryData;
 use revdir_core::scope::{Actor, ChangeContext, DevOrgScope, SignedCaller};
 use revdir_core::store::{
     AccountStore, ArtifactStore, DeliveryStore, DevOrgStore, DevUserStore, JournalStore, NewDevOrg, RevOrgStore,
-    RevUserStore, SchemaStore, StoreResult, SysUserStore, TagStore, TokenRecord, TokenStore,
+    RevUserStore, SchemaStore, StoreResult, SysUserStore, TagStore, TokenRecord, TokenStore, WebhookStore,
 };
 use revdir_core::tags::{
     check_value, TagAssignment, TagDraft, TagFilterEntry, TagLinkData, TagPatch, TagRecord, TagView,
