@@ -177,6 +177,30 @@ impl Spec {
         Ok(Some(Arc::new(validator)))
     }
 
+    /// The (cached, under status 0) validator of an operation's JSON request body.
+    fn request_validator(&self, path: &str, method: &str) -> Result<Arc<jsonschema::Validator>, String> {
+        let key = (path.to_owned(), method.to_ascii_lowercase(), 0);
+        if let Some(Some(cached)) = self.lock().get(&key) {
+            return Ok(cached.clone());
+        }
+        let schema = self
+            .paths
+            .get(path)
+            .and_then(|p| p.get(&key.1))
+            .and_then(|op| op.pointer("/requestBody/content/application~1json/schema"))
+            .ok_or_else(|| format!("{} {path} declares no JSON request body", method.to_uppercase()))?;
+        let root = self.converter.convert(schema, &BTreeSet::new());
+        let validator = Arc::new(
+            jsonschema::options()
+                .with_draft(jsonschema::Draft::Draft202012)
+                .should_validate_formats(true)
+                .build(&self.bundle(root))
+                .map_err(|err| format!("cannot compile the request schema of {method} {path}: {err}"))?,
+        );
+        self.lock().insert(key, Some(validator.clone()));
+        Ok(validator)
+    }
+
     /// Wraps a converted schema into a self-contained document carrying the
     /// `$defs` it (transitively) references.
     fn bundle(&self, root: Value) -> Value {
@@ -463,6 +487,18 @@ fn nullable(schema: Value) -> Value {
     }
 }
 
+/// What a validator finds wrong with `body`, one line per error.
+fn errors_of(validator: &jsonschema::Validator, body: &Value) -> Vec<String> {
+    validator
+        .iter_errors(body)
+        .map(|err| {
+            let at = err.instance_path().to_string();
+            let at = if at.is_empty() { "/".to_owned() } else { at };
+            format!("at {at}: {err} (schema {})", err.schema_path())
+        })
+        .collect()
+}
+
 /// Validates a response body against DevRev's OpenAPI spec.
 ///
 /// `path` is the spec path (e.g. `/rev-users.update`), `method` the HTTP
@@ -474,19 +510,28 @@ pub fn validate_response(path: &str, method: &str, status: u16, body: &serde_jso
     let Some(validator) = spec().validator(path, method, status)? else {
         return Ok(());
     };
-    let errors: Vec<String> = validator
-        .iter_errors(body)
-        .map(|err| {
-            let at = err.instance_path().to_string();
-            let at = if at.is_empty() { "/".to_owned() } else { at };
-            format!("at {at}: {err} (schema {})", err.schema_path())
-        })
-        .collect();
+    let errors = errors_of(&validator, body);
     if errors.is_empty() {
         Ok(())
     } else {
         Err(format!(
             "{} {path} -> {status} does not match the DevRev spec:\n  - {}",
+            method.to_uppercase(),
+            errors.join("\n  - ")
+        ))
+    }
+}
+
+/// Validates a request body against the schema DevRev's spec declares for `method path`:
+/// for `/webhooks.event`, the body of a webhook delivery (`webhook-event-request`).
+pub fn validate_request(path: &str, method: &str, body: &serde_json::Value) -> Result<(), String> {
+    let validator = spec().request_validator(path, method)?;
+    let errors = errors_of(&validator, body);
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{} {path} request does not match the DevRev spec:\n  - {}",
             method.to_uppercase(),
             errors.join("\n  - ")
         ))

@@ -530,4 +530,42 @@ async fn another_orgs_objects_are_invisible_to_every_operation(app: TestApp) {
     assert_eq!(tokens.body["tokens"].as_array().unwrap().len(), 1, "{:#}", tokens.body);
     let subtypes = app.post("/schemas.subtypes.list", json!({"leaf_types": ["rev_user"]})).await;
     assert_eq!(subtypes.body["subtypes"].as_array().unwrap().len(), 1, "only A's own bsecretsub: {:#}", subtypes.body);
+    revdir_routes_show_nothing_of_b(&app, &b).await;
+}
+
+/// revdir's own org-scoped routes (`/_revdir/journal.list` and the webhook lab), walked with
+/// A's token against B's objects: nothing of B is shown, found or changed.
+async fn revdir_routes_show_nothing_of_b(app: &TestApp, b: &OrgB) {
+    let revdir = |path: &str, token: &str, body: Value| {
+        let req = app.raw.post(format!("{}/_revdir/{path}", app.addr)).bearer_auth(token).json(&body);
+        crate::helpers::send(req)
+    };
+    let b_delivery = revdir("webhooks.deliveries.list", &b.token, json!({})).await.body["deliveries"][0]["id"].clone();
+    assert!(b_delivery.is_string(), "B's webhook queued its verify request");
+    let journal = revdir("journal.list", &app.token, json!({"limit": 100})).await;
+    assert_eq!(journal.status, 200);
+    assert!(!journal.body.to_string().contains(&b.org), "A's journal shows nothing of B");
+    let named = revdir("journal.list", &app.token, json!({"object": [b.id("revu")]})).await;
+    assert_eq!(named.body["entries"], json!([]));
+    let deliveries = revdir("webhooks.deliveries.list", &app.token, json!({"webhook": b.id("webhook")})).await;
+    assert_eq!(deliveries.body["deliveries"], json!([]));
+    let waited = revdir(
+        "webhooks.deliveries.wait",
+        &app.token,
+        json!({"webhook": b.id("webhook"), "state": ["pending"], "timeout_ms": 100}),
+    )
+    .await;
+    assert_eq!((waited.body["complete"].clone(), waited.body["deliveries"].clone()), (json!(false), json!([])));
+    assert_eq!(revdir("webhooks.deliveries.resend", &app.token, json!({"id": b_delivery})).await.status, 404);
+    let recovered = revdir("webhooks.deliveries.recover", &app.token, json!({"webhook": b.id("webhook")})).await;
+    assert_eq!(recovered.body["recovered"], 0);
+    let excluded = revdir(
+        "webhooks.exclude-origins.set",
+        &app.token,
+        json!({"webhook": b.id("webhook"), "exclude_origins": ["x"]}),
+    )
+    .await;
+    assert_eq!(excluded.status, 404, "{:#}", excluded.body);
+    let b_sees = revdir("webhooks.deliveries.list", &b.token, json!({})).await;
+    assert_eq!(b_sees.body["deliveries"].as_array().unwrap().len(), 1, "B's log is as it was: {:#}", b_sees.body);
 }
