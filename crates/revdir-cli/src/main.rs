@@ -13,6 +13,7 @@ use revdir_core::refs::UserRef;
 use revdir_core::scope::DevOrgScope;
 use revdir_core::time::Timestamp;
 use revdir_server::artifacts::ArtifactsConfig;
+use revdir_server::deliveries::DeliveryConfig;
 use revdir_server::startup::{admin_token, bootstrap, open, Application, RateLimitConfig, ServerConfig};
 use revdir_server::state::AppState;
 use revdir_server::telemetry::LogFormat;
@@ -122,6 +123,17 @@ struct ServeArgs {
     /// Link-local and cloud metadata addresses stay refused.
     #[arg(long, env = "REVDIR_WEBHOOK_ALLOW_PRIVATE", default_value_t = false)]
     webhook_allow_private: bool,
+    /// Delays between a webhook delivery's attempts, in milliseconds (DevRev's: 30 s, then
+    /// 3 min); after the last, the delivery has failed.
+    #[arg(long, env = "REVDIR_WEBHOOK_RETRY_DELAYS_MS", value_delimiter = ',', default_value = "30000,180000")]
+    webhook_retry_delays_ms: Vec<u64>,
+    /// Days after which delivered and failed webhook deliveries and journal entries are
+    /// deleted (never a change still waiting to be delivered); 0 keeps them all.
+    #[arg(long, env = "REVDIR_RETENTION_DAYS", default_value_t = 7)]
+    retention_days: u64,
+    /// Run no webhook delivery worker on this node (another node delivers).
+    #[arg(long, env = "REVDIR_NO_WEBHOOK_WORKER")]
+    no_webhook_worker: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -330,6 +342,14 @@ async fn main() -> anyhow::Result<()> {
             config.operator_key = serve.operator_key.map(secrecy::SecretString::from);
             config.shutdown_delay = std::time::Duration::from_secs(serve.shutdown_delay);
             config.webhook_allow_private = serve.webhook_allow_private.then_some(true);
+            config.deliveries = DeliveryConfig {
+                probe_delay_ms: serve.webhook_retry_delays_ms.first().copied().unwrap_or(30_000),
+                retry_delays_ms: serve.webhook_retry_delays_ms,
+                retention: (serve.retention_days > 0)
+                    .then(|| std::time::Duration::from_secs(serve.retention_days.saturating_mul(86_400))),
+                enabled: !serve.no_webhook_worker,
+                ..DeliveryConfig::default()
+            };
             tracing::info!(db = %config.db, tls = config.tls.is_some(), rate_limit = ?serve.rate_limit,
                 redis = config.redis.is_some(), "starting");
             let app = Application::build(&config).await.context("starting the server")?;

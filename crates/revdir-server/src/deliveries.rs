@@ -52,7 +52,7 @@ impl Default for DeliveryConfig {
             retry_delays_ms: DEVREV_RETRY_DELAYS_MS.to_vec(),
             probe_delay_ms: DEVREV_RETRY_DELAYS_MS[0],
             timeout: Duration::from_secs(3),
-            lease: Duration::from_secs(30),
+            lease: Duration::from_secs(10),
             concurrency: 16,
             retention: Some(Duration::from_secs(7 * 24 * 3600)),
             enabled: true,
