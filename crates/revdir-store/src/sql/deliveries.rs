@@ -11,7 +11,7 @@ use super::*;
 
 /// The DON of webhook `id` of `org`.
 pub(super) fn webhook_don(org: &str, id: &str) -> String {
-    format!("don:integration:{}:devo/{org}:webhook/{id}", revdir_core::ids::REGION)
+    don(ObjectKind::Webhook, org, id)
 }
 
 #[derive(sqlx::FromRow)]
