@@ -11,6 +11,7 @@ on_both_backends!(
     a_write_that_changes_nothing_or_fails_records_nothing,
     accounts_workspaces_and_their_contacts_are_journaled,
     tags_dev_users_and_sys_users_are_journaled,
+    what_a_session_token_provisions_is_journaled,
     filters_and_cursor_pages,
     bad_requests_and_other_orgs,
 );
@@ -183,6 +184,28 @@ async fn tags_dev_users_and_sys_users_are_journaled(app: TestApp) {
     assert_eq!(entries[0]["object_type"], "sys_user");
     assert_eq!(entries[0]["event_type"], Value::Null, "sys users emit no events (§8.7)");
     assert_eq!(change(&entries[0], "full_name").unwrap()["after"], "Automation");
+}
+
+/// A session token for a new customer creates its contact, account and workspace: creates
+/// like any other, journaled with the events they emit.
+async fn what_a_session_token_provisions_is_journaled(app: TestApp) {
+    const AAT: &str = "urn:devrev:params:oauth:token-type:aat";
+    const SESSION: &str = "urn:devrev:params:oauth:token-type:session";
+    let aat = crate::auth_tokens::access(
+        &crate::auth_tokens::mint_as(&app, &app.token, json!({"requested_token_type": AAT, "client_id": "portal"}))
+            .await,
+    );
+    let rev_info = json!({"user_ref": "cust-1", "account_ref": "acme", "workspace_ref": "acme-eu",
+        "user_traits": {"display_name": "Cust One"}});
+    crate::auth_tokens::mint_as(&app, &aat, json!({"requested_token_type": SESSION, "rev_info": rev_info})).await;
+    let entries = journal(&app, json!({"limit": 100})).await["entries"].as_array().unwrap().clone();
+    let events: Vec<&str> = entries.iter().filter_map(|e| e["event_type"].as_str()).collect();
+    assert_eq!(events, ["account_created", "rev_org_created", "rev_user_created"], "{entries:#?}");
+    assert_eq!(change(&entries[2], "display_name").unwrap()["after"], "Cust One");
+    // Minting again for the same customer finds the contact: nothing more is journaled.
+    let rev_info = json!({"user_ref": "cust-1"});
+    crate::auth_tokens::mint_as(&app, &aat, json!({"requested_token_type": SESSION, "rev_info": rev_info})).await;
+    assert_eq!(journal(&app, json!({"limit": 100})).await["entries"].as_array().unwrap().len(), 3);
 }
 
 async fn filters_and_cursor_pages(app: TestApp) {

@@ -1,7 +1,10 @@
 //! Auth tokens (§8.5): `TokenStore`, the signing key, token records and the subjects a
 //! minted token may need (service accounts, a session's contact).
 
+use super::accounts::account_wire;
 use super::dev_users::revoke_all;
+use super::journal::{record_change, wire, Change};
+use super::rev_orgs::rev_org_view;
 use super::*;
 
 #[async_trait]
@@ -159,7 +162,7 @@ impl TokenStore for Backend {
                         }
                     },
                     tok::TokenGrant::Session(info) => {
-                        let (user, rev_org) = provision_session(tx, org, actor, info, now).await.map_err(raced)?;
+                        let (user, rev_org) = provision_session(tx, scope, info, now).await.map_err(raced)?;
                         (user, rev_org, None)
                     }
                 };
@@ -448,11 +451,11 @@ pub(super) async fn insert_session_workspace(
 /// workspace; returns the user and its workspace.
 pub(super) async fn provision_session(
     conn: &mut Conn,
-    org: &str,
-    actor: UserRef,
+    scope: &DevOrgScope,
     info: &tok::SessionInfo,
     now: Timestamp,
 ) -> StoreResult<(UserRef, Option<String>)> {
+    let (org, actor) = (scope.dev_org.as_str(), scope.actor);
     if let Some(uid) = &info.user_id {
         let n = uid.number_in(org).ok_or_else(|| reference_missing("rev_info.user_id", ObjectKind::RevUser, uid))?;
         let (_, rev_org) = user_state(conn, org, ObjectKind::RevUser, n)
@@ -469,6 +472,7 @@ pub(super) async fn provision_session(
     }
     // A new contact: its account and workspace are found by external ref, or created.
     let mut created_account = false;
+    let mut created_workspace = false;
     let account = match &info.account_ref {
         None => None,
         Some(r) => match ref_holder(conn, org, ObjectKind::Account, r).await? {
@@ -540,6 +544,7 @@ pub(super) async fn provision_session(
                         traits: &info.workspace,
                         is_default: created_account,
                     };
+                    created_workspace = true;
                     Some(insert_session_workspace(conn, org, actor, ws, now).await?)
                 }
                 None => {
@@ -564,6 +569,7 @@ pub(super) async fn provision_session(
                     traits: &traits,
                     is_default: true,
                 };
+                created_workspace = true;
                 Some(insert_session_workspace(conn, org, actor, ws, now).await?)
             }
         },
@@ -600,6 +606,18 @@ pub(super) async fn provision_session(
     .execute(&mut *conn)
     .await
     .map_err(db_err)?;
+    // What a session provisioned is journaled, and emits its events, like any create.
+    if let (true, Some(a)) = (created_account, account) {
+        let after = account_wire(conn, org, a).await?;
+        record_change(conn, scope, now, Change::created(ObjectKind::Account, a, after)).await?;
+    }
+    if let (true, Some(ws)) = (created_workspace, &workspace) {
+        let view = rev_org_view(conn, org, ws).await?.ok_or_else(|| vanished(ObjectKind::RevOrg, ws))?;
+        record_change(conn, scope, now, Change::created(ObjectKind::RevOrg, ws, wire(&view.render(org))?)).await?;
+    }
+    let view = user_view(conn, org, ObjectKind::RevUser, id).await?.ok_or_else(|| vanished(ObjectKind::RevUser, id))?;
+    record_change(conn, scope, now, Change::created(ObjectKind::RevUser, id, wire(&view.render_rev_user(org))?))
+        .await?;
     Ok((UserRef { kind: ObjectKind::RevUser, id }, workspace))
 }
 
