@@ -224,6 +224,46 @@ fn serve_tls_makes_a_local_ca_once_and_speaks_http2_to_clients_that_trust_only_i
     assert_eq!(vars[0].1, "http://127.0.0.1:8080");
 }
 
+/// A webhook endpoint on a free loopback port that echoes every verify challenge, answering
+/// on a thread of its own; returns its URL.
+fn verifying_receiver() -> String {
+    use std::io::{Read as _, Write as _};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut buf = Vec::new();
+            let mut chunk = [0u8; 4096];
+            let body = loop {
+                let n = stream.read(&mut chunk).unwrap_or(0);
+                if n == 0 {
+                    break None;
+                }
+                buf.extend_from_slice(&chunk[..n]);
+                let text = String::from_utf8_lossy(&buf).into_owned();
+                let Some(end) = text.find("\r\n\r\n") else { continue };
+                let length = text[..end]
+                    .lines()
+                    .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().to_owned()))
+                    .and_then(|v| v.parse::<usize>().ok())
+                    .unwrap_or(0);
+                if buf.len() >= end + 4 + length {
+                    break Some(buf[end + 4..end + 4 + length].to_vec());
+                }
+            };
+            let event: Value = body.and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or(Value::Null);
+            let answer = json!({"challenge": event["verify"]["challenge"]}).to_string();
+            let reply = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{answer}",
+                answer.len()
+            );
+            let _ = stream.write_all(reply.as_bytes());
+        }
+    });
+    url
+}
+
 /// Every form a secret could take in a log: as is, and its bytes in hex and base64.
 fn forms(secret: &[u8]) -> Vec<String> {
     use base64::Engine as _;
@@ -289,6 +329,23 @@ fn whole_session_log_holds_no_secret(format: &str) {
     }
     let (status, _, _) = post(&h2, &url("/rev-users.create"), &format!("Bearer {boot}"));
     assert_eq!(status, 201);
+    // A webhook with a secret and a header of its own, verified by a receiver, so the
+    // session signs a delivery with that secret.
+    let hook_secret = format!("whsec-{}", std::process::id());
+    let hook_header = format!("hdr-canary-{}", std::process::id());
+    let receiver = verifying_receiver();
+    let hook = block_on(async {
+        let body = json!({"url": receiver, "secret": hook_secret, "event_types": ["rev_user_created"],
+            "headers": [{"name": "X-Receiver-Key", "value": hook_header}]});
+        let r = h2.post(url("/webhooks.create")).bearer_auth(&boot).json(&body).send().await.unwrap();
+        assert_eq!(r.status().as_u16(), 201);
+        let id = r.json::<Value>().await.unwrap()["webhook"]["id"].clone();
+        let wait = json!({"webhook": id, "event_type": ["verify"]});
+        let r = h2.post(url("/_revdir/webhooks.deliveries.wait")).bearer_auth(&boot).json(&wait).send().await.unwrap();
+        assert_eq!(r.json::<Value>().await.unwrap()["complete"], true, "the receiver answered the challenge");
+        id
+    });
+    assert!(hook.is_string());
     // A forged token (right shape, wrong key) and a made-up one get 401 and are not echoed.
     let parts: Vec<&str> = boot.split('.').collect();
     let forged = format!("{}.{}.{}", parts[0], parts[1], "Zm9yZ2VkLXNpZ25hdHVyZS1mb3JnZWQtc2lnbmF0dXJl");
@@ -323,6 +380,8 @@ fn whole_session_log_holds_no_secret(format: &str) {
     }
     secrets.extend(token_forms(&forged).into_iter().skip(2).map(|f| ("forged signature".to_owned(), f)));
     secrets.push(("made-up token".to_owned(), canary));
+    secrets.extend(forms(hook_secret.as_bytes()).into_iter().map(|f| ("webhook secret".to_owned(), f)));
+    secrets.push(("webhook header value".to_owned(), hook_header));
     secrets.extend(forms(&key).into_iter().map(|f| ("signing key".to_owned(), f)));
     for pem in ["ca-key.pem", "server-key.pem"] {
         let text = std::fs::read_to_string(tls_dir(dir.path()).join(pem)).unwrap();
