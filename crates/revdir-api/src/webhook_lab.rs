@@ -179,3 +179,27 @@ pub struct ExcludeOriginsSetRequest {
     /// The origins to leave out; empty to receive every change again.
     pub exclude_origins: Vec<String>,
 }
+
+/// `webhooks.verify` request (emulator only): marks a webhook verified without the handshake,
+/// for endpoints that cannot answer it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookVerifyRequest {
+    /// The webhook.
+    pub webhook: String,
+}
+
+/// `webhooks.failures.set` request (emulator only): forced delivery failures of a webhook.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FailuresSetRequest {
+    /// The webhook.
+    pub webhook: String,
+    /// The next this many event deliveries fail without being sent (the retries follow as
+    /// scheduled); 0 stops forcing failures.
+    #[serde(default)]
+    pub fail_next: u32,
+    /// Send each event twice (the same bytes), to exercise receivers' dedupe.
+    #[serde(default)]
+    pub send_twice: bool,
+}

@@ -134,6 +134,10 @@ struct ServeArgs {
     /// Run no webhook delivery worker on this node (another node delivers).
     #[arg(long, env = "REVDIR_NO_WEBHOOK_WORKER")]
     no_webhook_worker: bool,
+    /// Emulator mode: also serve the test-only controls under /_revdir/ (verify a webhook
+    /// without the handshake, forced delivery failures). Never on a shared directory.
+    #[arg(long, env = "REVDIR_EMULATOR")]
+    emulator: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -350,6 +354,7 @@ async fn main() -> anyhow::Result<()> {
                 enabled: !serve.no_webhook_worker,
                 ..DeliveryConfig::default()
             };
+            config.emulator = serve.emulator;
             tracing::info!(db = %config.db, tls = config.tls.is_some(), rate_limit = ?serve.rate_limit,
                 redis = config.redis.is_some(), "starting");
             let app = Application::build(&config).await.context("starting the server")?;

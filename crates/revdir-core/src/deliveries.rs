@@ -50,6 +50,10 @@ pub struct ClaimedDelivery {
     pub event_type: String,
     /// Which attempt this is, from 1.
     pub attempt: u32,
+    /// The emulator forced this attempt to fail: it is recorded failed and not sent.
+    pub forced_failure: bool,
+    /// The emulator asks for each event to be sent twice, to exercise receivers' dedupe.
+    pub send_twice: bool,
     /// The claim's fence: the outcome is kept only while it is still current.
     pub fence: i64,
     /// What to send.
@@ -121,7 +125,8 @@ pub struct AttemptRecord {
     pub status: Option<u16>,
     /// The first 20 KB of its answer.
     pub response_body: Option<String>,
-    /// Why the attempt failed: `timeout`, `connect`, `status`, `challenge`, `refused_address`.
+    /// Why the attempt failed: `timeout`, `connect`, `status`, `challenge`, `refused_address`,
+    /// `forced` (the emulator's forced failure).
     pub error_class: Option<String>,
 }
 

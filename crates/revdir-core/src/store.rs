@@ -491,6 +491,19 @@ pub trait DeliveryStore {
         window: &TimeRange,
         now: Timestamp,
     ) -> StoreResult<u64>;
+    /// The emulator's handshake bypass: marks a webhook (local id) verified (`unverified`
+    /// becomes `active`), cancels its pending challenges and ends a degraded state.
+    async fn verify_without_handshake(&self, scope: &DevOrgScope, webhook: &str, now: Timestamp) -> StoreResult<()>;
+    /// The emulator's forced failures: the next `fail_next` event deliveries of a webhook
+    /// (local id) fail without being sent, and while `send_twice` holds each event is sent
+    /// twice.
+    async fn force_delivery_failures(
+        &self,
+        scope: &DevOrgScope,
+        webhook: &str,
+        fail_next: u32,
+        send_twice: bool,
+    ) -> StoreResult<()>;
     /// Sets the origins whose changes a webhook (local id) does not receive.
     async fn set_excluded_origins(&self, scope: &DevOrgScope, webhook: &str, origins: &[String]) -> StoreResult<()>;
     /// Deletes, at most `batch` at a time, finished deliveries and journal entries older

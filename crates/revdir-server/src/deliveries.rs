@@ -143,6 +143,18 @@ async fn deliver(app: &AppState, config: &DeliveryConfig, policy: &UrlPolicy, d:
         Outcome::Skipped { state: "suppressed", reason: "the change's origin is excluded by this webhook".into() }
     } else if d.degraded && !d.is_verify() {
         Outcome::Skipped { state: "failed", reason: "the endpoint is degraded: failed without an attempt".into() }
+    } else if d.forced_failure {
+        let now = Timestamp::now();
+        let record = AttemptRecord {
+            started_at: now,
+            duration_ms: 0,
+            request_headers: Vec::new(),
+            request_body: d.render(now).to_string(),
+            status: None,
+            response_body: None,
+            error_class: Some("forced".to_owned()),
+        };
+        Outcome::Failed { attempt: record, retry_at: next_attempt(&config.retry_delays_ms, d.attempt, now) }
     } else {
         let record = attempt(config, policy, &d).await;
         if record.error_class.is_none() {
@@ -209,6 +221,11 @@ async fn attempt(config: &DeliveryConfig, policy: &UrlPolicy, d: &ClaimedDeliver
         error_class: None,
     };
     let sent = send(config, policy, &d.url, &record).await;
+    if d.send_twice && sent.is_ok() {
+        // The emulator's duplicate: the same bytes again, for receivers' dedupe; its own
+        // outcome is not recorded.
+        let _ = send(config, policy, &d.url, &record).await;
+    }
     record.duration_ms = i64::try_from(clock.elapsed().as_millis()).unwrap_or(i64::MAX);
     match sent {
         Err(class) => record.error_class = Some(class.to_owned()),

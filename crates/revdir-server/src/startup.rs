@@ -64,6 +64,9 @@ pub struct ServerConfig {
     /// How webhook deliveries are made: timeout, retry schedule, retention; whether this
     /// node runs a delivery worker at all.
     pub deliveries: DeliveryConfig,
+    /// Emulator mode (`revdir serve --emulator`): serves the test-only controls under
+    /// `/_revdir/`, which answer 404 otherwise.
+    pub emulator: bool,
 }
 
 impl ServerConfig {
@@ -81,6 +84,7 @@ impl ServerConfig {
             shutdown_delay: Duration::ZERO,
             webhook_allow_private: None,
             deliveries: DeliveryConfig::default(),
+            emulator: false,
         }
     }
 }
@@ -160,6 +164,7 @@ pub async fn open(config: &ServerConfig) -> anyhow::Result<AppState> {
         url_policy,
         shutting_down: Arc::default(),
         delivery_wake: Arc::default(),
+        emulator: config.emulator,
     })
 }
 

@@ -34,6 +34,8 @@ pub struct AppState {
     /// Wakes this node's webhook delivery worker after a write, so that its events go out
     /// at once rather than at the next poll.
     pub delivery_wake: Arc<Notify>,
+    /// Whether the emulator's test-only controls are served (`--emulator`).
+    pub emulator: bool,
 }
 
 impl AppState {

@@ -1,6 +1,7 @@
 //! The webhook lab (§9, §11): the caller's org's delivery log, a long-poll that waits for
-//! deliveries so tests never sleep, re-sends, and echo suppression. Served in every mode, to
-//! any token that may call every operation of its org (dev users and sys users).
+//! deliveries so tests never sleep, re-sends, and echo suppression, served in every mode; and
+//! under `--emulator` only, verifying without the handshake and forced failures. All for any
+//! token that may call every operation of its org (dev users and sys users).
 
 use std::time::{Duration, Instant};
 
@@ -11,14 +12,14 @@ use revdir_api::common::Empty;
 use revdir_api::webhook_lab::{
     DeliveriesListRequest, DeliveriesListResponse, DeliveriesRecoverRequest, DeliveriesRecoverResponse,
     DeliveriesResendRequest, DeliveriesResendResponse, DeliveriesWaitRequest, DeliveriesWaitResponse, Delivery,
-    DeliveryAttempt, ExcludeOriginsSetRequest, SentHeader,
+    DeliveryAttempt, ExcludeOriginsSetRequest, FailuresSetRequest, SentHeader, WebhookVerifyRequest,
 };
 use revdir_core::deliveries::{DeliveryFilter, DeliveryView};
 use revdir_core::ids::{don, parse_id, ObjectKind};
 use revdir_core::refs::TimeRange;
 use revdir_core::ValidationError;
 
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use crate::extract::auth::Scope;
 use crate::extract::{ApiInput, ApiJson};
 use crate::state::AppState;
@@ -42,6 +43,8 @@ pub fn router() -> Router<AppState> {
         .route("/_revdir/webhooks.deliveries.resend", post(deliveries_resend))
         .route("/_revdir/webhooks.deliveries.recover", post(deliveries_recover))
         .route("/_revdir/webhooks.exclude-origins.set", post(exclude_origins_set))
+        .route("/_revdir/webhooks.verify", post(webhook_verify))
+        .route("/_revdir/webhooks.failures.set", post(failures_set))
 }
 
 /// The local id of a webhook the request names in the caller's org; one of another org
@@ -187,5 +190,36 @@ async fn exclude_origins_set(
 ) -> ApiResult<Json<Empty>> {
     let webhook = webhook_local(&scope.dev_org, "webhook", &req.webhook)?;
     app.store.set_excluded_origins(&scope, &webhook, &req.exclude_origins).await?;
+    Ok(Json(Empty {}))
+}
+
+/// The emulator's controls exist only under `--emulator`: otherwise they are unknown routes.
+fn emulator_only(app: &AppState) -> ApiResult<()> {
+    if app.emulator {
+        Ok(())
+    } else {
+        Err(ApiError::RouteNotFound)
+    }
+}
+
+async fn webhook_verify(
+    State(app): State<AppState>,
+    Scope(scope): Scope,
+    ApiJson(req): ApiJson<WebhookVerifyRequest>,
+) -> ApiResult<Json<Empty>> {
+    emulator_only(&app)?;
+    let webhook = webhook_local(&scope.dev_org, "webhook", &req.webhook)?;
+    app.store.verify_without_handshake(&scope, &webhook, app.now()).await?;
+    Ok(Json(Empty {}))
+}
+
+async fn failures_set(
+    State(app): State<AppState>,
+    Scope(scope): Scope,
+    ApiJson(req): ApiJson<FailuresSetRequest>,
+) -> ApiResult<Json<Empty>> {
+    emulator_only(&app)?;
+    let webhook = webhook_local(&scope.dev_org, "webhook", &req.webhook)?;
+    app.store.force_delivery_failures(&scope, &webhook, req.fail_next, req.send_twice).await?;
     Ok(Json(Empty {}))
 }

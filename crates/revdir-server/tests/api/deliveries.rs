@@ -25,6 +25,18 @@ on_both_backends_configured!(
     resend_recover_and_echo_suppression,
     inactive_and_deleted_webhooks_get_nothing,
     fetch_delivers_the_object,
+    the_emulators_controls_are_not_served_without_it,
+);
+
+/// The quick schedule, in emulator mode.
+fn quick_emulator(c: &mut revdir_server::startup::ServerConfig) {
+    quick(c);
+    c.emulator = true;
+}
+
+on_both_backends_configured!(
+    super::quick_emulator;
+    the_emulator_verifies_without_the_handshake_and_forces_failures,
 );
 
 const WAIT: Duration = Duration::from_secs(15);
@@ -289,4 +301,46 @@ async fn fetch_delivers_the_object(app: TestApp) {
     let got = receiver.wait_for("the fetched object", 1, WAIT, |r| r.body["type"] == "rev_user_updated").await;
     check_delivery(&got[0], &hook);
     assert_eq!(got[0].body["rev_user_updated"]["rev_user"]["display_name"], "Fetched");
+}
+
+async fn the_emulator_verifies_without_the_handshake_and_forces_failures(app: TestApp) {
+    let receiver = Receiver::start().await;
+    receiver.echo_wrong_challenge(true);
+    let a = app.post("/webhooks.create", json!({"url": receiver.url, "event_types": ["tag_created"]})).await;
+    let hook = a.body["webhook"].clone();
+    let verified = lab(&app, "webhooks.verify", json!({"webhook": hook["id"]})).await;
+    assert_eq!(verified.status, 200, "{:#}", verified.body);
+    let got = app.post("/webhooks.get", json!({"id": hook["id"]})).await.body["webhook"].clone();
+    assert_eq!(got["status"], "active", "verified without answering the challenge");
+
+    let a = lab(&app, "webhooks.failures.set", json!({"webhook": hook["id"], "fail_next": 1})).await;
+    assert_eq!(a.status, 200, "{:#}", a.body);
+    let tag = app.post("/tags.create", json!({"name": "forced"})).await.body["tag"]["id"].clone();
+    let arrived = receiver.wait_for("the retry", 1, WAIT, |r| r.body["tag_created"]["tag"]["id"] == tag).await;
+    check_delivery(&arrived[0], &got);
+    let log =
+        lab(&app, "webhooks.deliveries.wait", json!({"webhook": hook["id"], "event_type": ["tag_created"]})).await;
+    let attempts = &log.body["deliveries"][0]["attempt_log"];
+    assert_eq!(attempts[0]["error_class"], "forced", "{attempts:#}");
+    assert_eq!(attempts[1]["status"], 200);
+    assert_eq!(
+        receiver.all().iter().filter(|r| r.body["type"] == "tag_created").count(),
+        1,
+        "a forced failure sends nothing"
+    );
+
+    let a = lab(&app, "webhooks.failures.set", json!({"webhook": hook["id"], "send_twice": true})).await;
+    assert_eq!(a.status, 200);
+    let twice = app.post("/tags.create", json!({"name": "twice"})).await.body["tag"]["id"].clone();
+    let both = receiver.wait_for("the event twice", 2, WAIT, |r| r.body["tag_created"]["tag"]["id"] == twice).await;
+    assert_eq!(both[0].raw, both[1].raw, "the same bytes, the same event id");
+}
+
+async fn the_emulators_controls_are_not_served_without_it(app: TestApp) {
+    let hook = app.post("/webhooks.create", json!({"url": "http://127.0.0.1:9/x"})).await.body["webhook"]["id"].clone();
+    for op in ["webhooks.verify", "webhooks.failures.set"] {
+        let a = lab(&app, op, json!({"webhook": hook})).await;
+        assert_eq!(a.status, 404, "{op}: {:#}", a.body);
+        assert_eq!(a.body, json!({"message": "route not found"}));
+    }
 }

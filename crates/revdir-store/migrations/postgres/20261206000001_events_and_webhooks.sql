@@ -43,6 +43,10 @@ CREATE TABLE webhooks (
     headers          TEXT NOT NULL DEFAULT '[]',
     exclude_origins  TEXT NOT NULL DEFAULT '[]',
     degraded_since   BIGINT,
+    -- The emulator's forced failures: the next N deliveries fail without being sent, and
+    -- each event is sent twice while duplicate_sends holds.
+    forced_failures  INTEGER NOT NULL DEFAULT 0,
+    duplicate_sends  BOOLEAN NOT NULL DEFAULT FALSE,
     created_by_kind  TEXT,
     created_by_id    BIGINT,
     created_date     BIGINT NOT NULL,

@@ -35,6 +35,7 @@ struct WebhookRow {
     headers: String,
     exclude_origins: String,
     degraded_since: Option<i64>,
+    duplicate_sends: bool,
 }
 
 fn pairs(json: &str) -> Vec<(String, String)> {
@@ -206,8 +207,8 @@ impl DeliveryStore for Backend {
                 let mut out = Vec::with_capacity(rows.len());
                 for r in rows {
                     let hook: Option<WebhookRow> = sqlx::query_as(
-                        "SELECT url, secret, status, headers, exclude_origins, degraded_since FROM webhooks WHERE \
-                         dev_org_id = $1 AND id = $2",
+                        "SELECT url, secret, status, headers, exclude_origins, degraded_since, duplicate_sends FROM \
+                         webhooks WHERE dev_org_id = $1 AND id = $2",
                     )
                     .bind(&r.dev_org_id)
                     .bind(&r.webhook_id)
@@ -237,7 +238,21 @@ impl DeliveryStore for Backend {
                         headers: "[]".into(),
                         exclude_origins: "[]".into(),
                         degraded_since: None,
+                        duplicate_sends: false,
                     });
+                    // A forced failure is used up by the event delivery that claims it.
+                    let forced = !gone && r.event_type != "verify" && {
+                        let used = sqlx::query::<Db>(
+                            "UPDATE webhooks SET forced_failures = forced_failures - 1 WHERE dev_org_id = $1 AND id = \
+                             $2 AND forced_failures > 0",
+                        )
+                        .bind(&r.dev_org_id)
+                        .bind(&r.webhook_id)
+                        .execute(&mut **tx)
+                        .await
+                        .map_err(db_err)?;
+                        used.rows_affected() > 0
+                    };
                     out.push(ClaimedDelivery {
                         id: r.id,
                         webhook_id: webhook_don(&r.dev_org_id, &r.webhook_id),
@@ -251,6 +266,8 @@ impl DeliveryStore for Backend {
                         event_id: r.event_id,
                         event_type: r.event_type,
                         attempt: u32::try_from(r.attempts).unwrap_or(0) + 1,
+                        forced_failure: forced,
+                        send_twice: hook.duplicate_sends,
                         fence: r.fence,
                         body,
                     });
@@ -434,6 +451,69 @@ impl DeliveryStore for Backend {
                         .map_err(db_err)?;
                 }
                 Ok(failed.len() as u64)
+            })
+        })
+        .await
+    }
+
+    async fn verify_without_handshake(&self, scope: &DevOrgScope, webhook: &str, now: Timestamp) -> StoreResult<()> {
+        let org = scope.dev_org.as_str();
+        self.write(|tx| {
+            Box::pin(async move {
+                let changed = sqlx::query::<Db>(
+                    "UPDATE webhooks SET status = CASE WHEN status = 'unverified' THEN 'active' ELSE status END, \
+                     degraded_since = NULL WHERE dev_org_id = $1 AND id = $2",
+                )
+                .bind(org)
+                .bind(webhook)
+                .execute(&mut **tx)
+                .await
+                .map_err(db_err)?
+                .rows_affected();
+                if changed == 0 {
+                    return Err(StoreError::not_found("webhook", webhook));
+                }
+                sqlx::query::<Db>(
+                    "UPDATE webhook_deliveries SET state = 'superseded', finished_at = $3 WHERE dev_org_id = $1 AND \
+                     webhook_id = $2 AND event_type = 'verify' AND state = 'pending'",
+                )
+                .bind(org)
+                .bind(webhook)
+                .bind(now.millis())
+                .execute(&mut **tx)
+                .await
+                .map_err(db_err)?;
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    async fn force_delivery_failures(
+        &self,
+        scope: &DevOrgScope,
+        webhook: &str,
+        fail_next: u32,
+        send_twice: bool,
+    ) -> StoreResult<()> {
+        let org = scope.dev_org.as_str();
+        self.write(|tx| {
+            Box::pin(async move {
+                let changed = sqlx::query::<Db>(
+                    "UPDATE webhooks SET forced_failures = $3, duplicate_sends = $4 WHERE dev_org_id = $1 AND id = $2",
+                )
+                .bind(org)
+                .bind(webhook)
+                .bind(i64::from(fail_next))
+                .bind(send_twice)
+                .execute(&mut **tx)
+                .await
+                .map_err(db_err)?
+                .rows_affected();
+                if changed == 0 {
+                    return Err(StoreError::not_found("webhook", webhook));
+                }
+                Ok(())
             })
         })
         .await
