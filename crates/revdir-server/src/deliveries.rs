@@ -20,8 +20,6 @@ use crate::state::AppState;
 const RESPONSE_KEPT: usize = 20 * 1024;
 /// How often the worker looks for due deliveries when nothing wakes it.
 const POLL_INTERVAL: Duration = Duration::from_millis(250);
-/// How often it prunes old deliveries and journal entries.
-const PRUNE_INTERVAL: Duration = Duration::from_secs(60);
 /// Rows pruned per transaction.
 const PRUNE_BATCH: u32 = 1_000;
 
@@ -42,6 +40,8 @@ pub struct DeliveryConfig {
     /// Age after which delivered and failed deliveries and journal entries are pruned;
     /// `None` keeps everything.
     pub retention: Option<Duration>,
+    /// How often the worker prunes what is older than `retention`.
+    pub prune_every: Duration,
     /// Whether the worker runs on this node.
     pub enabled: bool,
 }
@@ -55,6 +55,7 @@ impl Default for DeliveryConfig {
             lease: Duration::from_secs(10),
             concurrency: 16,
             retention: Some(Duration::from_secs(7 * 24 * 3600)),
+            prune_every: Duration::from_secs(60),
             enabled: true,
         }
     }
@@ -90,7 +91,7 @@ pub async fn run(app: AppState, config: DeliveryConfig, policy: UrlPolicy, wake:
                 Err(e) => tracing::warn!(error = %e, "claiming webhook deliveries failed"),
             }
         }
-        if let Some(age) = config.retention.filter(|_| last_prune.elapsed() >= PRUNE_INTERVAL) {
+        if let Some(age) = config.retention.filter(|_| last_prune.elapsed() >= config.prune_every) {
             last_prune = Instant::now();
             prune(&app, age).await;
         }

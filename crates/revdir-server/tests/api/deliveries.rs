@@ -28,6 +28,19 @@ on_both_backends_configured!(
     the_emulators_controls_are_not_served_without_it,
 );
 
+/// Deliveries and journal entries kept only a moment; a failed attempt waits a minute for its
+/// retry, so a failing delivery stays pending through the test.
+fn quick_pruning(c: &mut revdir_server::startup::ServerConfig) {
+    c.deliveries.retry_delays_ms = vec![60_000];
+    c.deliveries.retention = Some(Duration::from_millis(1));
+    c.deliveries.prune_every = Duration::from_millis(50);
+}
+
+on_both_backends_configured!(
+    super::quick_pruning;
+    pruning_spares_what_is_still_to_be_delivered,
+);
+
 /// The quick schedule, in emulator mode.
 fn quick_emulator(c: &mut revdir_server::startup::ServerConfig) {
     quick(c);
@@ -343,4 +356,35 @@ async fn the_emulators_controls_are_not_served_without_it(app: TestApp) {
         assert_eq!(a.status, 404, "{op}: {:#}", a.body);
         assert_eq!(a.body, json!({"message": "route not found"}));
     }
+}
+
+async fn pruning_spares_what_is_still_to_be_delivered(app: TestApp) {
+    let receiver = Receiver::start().await;
+    let (live, _) = verified_webhook(&app, &receiver, &["rev_user_created"]).await;
+    // A second webhook whose endpoint fails every event once verified: its delivery stays
+    // pending, waiting for its retry.
+    let dead = Receiver::start().await;
+    let (stuck, _) = verified_webhook(&app, &dead, &["rev_user_created"]).await;
+    dead.fail_next(usize::MAX);
+    let contact = app.create_rev_user(json!({"display_name": "Kept"})).await;
+    app.post("/sys-users.update", json!({"id": "SYSU-1", "full_name": "Pruned"})).await;
+    receiver.wait_for("the live delivery", 1, WAIT, |r| r.body["type"] == "rev_user_created").await;
+    // Pruning runs every 50 ms and announces nothing: poll (bounded) until the sys user's
+    // entry, which no delivery refers to, and the finished delivery are gone.
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        let sys = lab(&app, "journal.list", json!({"object_type": ["sys_user"]})).await;
+        let done = lab(&app, "webhooks.deliveries.list", json!({"webhook": live["id"], "state": ["delivered"]})).await;
+        if sys.body["entries"] == json!([]) && done.body["deliveries"] == json!([]) {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "never pruned: {:#} {:#}", sys.body, done.body);
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let kept = lab(&app, "journal.list", json!({"object": [contact["id"]]})).await;
+    assert_eq!(kept.body["entries"].as_array().unwrap().len(), 1, "a change still to be delivered is kept");
+    let pending =
+        lab(&app, "webhooks.deliveries.list", json!({"webhook": stuck["id"], "event_type": ["rev_user_created"]}))
+            .await;
+    assert_eq!(pending.body["deliveries"][0]["state"], "pending", "{:#}", pending.body);
 }
