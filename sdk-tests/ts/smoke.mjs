@@ -10,6 +10,8 @@
 
 import { client, publicSDK } from '@devrev/typescript-sdk';
 
+import { check, eq, finish } from './report.mjs';
+
 const BASE = process.env.DEVREV_BASE_URL;
 const TOKEN = process.env.DEVREV_API_TOKEN;
 if (!BASE || !TOKEN) {
@@ -17,29 +19,6 @@ if (!BASE || !TOKEN) {
   process.exit(2);
 }
 const TRACE = process.env.SDK_TRACE === '1';
-
-let passed = 0;
-let failed = 0;
-const failures = [];
-
-function check(name, cond, detail) {
-  if (cond) {
-    passed += 1;
-    console.log(`ok   ${name}`);
-  } else {
-    failed += 1;
-    failures.push(name);
-    const extra = detail === undefined ? '' : ` :: ${typeof detail === 'string' ? detail : JSON.stringify(detail)}`;
-    console.log(`FAIL ${name}${extra}`);
-  }
-  return cond;
-}
-
-function eq(name, actual, expected) {
-  const a = JSON.stringify(actual);
-  const e = JSON.stringify(expected);
-  return check(name, a === e, `got ${a}, want ${e}`);
-}
 
 // Runs one scenario; an exception (an unexpected HTTP error, a TypeError on a missing
 // field) counts as one failure and shows what the server said.
@@ -804,6 +783,4 @@ await step('custom fields', async () => {
   check('revUsersList (GET) custom_fields filter excludes', !got3.data.rev_users.some((u) => u.id === c.id), got3.data.rev_users.map((u) => u.id));
 });
 
-if (failures.length) console.log(`# failed: ${failures.join(' | ')}`);
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed === 0 ? 0 : 1);
+finish();

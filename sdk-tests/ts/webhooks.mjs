@@ -12,34 +12,13 @@ import http from 'node:http';
 
 import { client } from '@devrev/typescript-sdk';
 
+import { check, eq, finish } from './report.mjs';
+
 const BASE = process.env.DEVREV_BASE_URL;
 const TOKEN = process.env.DEVREV_API_TOKEN;
 if (!BASE || !TOKEN) {
   console.error('set DEVREV_BASE_URL and DEVREV_API_TOKEN');
   process.exit(2);
-}
-
-let passed = 0;
-let failed = 0;
-const failures = [];
-
-function check(name, cond, detail) {
-  if (cond) {
-    passed += 1;
-    console.log(`ok   ${name}`);
-  } else {
-    failed += 1;
-    failures.push(name);
-    const extra = detail === undefined ? '' : ` :: ${typeof detail === 'string' ? detail : JSON.stringify(detail)}`;
-    console.log(`FAIL ${name}${extra}`);
-  }
-  return cond;
-}
-
-function eq(name, actual, expected) {
-  const a = JSON.stringify(actual);
-  const e = JSON.stringify(expected);
-  return check(name, a === e, `got ${a}, want ${e}`);
 }
 
 // ---------------------------------------------------------------------------
@@ -232,6 +211,4 @@ await step('deactivate, list and delete', async () => {
 });
 
 receiver.close();
-if (failures.length) console.log(`# failed: ${failures.join(' | ')}`);
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed === 0 ? 0 : 1);
+finish();

@@ -3,47 +3,14 @@
 //! unique across nodes; a read on either node sees every answered write.
 #![expect(clippy::unwrap_used, reason = "test helpers abort the test on any failed step")]
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+mod common;
+
+use std::process::Command;
 
 use assert_cmd::cargo::CommandCargoExt as _;
 use serde_json::{json, Value};
 
-struct Node {
-    child: Child,
-    addr: String,
-}
-
-impl Node {
-    fn start(db: &str) -> Self {
-        let mut child = Command::cargo_bin("revdir")
-            .unwrap()
-            .args(["serve", "--db", db, "--listen", "127.0.0.1:0"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut stdout = BufReader::new(child.stdout.take().unwrap());
-        let mut addr = None;
-        while addr.is_none() {
-            let mut line = String::new();
-            if stdout.read_line(&mut line).unwrap_or(0) == 0 {
-                break;
-            }
-            addr = line.trim().strip_prefix("revdir listening on ").map(str::to_owned);
-        }
-        let node = Self { child, addr: addr.unwrap_or_default() };
-        assert!(!node.addr.is_empty(), "revdir exited before listening");
-        node
-    }
-}
-
-impl Drop for Node {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use common::Node;
 
 /// POSTs `body` to the spec'd operation `path` on `addr`; the answer is checked against the spec.
 async fn post(client: &reqwest::Client, addr: &str, token: &str, path: &str, body: Value) -> (u16, Value) {
@@ -77,7 +44,7 @@ fn two_nodes_on_one_postgresql_behave_as_one_server() {
     let out = Command::cargo_bin("revdir").unwrap().args(["token", "create", "--db", &db]).output().unwrap();
     assert!(out.status.success());
     let token = String::from_utf8(out.stdout).unwrap().trim().to_owned();
-    let nodes = [Node::start(&db), Node::start(&db)];
+    let nodes = [Node::start(&db, &[]), Node::start(&db, &[])];
     let addrs: Vec<String> = nodes.iter().map(|n| n.addr.clone()).collect();
 
     rt.block_on(async {

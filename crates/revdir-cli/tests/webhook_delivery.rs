@@ -4,9 +4,10 @@
 //! events to one receiver with none lost and none twice.
 #![expect(clippy::unwrap_used, reason = "test helpers abort the test on any failed step")]
 
+mod common;
+
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -17,49 +18,10 @@ use axum::routing;
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
-/// A `revdir serve` process with quick retries.
-struct Node {
-    child: Child,
-    addr: String,
-}
+use common::Node;
 
-impl Node {
-    fn start(db: &str) -> Self {
-        let mut child = Command::cargo_bin("revdir")
-            .unwrap()
-            .args(["serve", "--db", db, "--listen", "127.0.0.1:0", "--webhook-retry-delays-ms", "200,400"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut stdout = BufReader::new(child.stdout.take().unwrap());
-        let mut addr = None;
-        while addr.is_none() {
-            let mut line = String::new();
-            if stdout.read_line(&mut line).unwrap_or(0) == 0 {
-                break;
-            }
-            addr = line.trim().strip_prefix("revdir listening on ").map(str::to_owned);
-        }
-        // Keep reading what it prints, so a full pipe never blocks it.
-        std::thread::spawn(move || for _ in stdout.lines() {});
-        let node = Self { child, addr: addr.unwrap_or_default() };
-        assert!(!node.addr.is_empty(), "revdir exited before listening");
-        node
-    }
-
-    fn kill_9(&mut self) {
-        assert!(Command::new("kill").args(["-9", &self.child.id().to_string()]).status().unwrap().success());
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Node {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+/// Retries after 200 ms and 400 ms, so a failed attempt does not hold a test up.
+const QUICK_RETRIES: &[&str] = &["--webhook-retry-delays-ms", "200,400"];
 
 /// How many times each event id arrived (answered 200), and how slowly to answer.
 #[derive(Default)]
@@ -138,7 +100,7 @@ fn a_node_killed_mid_delivery_loses_no_event_on_sqlite() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("revdir.db").display().to_string();
     let token = admin_token(&db);
-    let mut node = Node::start(&db);
+    let mut node = Node::start(&db, QUICK_RETRIES);
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     rt.block_on(async {
         let client = reqwest::Client::new();
@@ -157,7 +119,7 @@ fn a_node_killed_mid_delivery_loses_no_event_on_sqlite() {
         let before = seen.events.lock().unwrap().len();
         assert!(before < created.len(), "the kill came while deliveries were still due ({before} delivered)");
         *seen.answer_after.lock().unwrap() = Duration::ZERO;
-        let _restarted = Node::start(&db);
+        let _restarted = Node::start(&db, QUICK_RETRIES);
         // Leases of the killed node's claims run out after 10 s; then the new process
         // finishes them.
         let got = until_received(&seen, created.len(), Duration::from_secs(60)).await;
@@ -190,7 +152,7 @@ fn two_nodes_on_one_postgresql_deliver_each_event_once() {
     let sep = if base.contains('?') { '&' } else { '?' };
     let db = format!("{base}{sep}options[search_path]={schema}");
     let token = admin_token(&db);
-    let nodes = [Node::start(&db), Node::start(&db)];
+    let nodes = [Node::start(&db, QUICK_RETRIES), Node::start(&db, QUICK_RETRIES)];
     rt.block_on(async {
         let client = reqwest::Client::new();
         let seen = Arc::new(Seen::default());

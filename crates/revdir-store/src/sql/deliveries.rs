@@ -14,6 +14,14 @@ pub(super) fn webhook_don(org: &str, id: &str) -> String {
     don(ObjectKind::Webhook, org, id)
 }
 
+/// The 404 of a lab request whose webhook (local id) matched no row of the caller's org.
+fn webhook_found(rows_changed: u64, webhook: &str) -> StoreResult<()> {
+    if rows_changed == 0 {
+        return Err(StoreError::not_found("webhook", webhook));
+    }
+    Ok(())
+}
+
 #[derive(sqlx::FromRow)]
 struct ClaimRow {
     id: i64,
@@ -470,9 +478,7 @@ impl DeliveryStore for Backend {
                 .await
                 .map_err(db_err)?
                 .rows_affected();
-                if changed == 0 {
-                    return Err(StoreError::not_found("webhook", webhook));
-                }
+                webhook_found(changed, webhook)?;
                 sqlx::query::<Db>(
                     "UPDATE webhook_deliveries SET state = 'superseded', finished_at = $3 WHERE dev_org_id = $1 AND \
                      webhook_id = $2 AND event_type = 'verify' AND state = 'pending'",
@@ -510,10 +516,7 @@ impl DeliveryStore for Backend {
                 .await
                 .map_err(db_err)?
                 .rows_affected();
-                if changed == 0 {
-                    return Err(StoreError::not_found("webhook", webhook));
-                }
-                Ok(())
+                webhook_found(changed, webhook)
             })
         })
         .await
@@ -532,10 +535,7 @@ impl DeliveryStore for Backend {
                         .await
                         .map_err(db_err)?
                         .rows_affected();
-                if changed == 0 {
-                    return Err(StoreError::not_found("webhook", webhook));
-                }
-                Ok(())
+                webhook_found(changed, webhook)
             })
         })
         .await
