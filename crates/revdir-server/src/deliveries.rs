@@ -20,6 +20,8 @@ use crate::state::AppState;
 const RESPONSE_KEPT: usize = 20 * 1024;
 /// How often the worker looks for due deliveries when nothing wakes it.
 const POLL_INTERVAL: Duration = Duration::from_millis(250);
+/// The shortest time between two looks, however often writes wake the worker.
+const MIN_LOOK_GAP: Duration = Duration::from_millis(10);
 /// Rows pruned per transaction.
 const PRUNE_BATCH: u32 = 1_000;
 
@@ -101,6 +103,9 @@ pub async fn run(app: AppState, config: DeliveryConfig, policy: UrlPolicy, wake:
                 () = wake.notified() => {}
                 () = tokio::time::sleep(POLL_INTERVAL) => {}
             }
+            // Every write wakes the worker; under load that would be a look per request.
+            // Looking at most every few milliseconds costs deliveries that much latency.
+            tokio::time::sleep(MIN_LOOK_GAP).await;
         }
     }
 }

@@ -94,8 +94,8 @@ const JOURNAL_WRITE_GUARD: &str = "(SELECT pg_advisory_xact_lock_shared(19189858
 /// it then reads is committed, and a later transaction's rows take higher ids.
 const JOURNAL_READ_GUARD: Option<&str> = Some("SELECT pg_advisory_xact_lock(1918985826, hashtext($1))");
 
-/// Whether the journal's writes go as one statement of data-modifying CTEs (one round trip).
-const JOURNAL_IN_ONE_STATEMENT: bool = true;
+/// Whether data-modifying statements may stand in a WITH clause (the journal's one statement).
+const DATA_MODIFYING_CTES: bool = true;
 
 /// How a claim skips rows another node is claiming: they are locked, so it takes others.
 const SKIP_LOCKED: &str = " FOR UPDATE SKIP LOCKED";

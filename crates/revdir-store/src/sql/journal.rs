@@ -142,30 +142,13 @@ pub(super) async fn record_change<'a>(
         object,
         event: event.as_deref(),
     };
-    if JOURNAL_IN_ONE_STATEMENT {
-        let prefix = webhook_prefix(org);
-        row.bind(sqlx::query(one_statement_journal())).bind(prefix).execute(&mut *tx).await.map_err(db_err)?;
-        return Ok(true);
-    }
-    let version: i64 =
-        sqlx::query_scalar(UPSERT_VERSION).bind(org).bind(&object_id).fetch_one(&mut *tx).await.map_err(db_err)?;
-    let insert = format!(
-        "INSERT INTO changes (dev_org_id, object_id, object_kind, operation, actor, token_id, request_id, origin, \
-         occurred_at, fields, object, event_type, version) SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, \
-         $13 FROM {JOURNAL_WRITE_GUARD} RETURNING id"
-    );
-    let id: i64 =
-        row.bind_scalar(sqlx::query_scalar(&insert)).bind(version).fetch_one(&mut *tx).await.map_err(db_err)?;
-    if let Some(event) = row.event {
-        fan_out(tx, org, id, event, now).await?;
-    }
+    row.bind(sqlx::query(journal_sql())).bind(webhook_prefix(org)).execute(&mut *tx).await.map_err(db_err)?;
     Ok(true)
 }
 
 /// Gives an object its next version.
 const UPSERT_VERSION: &str = "INSERT INTO object_versions (dev_org_id, object_id, version) VALUES ($1, $2, 1) ON \
-                              CONFLICT (dev_org_id, object_id) DO UPDATE SET version = object_versions.version + 1 \
-                              RETURNING version";
+                              CONFLICT (dev_org_id, object_id) DO UPDATE SET version = object_versions.version + 1";
 
 /// The values of a journal row, bound as `$1`–`$12` in this order: org, object DON, object
 /// type, operation, actor, token id, request id, origin, time, fields, object, event type.
@@ -207,13 +190,6 @@ impl<'a> ChangeInsert<'a> {
     ) -> sqlx::query::Query<'a, Db, <Db as sqlx::Database>::Arguments<'a>> {
         bind_change!(q, self)
     }
-
-    fn bind_scalar<O>(
-        &'a self,
-        q: sqlx::query::QueryScalar<'a, Db, O, <Db as sqlx::Database>::Arguments<'a>>,
-    ) -> sqlx::query::QueryScalar<'a, Db, O, <Db as sqlx::Database>::Arguments<'a>> {
-        bind_change!(q, self)
-    }
 }
 
 /// The DON prefix of the org's webhooks, to which a delivery's event id appends.
@@ -221,45 +197,41 @@ fn webhook_prefix(org: &str) -> String {
     don(ObjectKind::Webhook, org, "")
 }
 
-/// The journal's three writes (the version, the change, its deliveries) as one statement of
-/// data-modifying CTEs, for a backend that has them: one round trip instead of three. The
-/// change's INSERT selects from the version's and from `JOURNAL_WRITE_GUARD`, so the lock is
-/// held before the row takes its id. `$13` is the org's webhook DON prefix.
-fn one_statement_journal() -> &'static str {
+/// The journal's three writes (the version, the change, its deliveries) in one call, so a
+/// write pays one round trip for them (and on SQLite one hand-off to the connection's thread):
+/// on PostgreSQL one statement of data-modifying CTEs; on SQLite, which has none, three
+/// statements in one query text, the second reading the version the first wrote and the
+/// third the id the second took (`sqlite_sequence`). The change's INSERT selects from
+/// `JOURNAL_WRITE_GUARD`, so the lock is held before the row takes its id. Binds `$1`–`$12`
+/// as `ChangeInsert` and `$13` the org's webhook DON prefix.
+fn journal_sql() -> &'static str {
     static TEXT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     TEXT.get_or_init(|| {
-        format!(
-            "WITH v AS ({UPSERT_VERSION}), c AS (INSERT INTO changes (dev_org_id, object_id, object_kind, operation, \
-             actor, token_id, request_id, origin, occurred_at, fields, object, event_type, version) SELECT $1, $2, \
-             $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, v.version FROM v, {JOURNAL_WRITE_GUARD} RETURNING id), d AS \
-             (INSERT INTO webhook_deliveries (dev_org_id, webhook_id, change_id, event_id, event_type, state, \
-             attempts, fence, next_attempt_at, created_at) SELECT w.dev_org_id, w.id, c.id, $13 || w.id || \
-             ':event/' || CAST(c.id AS TEXT), $12, 'pending', 0, 0, $9, $9 FROM c, webhook_subscriptions s JOIN \
-             webhooks w ON w.dev_org_id = s.dev_org_id AND w.id = s.webhook_id WHERE s.dev_org_id = $1 AND \
-             s.event_type = $12 AND w.status = 'active') SELECT id FROM c"
-        )
+        let columns =
+            "dev_org_id, object_id, object_kind, operation, actor, token_id, request_id, origin, occurred_at, \
+                       fields, object, event_type, version";
+        let deliveries = "INSERT INTO webhook_deliveries (dev_org_id, webhook_id, change_id, event_id, event_type, \
+                          state, attempts, fence, next_attempt_at, created_at) SELECT w.dev_org_id, w.id, {id}, $13 \
+                          || w.id || ':event/' || CAST({id} AS TEXT), $12, 'pending', 0, 0, $9, $9 FROM {from} \
+                          webhook_subscriptions s JOIN webhooks w ON w.dev_org_id = s.dev_org_id AND w.id = \
+                          s.webhook_id WHERE s.dev_org_id = $1 AND s.event_type = $12 AND w.status = 'active'";
+        if DATA_MODIFYING_CTES {
+            let d = deliveries.replace("{id}", "c.id").replace("{from}", "c,");
+            format!(
+                "WITH v AS ({UPSERT_VERSION} RETURNING version), c AS (INSERT INTO changes ({columns}) SELECT $1, $2, \
+                 $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, v.version FROM v, {JOURNAL_WRITE_GUARD} RETURNING id), d \
+                 AS ({d}) SELECT id FROM c"
+            )
+        } else {
+            let id = "(SELECT seq FROM sqlite_sequence WHERE name = 'changes')";
+            let d = deliveries.replace("{id}", id).replace("{from}", "");
+            format!(
+                "{UPSERT_VERSION}; INSERT INTO changes ({columns}) SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, \
+                 $11, $12, (SELECT version FROM object_versions WHERE dev_org_id = $1 AND object_id = $2) FROM \
+                 {JOURNAL_WRITE_GUARD}; {d}"
+            )
+        }
     })
-}
-
-/// Queues change `id`'s event for every active webhook subscribed to its type: one
-/// delivery row each, which the delivery worker renders from the change when it sends it.
-async fn fan_out(tx: &mut Conn, org: &str, id: i64, event: &str, now: Timestamp) -> StoreResult<()> {
-    let webhook_prefix = webhook_prefix(org);
-    sqlx::query(
-        "INSERT INTO webhook_deliveries (dev_org_id, webhook_id, change_id, event_id, event_type, state, attempts, \
-         fence, next_attempt_at, created_at) SELECT w.dev_org_id, w.id, $2, $3 || w.id || ':event/' || CAST($2 AS \
-         TEXT), $4, 'pending', 0, 0, $5, $5 FROM webhook_subscriptions s JOIN webhooks w ON w.dev_org_id = \
-         s.dev_org_id AND w.id = s.webhook_id WHERE s.dev_org_id = $1 AND s.event_type = $4 AND w.status = 'active'",
-    )
-    .bind(org)
-    .bind(id)
-    .bind(webhook_prefix)
-    .bind(event)
-    .bind(now.millis())
-    .execute(&mut *tx)
-    .await
-    .map_err(db_err)?;
-    Ok(())
 }
 
 #[derive(sqlx::FromRow)]

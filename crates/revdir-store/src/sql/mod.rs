@@ -10,7 +10,7 @@
 //! - on `Backend`: `begin_write` and `begin_read` (a transaction each), `fast_read` (a
 //!   connection for the reads every request makes) and `after_bulk_load`;
 //! - `JOURNAL_WRITE_GUARD` and `JOURNAL_READ_GUARD`, how journal ids stay in commit order, and
-//!   `JOURNAL_IN_ONE_STATEMENT` (see `journal`),
+//!   `DATA_MODIFYING_CTES` (see `journal`),
 //!   and `SKIP_LOCKED`, how a delivery claim passes over rows another node is claiming;
 //! - `FOR_UPDATE`, the row-lock clause of read-modify-write statements (empty on SQLite,
 //!   whose write lock is taken at `BEGIN IMMEDIATE`);
@@ -102,8 +102,8 @@ use serde_json::Value;
 
 use super::{
     is_retryable, json_array_has_any, json_array_text, json_field, json_field_has_any, json_field_number,
-    tags_json_of_user, Backend, Db, WriteTx, FOR_UPDATE, JOURNAL_IN_ONE_STATEMENT, JOURNAL_READ_GUARD,
-    JOURNAL_WRITE_GUARD, MIGRATOR, SKIP_LOCKED,
+    tags_json_of_user, Backend, Db, WriteTx, DATA_MODIFYING_CTES, FOR_UPDATE, JOURNAL_READ_GUARD, JOURNAL_WRITE_GUARD,
+    MIGRATOR, SKIP_LOCKED,
 };
 /// A connection of this backend.
 type Conn = <Db as sqlx::Database>::Connection;

@@ -116,9 +116,8 @@ const JOURNAL_WRITE_GUARD: &str = "(SELECT 1) AS guard";
 /// What a journal read runs first: nothing, since every committed id is final.
 const JOURNAL_READ_GUARD: Option<&str> = None;
 
-/// Whether the journal's writes go as one statement: SQLite has no data-modifying CTEs, and
-/// its statements cost no round trip.
-const JOURNAL_IN_ONE_STATEMENT: bool = false;
+/// Whether data-modifying statements may stand in a WITH clause: not in SQLite.
+const DATA_MODIFYING_CTES: bool = false;
 
 /// How a claim skips rows another node is claiming: nothing to skip, with one writer.
 const SKIP_LOCKED: &str = "";
