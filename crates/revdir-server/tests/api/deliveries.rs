@@ -21,6 +21,7 @@ on_both_backends_configured!(
     super::quick;
     the_handshake_then_signed_events_of_every_family,
     a_failed_attempt_is_retried_with_the_same_event_id,
+    a_redirect_is_not_followed_and_counts_as_a_failure,
     a_failing_endpoint_degrades_and_recovers_by_itself,
     resend_recover_and_echo_suppression,
     inactive_and_deleted_webhooks_get_nothing,
@@ -387,4 +388,17 @@ async fn pruning_spares_what_is_still_to_be_delivered(app: TestApp) {
         lab(&app, "webhooks.deliveries.list", json!({"webhook": stuck["id"], "event_type": ["rev_user_created"]}))
             .await;
     assert_eq!(pending.body["deliveries"][0]["state"], "pending", "{:#}", pending.body);
+}
+
+async fn a_redirect_is_not_followed_and_counts_as_a_failure(app: TestApp) {
+    let receiver = Receiver::start().await;
+    let (hook, _) = verified_webhook(&app, &receiver, &["tag_created"]).await;
+    receiver.redirect_next(1);
+    app.post("/tags.create", json!({"name": "redirected"})).await;
+    let tries = receiver.wait_for("the redirect and the retry", 2, WAIT, |r| r.body["type"] == "tag_created").await;
+    assert_eq!(tries.iter().map(|r| r.answered).collect::<Vec<_>>(), [307, 200], "the redirect was not followed");
+    let log =
+        lab(&app, "webhooks.deliveries.wait", json!({"webhook": hook["id"], "event_type": ["tag_created"]})).await;
+    let first = &log.body["deliveries"][0]["attempt_log"][0];
+    assert_eq!((first["status"].clone(), first["error_class"].clone()), (json!(307), json!("status")));
 }

@@ -52,6 +52,7 @@ struct Inner {
     received: Mutex<Vec<Received>>,
     arrived: tokio::sync::Notify,
     fail_next: AtomicUsize,
+    redirect_next: AtomicUsize,
     wrong_challenge: AtomicBool,
 }
 
@@ -66,7 +67,15 @@ pub struct Receiver {
 async fn hook(State(inner): State<Arc<Inner>>, headers: HeaderMap, raw: Bytes) -> axum::response::Response {
     let body: Value = serde_json::from_slice(&raw).unwrap_or(Value::Null);
     let fail = inner.fail_next.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1)).is_ok();
-    let answered = if fail { 500 } else { 200 };
+    let redirect =
+        !fail && inner.redirect_next.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1)).is_ok();
+    let answered = if fail {
+        500
+    } else if redirect {
+        307
+    } else {
+        200
+    };
     inner.received.lock().unwrap_or_else(PoisonError::into_inner).push(Received {
         at: Instant::now(),
         headers,
@@ -77,6 +86,9 @@ async fn hook(State(inner): State<Arc<Inner>>, headers: HeaderMap, raw: Bytes) -
     inner.arrived.notify_waiters();
     if fail {
         return (StatusCode::INTERNAL_SERVER_ERROR, Json(json!({"error": "on purpose"}))).into_response();
+    }
+    if redirect {
+        return (StatusCode::TEMPORARY_REDIRECT, [(axum::http::header::LOCATION, "/hook")]).into_response();
     }
     if body["type"] == "verify" {
         let challenge = if inner.wrong_challenge.load(Ordering::SeqCst) {
@@ -103,6 +115,11 @@ impl Receiver {
     /// Answers the next `n` requests 500.
     pub fn fail_next(&self, n: usize) {
         self.inner.fail_next.store(n, Ordering::SeqCst);
+    }
+
+    /// Answers the next `n` requests with a redirect to itself.
+    pub fn redirect_next(&self, n: usize) {
+        self.inner.redirect_next.store(n, Ordering::SeqCst);
     }
 
     /// Echoes a wrong challenge to verify requests while `on`.
