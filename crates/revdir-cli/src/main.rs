@@ -138,6 +138,10 @@ struct ServeArgs {
     /// without the handshake, forced delivery failures). Never on a shared directory.
     #[arg(long, env = "REVDIR_EMULATOR")]
     emulator: bool,
+    /// Serve Prometheus metrics at `GET /metrics` on this separate address (plain HTTP, no
+    /// token: keep it private); off by default.
+    #[arg(long, env = "REVDIR_METRICS_LISTEN")]
+    metrics_listen: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -355,6 +359,7 @@ async fn main() -> anyhow::Result<()> {
                 ..DeliveryConfig::default()
             };
             config.emulator = serve.emulator;
+            config.metrics_listen = serve.metrics_listen;
             tracing::info!(db = %config.db, tls = config.tls.is_some(), rate_limit = ?serve.rate_limit,
                 redis = config.redis.is_some(), "starting");
             let app = Application::build(&config).await.context("starting the server")?;
@@ -364,6 +369,9 @@ async fn main() -> anyhow::Result<()> {
             }
             let addr = app.local_addr()?;
             let shutdown = shutdown_signal();
+            if let Some(metrics) = app.metrics_addr() {
+                say(&format!("revdir metrics on http://{metrics}/metrics"))?;
+            }
             say(&format!("revdir listening on {}://{addr}", app.scheme()))?;
             app.run_until_stopped(shutdown).await?;
         }

@@ -430,6 +430,18 @@ pub trait HealthStore {
     /// this binary embeds; otherwise [`StoreError::Unavailable`] with a reason that names no
     /// org and no driver detail (it is served without authentication).
     async fn readiness(&self) -> StoreResult<()>;
+    /// The connection pool's size and idle connections now, for the metrics scrape.
+    fn pool_stats(&self) -> PoolStats;
+}
+
+/// A snapshot of the store's connection pool (on SQLite the read pool: its one write
+/// connection belongs to the group-commit writer).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PoolStats {
+    /// Connections open, in use or idle.
+    pub connections: u32,
+    /// Connections open and idle.
+    pub idle: u32,
 }
 
 /// The change journal (§9).
@@ -510,6 +522,9 @@ pub trait DeliveryStore {
     /// than `before`; never a change that a pending delivery still needs. Answers how many
     /// rows went.
     async fn prune(&self, before: Timestamp, batch: u32) -> StoreResult<u64>;
+    /// How long the oldest pending delivery that is due at `now` has been due, in
+    /// milliseconds; 0 when none is. One indexed read, for the metrics scrape.
+    async fn outbox_lag(&self, now: Timestamp) -> StoreResult<i64>;
 }
 
 /// Everything a revdir server needs from storage.

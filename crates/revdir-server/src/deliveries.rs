@@ -175,18 +175,31 @@ async fn deliver(app: &AppState, config: &DeliveryConfig, policy: &UrlPolicy, d:
             Outcome::Failed { attempt: record, retry_at }
         }
     };
-    let result = describe(&outcome);
+    let (result, label) = (describe(&outcome), outcome_label(&outcome));
     match app.store.finish_delivery(&d, outcome, Timestamp::now(), config.probe_delay_ms).await {
-        Ok(true) => tracing::info!(
+        Ok(true) => {
+            crate::metrics::delivery_finished(label);
+            tracing::info!(
             delivery = d.id,
             webhook = %d.webhook_id,
             event_type = %d.event_type,
             attempt = d.attempt,
-            result,
-            "webhook delivery"
-        ),
+                result,
+                "webhook delivery"
+            );
+        }
         Ok(false) => tracing::info!(delivery = d.id, "webhook delivery result discarded: the lease had passed on"),
         Err(e) => tracing::warn!(delivery = d.id, error = %e, "recording a webhook delivery failed"),
+    }
+}
+
+/// The metrics label of an outcome: the log's words, in one snake_case token each.
+fn outcome_label(o: &Outcome) -> &'static str {
+    match o {
+        Outcome::Delivered(_) => "delivered",
+        Outcome::Failed { retry_at: Some(_), .. } => "failed_retrying",
+        Outcome::Failed { retry_at: None, .. } => "failed",
+        Outcome::Skipped { state, .. } => state,
     }
 }
 

@@ -75,6 +75,7 @@ pub async fn rate_limit(State(app): State<AppState>, req: Request, next: Next) -
         next.run(req).await
     } else {
         tracing::debug!(actor = %key, reset = decision.reset, "rate limit exhausted");
+        crate::metrics::rate_limit_rejected();
         ApiError::TooManyRequests { retry_after: decision.retry_after }.into_response()
     };
     set_rate_limit_headers(&mut response, &decision);

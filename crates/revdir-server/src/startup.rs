@@ -67,6 +67,9 @@ pub struct ServerConfig {
     /// Emulator mode (`revdir serve --emulator`): serves the test-only controls under
     /// `/_revdir/`, which answer 404 otherwise.
     pub emulator: bool,
+    /// Address of the separate listener serving Prometheus metrics at `/metrics`; `None`
+    /// (the default) records no metrics and opens no listener.
+    pub metrics_listen: Option<String>,
 }
 
 impl ServerConfig {
@@ -85,6 +88,7 @@ impl ServerConfig {
             webhook_allow_private: None,
             deliveries: DeliveryConfig::default(),
             emulator: false,
+            metrics_listen: None,
         }
     }
 }
@@ -127,6 +131,8 @@ pub struct Application {
     shutdown_delay: Duration,
     /// The webhook delivery worker this node runs while it serves, if any.
     worker: Option<(AppState, DeliveryConfig)>,
+    /// The metrics listener and what it serves, when `--metrics-listen` is set.
+    metrics: Option<(TcpListener, Router)>,
     /// Set when this start bootstrapped an empty store.
     pub bootstrap: Option<Bootstrap>,
 }
@@ -221,6 +227,7 @@ pub fn router(state: AppState) -> Router {
         )
         .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::extract::Request| request_span(req)))
         .layer(axum::middleware::from_fn(access_log))
+        .layer(axum::middleware::from_fn(crate::metrics::track_requests))
         .layer(axum::middleware::from_fn_with_state(state.clone(), crate::middleware::wake_deliveries))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
@@ -247,9 +254,18 @@ impl Application {
         let listener = TcpListener::bind(&config.listen).await?;
         let shutting_down = state.shutting_down.clone();
         let worker = config.deliveries.enabled.then(|| (state.clone(), config.deliveries.clone()));
+        let metrics = match &config.metrics_listen {
+            Some(addr) => {
+                let handle = crate::metrics::install();
+                let listener = TcpListener::bind(addr).await?;
+                Some((listener, crate::metrics::metrics_router(handle, state.store.clone())))
+            }
+            None => None,
+        };
         Ok(Self {
             listener,
             worker,
+            metrics,
             router: router(state),
             tls,
             shutting_down,
@@ -275,6 +291,11 @@ impl Application {
         self.listener.local_addr()
     }
 
+    /// The metrics listener's bound address, when `metrics_listen` was set.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics.as_ref().and_then(|(listener, _)| listener.local_addr().ok())
+    }
+
     /// Serves until `shutdown` resolves, then finishes in-flight requests. From the moment it
     /// resolves `/_revdir/ready` answers 503; new requests are still accepted for the
     /// configured shutdown delay, then the server stops accepting and drains.
@@ -285,6 +306,14 @@ impl Application {
         let worker = self.worker.map(|(state, config)| {
             let (policy, wake) = (state.url_policy, state.delivery_wake.clone());
             tokio::spawn(crate::deliveries::run(state, config, policy, wake))
+        });
+        // Plain HTTP even when the API serves TLS: scrapers reach it on a private address.
+        let metrics = self.metrics.map(|(listener, router)| {
+            tokio::spawn(async move {
+                if let Err(e) = axum::serve(listener, router).await {
+                    tracing::warn!(error = %e, "the metrics listener failed");
+                }
+            })
         });
         let (flag, delay) = (self.shutting_down, self.shutdown_delay);
         let shutdown = async move {
@@ -306,6 +335,9 @@ impl Application {
         // restart, finishes them.
         if let Some(worker) = worker {
             worker.abort();
+        }
+        if let Some(metrics) = metrics {
+            metrics.abort();
         }
         Ok(())
     }

@@ -34,7 +34,9 @@ impl<C: Connection> Slots<C> {
 
     /// Waits for a free slot and returns its connection, opening one if none is idle.
     pub(crate) async fn acquire(&self) -> Result<Slot<'_, C>, sqlx::Error> {
+        let started = std::time::Instant::now();
         let permit = self.permits.acquire().await.map_err(|_| sqlx::Error::PoolClosed)?;
+        crate::metrics::acquired("fast", started);
         let idle = self.idle.lock().unwrap_or_else(std::sync::PoisonError::into_inner).pop();
         let conn = match idle {
             Some(conn) => conn,

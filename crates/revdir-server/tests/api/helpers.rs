@@ -46,6 +46,8 @@ impl Drop for PgSchema {
 pub struct TestApp {
     /// `http://127.0.0.1:<port>`.
     pub addr: String,
+    /// `http://127.0.0.1:<port>` of the metrics listener, when the configuration opened one.
+    pub metrics_addr: Option<String>,
     /// The bootstrapped admin's token.
     pub token: String,
     /// A plain HTTP client.
@@ -100,6 +102,7 @@ pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut Server
     let app = Application::build(&config).await.expect("server builds");
     let token = app.bootstrap.as_ref().expect("a fresh store bootstraps").admin_token.expose_secret().to_owned();
     let addr = format!("http://{}", app.local_addr().expect("bound"));
+    let metrics_addr = app.metrics_addr().map(|a| format!("http://{a}"));
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(app.run_until_stopped(async {
         let _ = rx.await;
@@ -107,6 +110,7 @@ pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut Server
     TestApp {
         client: revdir_client::Client::new(&addr, &token),
         addr,
+        metrics_addr,
         token,
         raw: reqwest::Client::new(),
         config,

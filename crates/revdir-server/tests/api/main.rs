@@ -18,6 +18,7 @@ mod health;
 mod helpers;
 mod journal;
 mod lists;
+mod metrics;
 mod nul_chars;
 mod operator;
 mod orgs;

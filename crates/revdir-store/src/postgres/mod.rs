@@ -54,11 +54,22 @@ impl PgStore {
     }
 
     async fn begin_write(&self) -> Result<WriteTx, sqlx::Error> {
-        self.pool.begin().await
+        let started = std::time::Instant::now();
+        let tx = self.pool.begin().await;
+        crate::metrics::acquired("write", started);
+        tx
     }
 
     async fn begin_read(&self) -> Result<sqlx::Transaction<'static, Db>, sqlx::Error> {
-        self.pool.begin().await
+        let started = std::time::Instant::now();
+        let tx = self.pool.begin().await;
+        crate::metrics::acquired("read", started);
+        tx
+    }
+
+    /// The pool whose size and idle connections the metrics report.
+    fn stats_pool(&self) -> &PgPool {
+        &self.pool
     }
 
     /// After a bulk load: fresh statistics, without which the planner, guessing the new rows'

@@ -583,4 +583,18 @@ impl DeliveryStore for Backend {
         })
         .await
     }
+
+    async fn outbox_lag(&self, now: Timestamp) -> StoreResult<i64> {
+        // The `webhook_deliveries_due` index (state, next_attempt_at) answers MIN at once.
+        let mut conn = self.fast_read().await.map_err(db_err)?;
+        let (oldest,): (Option<i64>,) = sqlx::query_as(
+            "SELECT MIN(next_attempt_at) FROM webhook_deliveries WHERE state = 'pending' AND next_attempt_at <= $1",
+        )
+        .bind(now.millis())
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(db_err)?;
+        conn.release();
+        Ok(oldest.map_or(0, |due| (now.millis() - due).max(0)))
+    }
 }

@@ -1,6 +1,6 @@
 //! Readiness: the database answers, and the migrations it has applied are this binary's.
 
-use revdir_core::store::HealthStore;
+use revdir_core::store::{HealthStore, PoolStats};
 
 use super::*;
 
@@ -27,6 +27,11 @@ impl HealthStore for Backend {
             None => Ok(()),
             Some(reason) => Err(StoreError::Unavailable(reason)),
         }
+    }
+
+    fn pool_stats(&self) -> PoolStats {
+        let pool = self.stats_pool();
+        PoolStats { connections: pool.size(), idle: u32::try_from(pool.num_idle()).unwrap_or(u32::MAX) }
     }
 }
 

@@ -8,7 +8,8 @@
 //! - `Db`, the sqlx database; `Backend`, the store type; `WriteTx`, a write request's
 //!   transaction (it dereferences to the connection);
 //! - on `Backend`: `begin_write` and `begin_read` (a transaction each), `fast_read` (a
-//!   connection for the reads every request makes) and `after_bulk_load`;
+//!   connection for the reads every request makes), `after_bulk_load` and `stats_pool`
+//!   (the sqlx pool the metrics report);
 //! - `JOURNAL_WRITE_GUARD` and `JOURNAL_READ_GUARD`, how journal ids stay in commit order, and
 //!   `DATA_MODIFYING_CTES` (see `journal`),
 //!   and `SKIP_LOCKED`, how a delivery claim passes over rows another node is claiming;

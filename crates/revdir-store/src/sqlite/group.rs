@@ -231,9 +231,13 @@ async fn maybe_commit(w: &mut Writer, waiting: &AtomicUsize, flushing: bool) {
     if !due {
         return;
     }
+    let started = Instant::now();
     match exec(w, "COMMIT").await {
         Ok(()) => {
+            metrics::histogram!(crate::metrics::SQLITE_COMMIT_SECONDS).record(started.elapsed().as_secs_f64());
             if let Some(b) = w.batch.take() {
+                // Requests that rolled back to their savepoint count too: they shared the turn.
+                metrics::histogram!(crate::metrics::SQLITE_BATCH_SIZE).record(b.requests as f64);
                 b.outcome.finish(Ok(()));
             }
         }

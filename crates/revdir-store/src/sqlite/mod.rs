@@ -85,11 +85,23 @@ impl SqliteStore {
     }
 
     async fn begin_write(&self) -> Result<WriteTx, sqlx::Error> {
-        self.write.begin().await
+        let started = std::time::Instant::now();
+        let tx = self.write.begin().await;
+        crate::metrics::acquired("write", started);
+        tx
     }
 
     async fn begin_read(&self) -> Result<sqlx::Transaction<'static, Db>, sqlx::Error> {
-        self.read.begin().await
+        let started = std::time::Instant::now();
+        let tx = self.read.begin().await;
+        crate::metrics::acquired("read", started);
+        tx
+    }
+
+    /// The pool whose size and idle connections the metrics report: the read pool (the one
+    /// write connection is the group writer's, always open).
+    fn stats_pool(&self) -> &SqlitePool {
+        &self.read
     }
 
     /// After a bulk load, moves the write-ahead log into the database file and truncates it,
