@@ -15,6 +15,8 @@ struct Server {
     child: Child,
     url: String,
     token: String,
+    /// What it printed on stdout up to its listening line.
+    stdout: Vec<String>,
     stderr: Arc<Mutex<Vec<String>>>,
     stderr_reader: Option<std::thread::JoinHandle<()>>,
 }
@@ -57,7 +59,7 @@ impl Server {
             .position(|l| l.contains("admin token"))
             .unwrap_or_else(|| panic!("a fresh store bootstraps: {printed:?}"));
         let token = printed[at + 1].clone();
-        Self { child, url, token, stderr, stderr_reader: Some(stderr_reader) }
+        Self { child, url, token, stdout: printed, stderr, stderr_reader: Some(stderr_reader) }
     }
 
     /// Sends SIGTERM.
@@ -238,4 +240,39 @@ fn sigterm_makes_ready_503_at_once_and_lets_the_request_in_flight_finish() {
         .block_on(sqlx::query_as("SELECT display_name FROM users WHERE display_name = 'Late'").fetch_one(&lock_pool))
         .unwrap();
     assert_eq!(name.0, "Late");
+}
+
+#[test]
+fn metrics_listen_serves_prometheus_text_on_its_own_port() {
+    let help = Command::cargo_bin("revdir").unwrap().args(["serve", "--help"]).output().unwrap();
+    let help = String::from_utf8(help.stdout).unwrap();
+    assert!(help.contains("--metrics-listen") && help.contains("REVDIR_METRICS_LISTEN"), "{help}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("r.db").display().to_string();
+    let server = Server::start(&db, &["--metrics-listen", "127.0.0.1:0"], None);
+    let metrics_url = server
+        .stdout
+        .iter()
+        .find_map(|l| l.strip_prefix("revdir metrics on "))
+        .unwrap_or_else(|| panic!("the metrics address is printed: {:?}", server.stdout))
+        .to_owned();
+    let (url, token) = (server.url.clone(), server.token.clone());
+    let http = reqwest::Client::new();
+    runtime().block_on(async {
+        let (status, _, _) = post(&http, &url, &token, "/dev-orgs.get", json!({})).await;
+        assert_eq!(status, 200);
+        let scrape = http.get(&metrics_url).send().await.unwrap();
+        assert_eq!(scrape.status(), 200);
+        let text = scrape.text().await.unwrap();
+        assert!(
+            text.contains(
+                "revdir_http_requests_total{operation=\"dev-orgs.get\",method=\"POST\",status_class=\"2xx\"}"
+            ),
+            "{text}"
+        );
+        assert!(!text.contains(&token));
+        let on_api = http.get(format!("{url}/metrics")).send().await.unwrap();
+        assert_eq!(on_api.status(), 404, "never on the API port");
+    });
 }
