@@ -76,6 +76,9 @@ pub fn install() -> PrometheusHandle {
                 tracing::warn!(error = %e, "another metrics recorder is installed; /metrics stays empty");
             }
             describe();
+            // A counter appears at its first increment; from zero, a dashboard's rate() of a
+            // server that never rejected shows 0 rather than no data.
+            metrics::counter!(RATE_LIMIT_REJECTIONS_TOTAL).increment(0);
             let upkeep = handle.clone();
             let spawned = std::thread::Builder::new().name("revdir-metrics-upkeep".into()).spawn(move || loop {
                 std::thread::sleep(UPKEEP_EVERY);
