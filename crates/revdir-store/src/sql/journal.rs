@@ -165,30 +165,23 @@ struct ChangeInsert<'a> {
     event: Option<&'a str>,
 }
 
-/// Binds a `ChangeInsert`'s twelve values in order on any sqlx query type.
-macro_rules! bind_change {
-    ($q:expr, $r:expr) => {
-        $q.bind($r.org)
-            .bind($r.object_id)
-            .bind($r.kind)
-            .bind($r.op)
-            .bind($r.actor)
-            .bind($r.who.token_id)
-            .bind($r.who.context.request_id.as_deref())
-            .bind($r.who.context.origin.as_deref())
-            .bind($r.now.millis())
-            .bind($r.fields.as_str())
-            .bind($r.object.as_deref())
-            .bind($r.event)
-    };
-}
-
 impl<'a> ChangeInsert<'a> {
     fn bind(
         &'a self,
         q: sqlx::query::Query<'a, Db, <Db as sqlx::Database>::Arguments<'a>>,
     ) -> sqlx::query::Query<'a, Db, <Db as sqlx::Database>::Arguments<'a>> {
-        bind_change!(q, self)
+        q.bind(self.org)
+            .bind(self.object_id)
+            .bind(self.kind)
+            .bind(self.op)
+            .bind(self.actor)
+            .bind(self.who.token_id)
+            .bind(self.who.context.request_id.as_deref())
+            .bind(self.who.context.origin.as_deref())
+            .bind(self.now.millis())
+            .bind(self.fields.as_str())
+            .bind(self.object.as_deref())
+            .bind(self.event)
     }
 }
 

@@ -192,24 +192,18 @@ pub(super) async fn enqueue_verify(conn: &mut Conn, org: &str, webhook: i64, now
 /// The wire JSON of an object `webhooks.fetch` delivers, or `None` when the org has no such
 /// object.
 async fn fetched_object(conn: &mut Conn, org: &str, kind: ObjectKind, id: &ParsedId) -> StoreResult<Option<Value>> {
-    let json = |v: Result<Value, serde_json::Error>| v.map_err(|e| StoreError::Internal(e.into()));
     if kind == ObjectKind::RevOrg {
         let Some(local) = id.local_in(org) else { return Ok(None) };
-        return rev_org_view(conn, org, local).await?.map(|v| json(serde_json::to_value(v.render(org)))).transpose();
+        return rev_org_view(conn, org, local).await?.map(|v| wire(&v.render(org))).transpose();
     }
     let Some(n) = id.number_in(org) else { return Ok(None) };
     match kind {
-        ObjectKind::RevUser => user_view(conn, org, ObjectKind::RevUser, n)
-            .await?
-            .map(|v| json(serde_json::to_value(v.render_rev_user(org))))
-            .transpose(),
-        ObjectKind::Account => {
-            account_view(conn, org, n).await?.map(|v| json(serde_json::to_value(v.render(org)))).transpose()
+        ObjectKind::RevUser => {
+            user_view(conn, org, ObjectKind::RevUser, n).await?.map(|v| wire(&v.render_rev_user(org))).transpose()
         }
-        ObjectKind::DevUser => {
-            dev_user_view(conn, org, n).await?.map(|v| json(serde_json::to_value(v.render(org)))).transpose()
-        }
-        ObjectKind::Tag => tag_view(conn, org, n).await?.map(|v| json(serde_json::to_value(v.render(org)))).transpose(),
+        ObjectKind::Account => account_view(conn, org, n).await?.map(|v| wire(&v.render(org))).transpose(),
+        ObjectKind::DevUser => dev_user_view(conn, org, n).await?.map(|v| wire(&v.render(org))).transpose(),
+        ObjectKind::Tag => tag_view(conn, org, n).await?.map(|v| wire(&v.render(org))).transpose(),
         _ => Ok(None),
     }
 }
