@@ -134,6 +134,10 @@ struct ServeArgs {
     /// Run no webhook delivery worker on this node (another node delivers).
     #[arg(long, env = "REVDIR_NO_WEBHOOK_WORKER")]
     no_webhook_worker: bool,
+    /// Run no background job worker on this node (merges and personal-data jobs wait for
+    /// another node, or for a restart without this flag).
+    #[arg(long, env = "REVDIR_NO_JOB_WORKER")]
+    no_job_worker: bool,
     /// Emulator mode: also serve the test-only controls under /_revdir/ (verify a webhook
     /// without the handshake, forced delivery failures). Never on a shared directory.
     #[arg(long, env = "REVDIR_EMULATOR")]
@@ -358,6 +362,7 @@ async fn main() -> anyhow::Result<()> {
                 enabled: !serve.no_webhook_worker,
                 ..DeliveryConfig::default()
             };
+            config.jobs.enabled = !serve.no_job_worker;
             config.emulator = serve.emulator;
             config.metrics_listen = serve.metrics_listen;
             tracing::info!(db = %config.db, tls = config.tls.is_some(), rate_limit = ?serve.rate_limit,

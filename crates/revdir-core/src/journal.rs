@@ -149,6 +149,33 @@ pub struct JournalEntry {
 }
 
 impl JournalEntry {
+    /// Renders the entry as `/_revdir/journal.list` (and a personal-data export) shows it.
+    pub fn render(self) -> revdir_api::journal::JournalEntry {
+        let unchanged = self.unchanged_fields();
+        let cleared = self.cleared_fields();
+        revdir_api::journal::JournalEntry {
+            id: self.id.to_string(),
+            object_type: object_name(self.object_kind).unwrap_or("object").to_owned(),
+            object: self.object_id,
+            operation: self.operation.name().to_owned(),
+            version: self.version,
+            actor: self.actor,
+            token_id: self.token_id,
+            request_id: self.request_id,
+            origin: self.origin,
+            occurred_at: self.occurred_at.to_rfc3339(),
+            changes: self
+                .changes
+                .into_iter()
+                .map(|c| revdir_api::journal::FieldChange { field: c.field, before: c.before, after: c.after })
+                .collect(),
+            unchanged,
+            cleared,
+            event_type: self.event_type,
+            snapshot: self.object,
+        }
+    }
+
     /// Fields of the object the change left as they were.
     pub fn unchanged_fields(&self) -> Vec<String> {
         let Some(obj) = self.object.as_ref().and_then(Value::as_object) else { return Vec::new() };

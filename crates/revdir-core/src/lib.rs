@@ -6,6 +6,7 @@
 //! from a store are rendered into wire types again.
 
 pub mod artifacts;
+pub mod associations;
 pub mod auth_tokens;
 pub mod authz;
 pub mod custom;
@@ -13,7 +14,9 @@ pub mod deliveries;
 pub mod dev_users;
 pub mod error;
 pub mod ids;
+pub mod jobs;
 pub mod journal;
+pub mod merges;
 pub mod orgs;
 pub mod pagination;
 pub mod refs;

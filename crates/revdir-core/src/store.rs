@@ -7,6 +7,7 @@
 use async_trait::async_trait;
 
 use crate::artifacts::{ArtifactDraft, ArtifactView, BlobLocation, ParentRef, Upload, UploadOutcome, VersionRecord};
+use crate::associations::{AssociationChange, RevOrgLink};
 use crate::auth_tokens::{IssuedSubject, TokenFilter, TokenIssue, TokenKind, TokenView};
 use crate::custom::{CustomState, FragmentCatalog, FragmentFilter, FragmentRef, FragmentSet, FragmentView, LeafType};
 use crate::deliveries::{ClaimedDelivery, DeliveryFilter, DeliveryView, Outcome};
@@ -15,13 +16,14 @@ use crate::dev_users::{
 };
 use crate::error::StoreError;
 use crate::ids::ParsedId;
+use crate::jobs::{ClaimedJob, JobDone, JobFilter, JobKind, JobRecord, MergePair};
 use crate::journal::{JournalCursor, JournalFilter, JournalPage};
 use crate::orgs::{
     AccountDraft, AccountFilter, AccountPatch, AccountView, DevOrgRecord, RevOrgDraft, RevOrgFilter, RevOrgPatch,
     RevOrgView,
 };
 use crate::pagination::{Page, PageRequest};
-use crate::refs::{TimeRange, UserRef, UserSummaryData};
+use crate::refs::{OrgSummaryData, TimeRange, UserRef, UserSummaryData};
 use crate::scope::{DevOrgScope, SignedCaller};
 use crate::tags::{TagDraft, TagPatch, TagView};
 use crate::time::Timestamp;
@@ -527,6 +529,87 @@ pub trait DeliveryStore {
     async fn outbox_lag(&self, now: Timestamp) -> StoreResult<i64>;
 }
 
+/// A contact's memberships of accounts and rev orgs (§7), and its `rev_org` summary with
+/// them (API-CONVENTIONS entry 93).
+#[async_trait]
+pub trait AssociationStore {
+    /// Associates a contact with accounts and rev orgs (each rev org's account too).
+    async fn add_associations(&self, scope: &DevOrgScope, change: AssociationChange, now: Timestamp)
+        -> StoreResult<()>;
+    /// One page of a contact's memberships, accounts first, each kind by id.
+    async fn list_associations(
+        &self,
+        scope: &DevOrgScope,
+        rev_user: &ParsedId,
+        page: PageRequest,
+    ) -> StoreResult<Page<OrgSummaryData>>;
+    /// Takes a contact out of accounts and rev orgs; naming one it is not in is no error.
+    async fn remove_associations(
+        &self,
+        scope: &DevOrgScope,
+        change: AssociationChange,
+        now: Timestamp,
+    ) -> StoreResult<()>;
+    /// `rev-users.link`: associates the contact with the rev org and makes it its `rev_org`.
+    async fn link_rev_org(&self, scope: &DevOrgScope, link: RevOrgLink, now: Timestamp) -> StoreResult<UserView>;
+    /// `rev-users.unlink`: takes the contact out of the rev org.
+    async fn unlink_rev_org(&self, scope: &DevOrgScope, link: RevOrgLink, now: Timestamp) -> StoreResult<UserView>;
+}
+
+/// Background jobs: queued by a request, claimed by any node's worker under a lease and a
+/// fence, run in one transaction each (`../shared/ARCHITECTURE.md` §9).
+#[async_trait]
+pub trait JobStore {
+    /// Checks a `rev-users.merge` (both contacts exist; §7's verified rule) and queues it.
+    async fn queue_rev_user_merge(&self, scope: &DevOrgScope, pair: MergePair, now: Timestamp) -> StoreResult<i64>;
+    /// Checks an `accounts.merge` (both accounts exist) and queues it.
+    async fn queue_account_merge(&self, scope: &DevOrgScope, pair: MergePair, now: Timestamp) -> StoreResult<i64>;
+    /// Queues an export or erasure of every contact with `email` (lowercase); 404 when none has it.
+    async fn queue_personal_data(
+        &self,
+        scope: &DevOrgScope,
+        email: &str,
+        kind: JobKind,
+        now: Timestamp,
+    ) -> StoreResult<i64>;
+    /// Takes up to `limit` due jobs (queued, or running with an expired lease) for `node`.
+    async fn claim_jobs(
+        &self,
+        node: &str,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: u32,
+    ) -> StoreResult<Vec<ClaimedJob>>;
+    /// Runs a merge or erasure in one transaction that also marks the job done; `None` when
+    /// the job's fence moved on (another worker owns it now) and nothing was written.
+    async fn run_job(&self, job: &ClaimedJob, now: Timestamp) -> StoreResult<Option<JobDone>>;
+    /// Everything stored about an export's contacts, as the export's JSON document.
+    async fn gather_personal_data(&self, job: &ClaimedJob) -> StoreResult<serde_json::Value>;
+    /// Stores an export as an artifact held by its first contact and marks the job done, in
+    /// one transaction; `None` when the fence moved on.
+    async fn finish_export(
+        &self,
+        job: &ClaimedJob,
+        file_name: &str,
+        upload: Upload,
+        now: Timestamp,
+    ) -> StoreResult<Option<JobDone>>;
+    /// Records a failure: queued again at `retry_at`, or failed for good without one.
+    async fn fail_job(
+        &self,
+        job: &ClaimedJob,
+        error: &str,
+        retry_at: Option<Timestamp>,
+        now: Timestamp,
+    ) -> StoreResult<()>;
+    /// One job of the caller's org.
+    async fn get_job(&self, scope: &DevOrgScope, id: &str) -> StoreResult<JobRecord>;
+    /// The caller's org's jobs, newest first.
+    async fn list_jobs(&self, scope: &DevOrgScope, filter: &JobFilter) -> StoreResult<Vec<JobRecord>>;
+    /// How many jobs are queued or running, for the metrics scrape.
+    async fn job_queue_depth(&self) -> StoreResult<i64>;
+}
+
 /// Everything a revdir server needs from storage.
 pub trait Store:
     DevOrgStore
@@ -543,6 +626,8 @@ pub trait Store:
     + HealthStore
     + JournalStore
     + DeliveryStore
+    + AssociationStore
+    + JobStore
     + Send
     + Sync
 {
@@ -563,6 +648,8 @@ impl<T> Store for T where
         + HealthStore
         + JournalStore
         + DeliveryStore
+        + AssociationStore
+        + JobStore
         + Send
         + Sync
 {

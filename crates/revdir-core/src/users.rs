@@ -337,8 +337,8 @@ pub struct RevUserFilter {
     pub phone_numbers: Option<Vec<String>>,
     /// Workspaces (local ids in the caller's org).
     pub rev_org: Option<Vec<String>>,
-    /// Accounts whose workspaces the users belong to (associations).
-    pub account: Option<Vec<i64>>,
+    /// Accounts and rev orgs the users are associated with (kind, local id in the caller's org).
+    pub associations: Option<Vec<(ObjectKind, String)>>,
     /// Creators.
     pub created_by: Option<Vec<UserRef>>,
     /// Creation range.
@@ -371,7 +371,6 @@ impl RevUserFilter {
     /// A 400 for a malformed id, time or unsupported filter.
     pub fn parse(org: &str, r: &rev_users::RevUsersListRequest) -> Result<Self, ValidationError> {
         let mut rev_org = None;
-        let mut account = None;
         if let Some(ids) = &r.rev_org {
             let mut locals = Vec::new();
             for id in ids {
@@ -380,18 +379,18 @@ impl RevUserFilter {
             }
             rev_org = Some(locals);
         }
-        if let Some(ids) = &r.associations {
-            let mut orgs = rev_org.take().unwrap_or_default();
-            let mut accounts = Vec::new();
-            for id in ids {
-                match parse_any_id("associations", id, &[ObjectKind::RevOrg, ObjectKind::Account])? {
-                    (ObjectKind::Account, p) => accounts.extend(p.number_in(org)),
-                    (_, p) => orgs.extend(p.local_in(org).map(str::to_owned)),
+        let associations = r
+            .associations
+            .as_ref()
+            .map(|ids| {
+                let mut out = Vec::new();
+                for id in ids {
+                    let (kind, p) = parse_any_id("associations", id, &[ObjectKind::RevOrg, ObjectKind::Account])?;
+                    out.extend(p.local_in(org).map(|l| (kind, l.to_owned())));
                 }
-            }
-            rev_org = Some(orgs);
-            account = Some(accounts);
-        }
+                Ok::<_, ValidationError>(out)
+            })
+            .transpose()?;
         let created_by = r
             .created_by
             .as_ref()
@@ -411,7 +410,7 @@ impl RevUserFilter {
             external_refs: r.external_refs.clone(),
             phone_numbers: r.phone_numbers.clone(),
             rev_org,
-            account,
+            associations,
             created_by,
             created_date: TimeRange::parse("created_date", r.created_date.as_ref())?,
             modified_date: TimeRange::parse("modified_date", r.modified_date.as_ref())?,

@@ -9,7 +9,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use hmac::{Hmac, Mac};
 use object_store::path::Path as ObjectPath;
-use object_store::ObjectStore;
+use object_store::{ObjectStore, ObjectStoreExt as _};
 use revdir_core::time::Timestamp;
 use secrecy::{ExposeSecret, SecretSlice};
 use serde::{Deserialize, Serialize};
@@ -143,6 +143,17 @@ impl Artifacts {
         let mut mac = hmac(self.ticket_key.expose_secret());
         mac.update(payload);
         mac.finalize().into_bytes().to_vec()
+    }
+
+    /// Deletes objects whose records are gone; a failure leaves garbage, never a dangling record.
+    pub async fn remove_objects(&self, keys: Vec<String>) {
+        if let BlobBackend::ObjectStore { store, .. } = &self.blobs {
+            for key in keys {
+                if let Err(e) = store.delete(&object_store::path::Path::from(key.as_str())).await {
+                    tracing::warn!(error = %e, "could not delete an orphaned artifact object");
+                }
+            }
+        }
     }
 
     /// Signs a ticket into an opaque string.

@@ -8,6 +8,7 @@ pub mod artifacts;
 pub mod deliveries;
 pub mod error;
 pub mod extract;
+pub mod jobs;
 pub mod metrics;
 pub mod middleware;
 pub mod operator;

@@ -36,6 +36,10 @@ pub const DB_POOL_IDLE: &str = "revdir_db_pool_idle";
 pub const WEBHOOK_DELIVERIES_TOTAL: &str = "revdir_webhook_deliveries_total";
 /// Seconds the oldest due, pending webhook delivery has been due, sampled at each scrape.
 pub const WEBHOOK_OUTBOX_LAG_SECONDS: &str = "revdir_webhook_outbox_lag_seconds";
+/// Background jobs finished, retried or failed, by `kind` and `outcome`.
+pub const JOBS_TOTAL: &str = "revdir_jobs_total";
+/// Background jobs queued or running, sampled at each scrape.
+pub const JOB_QUEUE_DEPTH: &str = "revdir_job_queue_depth";
 
 /// The operation label of a request that matched no route: never the raw path, which would
 /// let any client mint new series (and could carry ids).
@@ -223,6 +227,11 @@ async fn scrape(State(s): State<Scrape>) -> Response {
         Ok(Ok(lag_ms)) => metrics::gauge!(WEBHOOK_OUTBOX_LAG_SECONDS).set(lag_ms as f64 / 1000.0),
         Ok(Err(e)) => tracing::warn!(error = %e, "metrics: reading the outbox lag failed"),
         Err(_) => tracing::warn!("metrics: the outbox lag query did not answer in time"),
+    }
+    match tokio::time::timeout(SAMPLE_TIMEOUT, s.store.job_queue_depth()).await {
+        Ok(Ok(depth)) => metrics::gauge!(JOB_QUEUE_DEPTH).set(depth as f64),
+        Ok(Err(e)) => tracing::warn!(error = %e, "metrics: reading the job queue depth failed"),
+        Err(_) => tracing::warn!("metrics: the job queue depth query did not answer in time"),
     }
     s.handle.run_upkeep();
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], s.handle.render()).into_response()

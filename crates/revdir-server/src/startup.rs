@@ -22,6 +22,7 @@ use tower_http::trace::TraceLayer;
 use crate::artifacts::{Artifacts, ArtifactsConfig, BlobBackend};
 use crate::deliveries::DeliveryConfig;
 use crate::error::ApiError;
+use crate::jobs::JobConfig;
 use crate::middleware::{access_log, api_version, panic_response, request_span, route_not_found};
 use crate::operator::{create_org, OperatorKey};
 use crate::outbound::{listens_on_loopback, UrlPolicy};
@@ -64,6 +65,8 @@ pub struct ServerConfig {
     /// How webhook deliveries are made: timeout, retry schedule, retention; whether this
     /// node runs a delivery worker at all.
     pub deliveries: DeliveryConfig,
+    /// How background jobs (merges, personal data) run; whether this node runs a job worker.
+    pub jobs: JobConfig,
     /// Emulator mode (`revdir serve --emulator`): serves the test-only controls under
     /// `/_revdir/`, which answer 404 otherwise.
     pub emulator: bool,
@@ -87,6 +90,7 @@ impl ServerConfig {
             shutdown_delay: Duration::ZERO,
             webhook_allow_private: None,
             deliveries: DeliveryConfig::default(),
+            jobs: JobConfig::default(),
             emulator: false,
             metrics_listen: None,
         }
@@ -131,6 +135,8 @@ pub struct Application {
     shutdown_delay: Duration,
     /// The webhook delivery worker this node runs while it serves, if any.
     worker: Option<(AppState, DeliveryConfig)>,
+    /// The background job worker this node runs while it serves, if any.
+    job_worker: Option<(AppState, JobConfig)>,
     /// The metrics listener and what it serves, when `--metrics-listen` is set.
     metrics: Option<(TcpListener, Router)>,
     /// Set when this start bootstrapped an empty store.
@@ -170,6 +176,7 @@ pub async fn open(config: &ServerConfig) -> anyhow::Result<AppState> {
         url_policy,
         shutting_down: Arc::default(),
         delivery_wake: Arc::default(),
+        job_wake: Arc::default(),
         emulator: config.emulator,
     })
 }
@@ -254,6 +261,7 @@ impl Application {
         let listener = TcpListener::bind(&config.listen).await?;
         let shutting_down = state.shutting_down.clone();
         let worker = config.deliveries.enabled.then(|| (state.clone(), config.deliveries.clone()));
+        let job_worker = config.jobs.enabled.then(|| (state.clone(), config.jobs.clone()));
         let metrics = match &config.metrics_listen {
             Some(addr) => {
                 let handle = crate::metrics::install();
@@ -265,6 +273,7 @@ impl Application {
         Ok(Self {
             listener,
             worker,
+            job_worker,
             metrics,
             router: router(state),
             tls,
@@ -307,6 +316,10 @@ impl Application {
             let (policy, wake) = (state.url_policy, state.delivery_wake.clone());
             tokio::spawn(crate::deliveries::run(state, config, policy, wake))
         });
+        let job_worker = self.job_worker.map(|(state, config)| {
+            let wake = state.job_wake.clone();
+            tokio::spawn(crate::jobs::run(state, config, wake))
+        });
         // Plain HTTP even when the API serves TLS: scrapers reach it on a private address.
         let metrics = self.metrics.map(|(listener, router)| {
             tokio::spawn(async move {
@@ -333,7 +346,9 @@ impl Application {
         }
         // Deliveries in flight are left to their leases: another node, or this one after a
         // restart, finishes them.
-        if let Some(worker) = worker {
+        // So are jobs: a job commits its work and its end in one transaction, so an aborted
+        // one is simply claimed again once its lease runs out.
+        for worker in [worker, job_worker].into_iter().flatten() {
             worker.abort();
         }
         if let Some(metrics) = metrics {

@@ -34,6 +34,8 @@ pub struct AppState {
     /// Wakes this node's webhook delivery worker after a write, so that its events go out
     /// at once rather than at the next poll.
     pub delivery_wake: Arc<Notify>,
+    /// Wakes this node's job worker after a request queued a job.
+    pub job_wake: Arc<Notify>,
     /// Whether the emulator's test-only controls are served (`--emulator`).
     pub emulator: bool,
 }
@@ -47,6 +49,11 @@ impl AppState {
     /// Tells this node's delivery worker that new deliveries may be due.
     pub fn wake_deliveries(&self) {
         self.delivery_wake.notify_one();
+    }
+
+    /// Tells this node's job worker that a job was queued.
+    pub fn wake_jobs(&self) {
+        self.job_wake.notify_one();
     }
 
     /// Whether the shutdown signal has arrived.

@@ -163,19 +163,8 @@ async fn artifacts_versions_delete(
     let id = parse_id("id", &req.id, ObjectKind::Artifact)?;
     let version = parse_version(req.version.as_deref())?;
     let external = app.store.delete_artifact_version(&scope, &id, version).await?;
-    remove_objects(&app.artifacts, external).await;
+    app.artifacts.remove_objects(external).await;
     Ok(Json(Empty {}))
-}
-
-/// Deletes objects whose records are gone; a failure leaves garbage, never a dangling record.
-async fn remove_objects(a: &Artifacts, keys: Vec<String>) {
-    if let BlobBackend::ObjectStore { store, .. } = &a.blobs {
-        for key in keys {
-            if let Err(e) = store.delete(&object_store::path::Path::from(key.as_str())).await {
-                tracing::warn!(error = %e, "could not delete an orphaned artifact object");
-            }
-        }
-    }
 }
 
 /// The multipart upload. Text parts are form fields; the part with a file name (or named
@@ -249,7 +238,7 @@ async fn upload(State(app): State<AppState>, form: Result<Multipart, MultipartRe
             // The refusal committed nothing, so the object is garbage now. (After a store
             // error it stays: the commit's outcome may be unknown, and a record must never
             // name missing bytes.)
-            remove_objects(&app.artifacts, object.into_iter().collect()).await;
+            app.artifacts.remove_objects(object.into_iter().collect()).await;
             Err(ApiError::Forbidden(
                 "the ticket was used already: a version's bytes are written once; ask artifacts.versions.prepare for \
                  a new version"

@@ -4,7 +4,7 @@
 use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
-use revdir_api::journal::{FieldChange, JournalEntry, JournalListRequest, JournalListResponse};
+use revdir_api::journal::{JournalListRequest, JournalListResponse};
 use revdir_core::ids::{parse_id, ObjectKind};
 use revdir_core::journal::{self, JournalCursor, JournalFilter, Operation};
 use revdir_core::refs::TimeRange;
@@ -79,32 +79,6 @@ fn canonical_don(org: &str, field: &str, id: &str) -> String {
         .unwrap_or_else(|| id.to_owned())
 }
 
-fn render(e: journal::JournalEntry) -> JournalEntry {
-    let unchanged = e.unchanged_fields();
-    let cleared = e.cleared_fields();
-    JournalEntry {
-        id: e.id.to_string(),
-        object_type: journal::object_name(e.object_kind).unwrap_or("object").to_owned(),
-        object: e.object_id,
-        operation: e.operation.name().to_owned(),
-        version: e.version,
-        actor: e.actor,
-        token_id: e.token_id,
-        request_id: e.request_id,
-        origin: e.origin,
-        occurred_at: e.occurred_at.to_rfc3339(),
-        changes: e
-            .changes
-            .into_iter()
-            .map(|c| FieldChange { field: c.field, before: c.before, after: c.after })
-            .collect(),
-        unchanged,
-        cleared,
-        event_type: e.event_type,
-        snapshot: e.object,
-    }
-}
-
 async fn journal_list(
     Scope(scope): Scope,
     State(app): State<AppState>,
@@ -123,7 +97,7 @@ async fn journal_list(
     let after = req.cursor.as_deref().map(JournalCursor::parse).transpose()?.unwrap_or_default();
     let page = app.store.read_journal(&scope, &filter, after, limit).await?;
     Ok(Json(JournalListResponse {
-        entries: page.entries.into_iter().map(render).collect(),
+        entries: page.entries.into_iter().map(journal::JournalEntry::render).collect(),
         next_cursor: page.next_cursor.encode(),
     }))
 }

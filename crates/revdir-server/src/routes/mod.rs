@@ -6,9 +6,11 @@ mod auth_tokens;
 mod dev_orgs;
 mod dev_users;
 mod health;
+mod jobs;
 mod journal;
 mod operator;
 mod rev_orgs;
+mod rev_user_associations;
 mod rev_users;
 mod schemas;
 mod sys_users;
@@ -40,4 +42,6 @@ pub fn api_router() -> Router<AppState> {
         .merge(webhooks::router())
         .merge(journal::router())
         .merge(webhook_lab::router())
+        .merge(rev_user_associations::router())
+        .merge(jobs::router())
 }

@@ -1,5 +1,6 @@
 //! Accounts (§8.1): `AccountStore`, with each account's default workspace (rev org).
 
+use super::associations::{forget_target_links, Link};
 use super::journal::{record_change, wire, Change};
 use super::rev_orgs::{insert_rev_org, remove_rev_org, rev_org_view};
 use super::*;
@@ -362,6 +363,7 @@ impl AccountStore for Backend {
                 for (w,) in workspaces {
                     remove_rev_org(tx, scope, &w, now).await?;
                 }
+                forget_target_links(tx, org, &Link::account(n)).await?;
                 record_change(tx, scope, now, Change::deleted(ObjectKind::Account, n, before)).await?;
                 Ok(())
             })

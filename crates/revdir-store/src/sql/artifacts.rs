@@ -139,6 +139,39 @@ pub(super) async fn artifact_view(
     Ok(load_artifacts(conn, org, sql, version).await?.into_iter().next())
 }
 
+/// Inserts an artifact record, held by `parent` when given; its first version is the
+/// caller's to insert. Answers the new artifact's number.
+pub(super) async fn insert_artifact(
+    conn: &mut Conn,
+    org: &str,
+    actor: UserRef,
+    d: &ArtifactDraft,
+    parent: Option<&ParentRef>,
+    now: Timestamp,
+) -> StoreResult<i64> {
+    let id = next_id(conn, org, code(ObjectKind::Artifact)).await?;
+    sqlx::query::<Db>(
+        "INSERT INTO artifacts (dev_org_id, id, file_name, file_type, configuration_set, latest_version, \
+         created_by_kind, created_by_id, created_date, modified_by_kind, modified_by_id, modified_date, parent_kind, \
+         parent_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $7, $8, $9, $10, $11)",
+    )
+    .bind(org)
+    .bind(id)
+    .bind(&d.file_name)
+    .bind(&d.file_type)
+    .bind(&d.configuration_set)
+    .bind(1_i64)
+    .bind(code(actor.kind))
+    .bind(actor.id)
+    .bind(now.millis())
+    .bind(parent.map(|p| code(p.kind)))
+    .bind(parent.map(|p| p.id.as_str()))
+    .execute(&mut *conn)
+    .await
+    .map_err(db_err)?;
+    Ok(id)
+}
+
 pub(super) async fn insert_version(
     conn: &mut Conn,
     org: &str,
@@ -195,6 +228,83 @@ pub(super) async fn detach_everywhere(conn: &mut Conn, org: &str, artifact: i64)
     Ok(())
 }
 
+/// Stores a version's bytes (inline) or their external key, once: the check and the write
+/// happen in the caller's transaction, so of two racing uploads one stores.
+pub(super) async fn store_upload(
+    conn: &mut Conn,
+    org: &str,
+    artifact: i64,
+    version: i64,
+    up: &Upload,
+    now: Timestamp,
+) -> StoreResult<UploadOutcome> {
+    let current: Option<(Option<i64>,)> = sqlx::query_as::<Db, (Option<i64>,)>(&format!(
+        "SELECT current_version FROM artifacts WHERE dev_org_id = $1 AND id = $2{FOR_UPDATE}"
+    ))
+    .bind(org)
+    .bind(artifact)
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(db_err)?;
+    let gone = || StoreError::not_found("artifact", &display_id(ObjectKind::Artifact, artifact).unwrap_or_default());
+    let (current,) = current.ok_or_else(gone)?;
+    let key = match &up.location {
+        BlobLocation::Inline(_) => None,
+        BlobLocation::External(key) => Some(key.clone()),
+    };
+    // Claiming the version is the single-use check: the row changes only while it
+    // has no bytes. A racing upload of the same version waits (for the row locks on
+    // PostgreSQL, for the one writer on SQLite) and then finds `uploaded` set, so
+    // exactly one of them stores.
+    let claimed = sqlx::query::<Db>(
+        "UPDATE artifact_versions SET size = $4, content_type = $5, uploaded = $6, blob_key = $7 WHERE \
+         dev_org_id = $1 AND artifact_id = $2 AND version = $3 AND uploaded = $8",
+    )
+    .bind(org)
+    .bind(artifact)
+    .bind(version)
+    .bind(up.size)
+    .bind(&up.content_type)
+    .bind(true)
+    .bind(&key)
+    .bind(false)
+    .execute(&mut *conn)
+    .await
+    .map_err(db_err)?
+    .rows_affected();
+    if claimed == 0 {
+        // Nothing was written, so returning (and committing) leaves the store as it was.
+        return match fetch_version(conn, org, artifact, version).await? {
+            Some(_) => Ok(UploadOutcome::AlreadyUploaded),
+            None => Err(gone()),
+        };
+    }
+    if let BlobLocation::Inline(bytes) = &up.location {
+        sqlx::query::<Db>(
+            "INSERT INTO artifact_blobs (dev_org_id, artifact_id, version, bytes) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(org)
+        .bind(artifact)
+        .bind(version)
+        .bind(bytes.as_slice())
+        .execute(&mut *conn)
+        .await
+        .map_err(db_err)?;
+    }
+    let newest = current.map_or(version, |c| c.max(version));
+    sqlx::query::<Db>(
+        "UPDATE artifacts SET current_version = $3, modified_date = $4 WHERE dev_org_id = $1 AND id = $2",
+    )
+    .bind(org)
+    .bind(artifact)
+    .bind(newest)
+    .bind(now.millis())
+    .execute(&mut *conn)
+    .await
+    .map_err(db_err)?;
+    Ok(UploadOutcome::Stored)
+}
+
 #[async_trait]
 impl ArtifactStore for Backend {
     async fn prepare_artifact(
@@ -207,24 +317,7 @@ impl ArtifactStore for Backend {
         self.write(|tx| {
             Box::pin(async move {
                 let org = scope.dev_org.as_str();
-                let id = next_id(tx, org, code(ObjectKind::Artifact)).await?;
-                sqlx::query::<Db>(
-                    "INSERT INTO artifacts (dev_org_id, id, file_name, file_type, configuration_set, \
-                     latest_version, created_by_kind, created_by_id, created_date, modified_by_kind, \
-                     modified_by_id, modified_date) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $7, $8, $9)",
-                )
-                .bind(org)
-                .bind(id)
-                .bind(&d.file_name)
-                .bind(&d.file_type)
-                .bind(&d.configuration_set)
-                .bind(1_i64)
-                .bind(code(scope.actor.kind))
-                .bind(scope.actor.id)
-                .bind(now.millis())
-                .execute(&mut **tx)
-                .await
-                .map_err(db_err)?;
+                let id = insert_artifact(tx, org, scope.actor, d, None, now).await?;
                 insert_version(tx, org, id, 1, scope.actor, now).await?;
                 let view =
                     artifact_view(tx, org, id, Some(1)).await?.ok_or_else(|| vanished(ObjectKind::Artifact, id))?;
@@ -393,80 +486,8 @@ impl ArtifactStore for Backend {
         upload: Upload,
         now: Timestamp,
     ) -> StoreResult<UploadOutcome> {
-        let org = dev_org;
         let up = &upload;
-        self.write(|tx| {
-            Box::pin(async move {
-                let current: Option<(Option<i64>,)> = sqlx::query_as::<Db, (Option<i64>,)>(&format!(
-                    "SELECT current_version FROM artifacts WHERE dev_org_id = $1 AND id = $2{FOR_UPDATE}"
-                ))
-                .bind(org)
-                .bind(artifact)
-                .fetch_optional(&mut **tx)
-                .await
-                .map_err(db_err)?;
-                let gone = || {
-                    StoreError::not_found("artifact", &display_id(ObjectKind::Artifact, artifact).unwrap_or_default())
-                };
-                let (current,) = current.ok_or_else(gone)?;
-                let key = match &up.location {
-                    BlobLocation::Inline(_) => None,
-                    BlobLocation::External(key) => Some(key.clone()),
-                };
-                // Claiming the version is the single-use check: the row changes only while it
-                // has no bytes. A racing upload of the same version waits (for the row locks on
-                // PostgreSQL, for the one writer on SQLite) and then finds `uploaded` set, so
-                // exactly one of them stores.
-                let claimed = sqlx::query::<Db>(
-                    "UPDATE artifact_versions SET size = $4, content_type = $5, uploaded = $6, blob_key = $7 WHERE \
-                     dev_org_id = $1 AND artifact_id = $2 AND version = $3 AND uploaded = $8",
-                )
-                .bind(org)
-                .bind(artifact)
-                .bind(version)
-                .bind(up.size)
-                .bind(&up.content_type)
-                .bind(true)
-                .bind(&key)
-                .bind(false)
-                .execute(&mut **tx)
-                .await
-                .map_err(db_err)?
-                .rows_affected();
-                if claimed == 0 {
-                    // Nothing was written, so returning (and committing) leaves the store as it was.
-                    return match fetch_version(tx, org, artifact, version).await? {
-                        Some(_) => Ok(UploadOutcome::AlreadyUploaded),
-                        None => Err(gone()),
-                    };
-                }
-                if let BlobLocation::Inline(bytes) = &up.location {
-                    sqlx::query::<Db>(
-                        "INSERT INTO artifact_blobs (dev_org_id, artifact_id, version, bytes) VALUES ($1, $2, $3, $4)",
-                    )
-                    .bind(org)
-                    .bind(artifact)
-                    .bind(version)
-                    .bind(bytes.as_slice())
-                    .execute(&mut **tx)
-                    .await
-                    .map_err(db_err)?;
-                }
-                let newest = current.map_or(version, |c| c.max(version));
-                sqlx::query::<Db>(
-                    "UPDATE artifacts SET current_version = $3, modified_date = $4 WHERE dev_org_id = $1 AND id = $2",
-                )
-                .bind(org)
-                .bind(artifact)
-                .bind(newest)
-                .bind(now.millis())
-                .execute(&mut **tx)
-                .await
-                .map_err(db_err)?;
-                Ok(UploadOutcome::Stored)
-            })
-        })
-        .await
+        self.write(|tx| Box::pin(store_upload(tx, dev_org, artifact, version, up, now))).await
     }
 
     async fn artifact_content(

@@ -278,6 +278,19 @@ pub(super) async fn change_by_id(conn: &mut Conn, id: i64) -> StoreResult<Option
     Ok(row.and_then(ChangeRow::entry))
 }
 
+/// Every change of one object (by DON), oldest first.
+pub(super) async fn changes_of(conn: &mut Conn, org: &str, object: &str) -> StoreResult<Vec<JournalEntry>> {
+    let rows: Vec<ChangeRow> = sqlx::query_as(&format!(
+        "SELECT {CHANGE_COLS} FROM changes WHERE dev_org_id = $1 AND object_id = $2 ORDER BY id"
+    ))
+    .bind(org)
+    .bind(object)
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(db_err)?;
+    Ok(rows.into_iter().filter_map(ChangeRow::entry).collect())
+}
+
 #[async_trait]
 impl JournalStore for Backend {
     async fn read_journal(

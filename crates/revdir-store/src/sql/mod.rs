@@ -27,7 +27,9 @@
 //! `artifacts`, `schemas` (custom schemas and custom fields), `webhooks` (webhooks, their
 //! subscriptions and the verify and fetch deliveries they queue), `health` (the readiness
 //! check), `journal` (the change journal and outbox every write appends to), `deliveries`
-//! (webhook deliveries: claims, outcomes and the lab's reads). Shared pieces: `kit` (the SQL
+//! (webhook deliveries: claims, outcomes and the lab's reads), `associations` (a contact's
+//! memberships), `jobs` (background jobs: queueing, claims, merges) and `personal_data`
+//! (export and erasure). Shared pieces: `kit` (the SQL
 //! builder, error mapping, small conversions), `write` (the one write path and the errors
 //! it raises), `paging`, `filters`, `links` (user summaries, tag links, external refs) and
 //! `users` (the user row every user family reads and writes).
@@ -38,17 +40,21 @@
 mod accounts;
 mod artifact_holds;
 mod artifacts;
+mod associations;
 mod custom_fields;
 mod deliveries;
 mod dev_orgs;
 mod dev_users;
 mod filters;
 mod health;
+mod jobs;
 mod journal;
 mod kit;
 mod links;
+mod merges;
 mod one_statement;
 mod paging;
+mod personal_data;
 mod rev_orgs;
 mod rev_users;
 mod schemas;
@@ -89,8 +95,9 @@ use revdir_core::refs::UserRef;
 use revdir_core::refs::UserSummaryData;
 use revdir_core::scope::{Actor, ChangeContext, DevOrgScope, SignedCaller};
 use revdir_core::store::{
-    AccountStore, ArtifactStore, DeliveryStore, DevOrgStore, DevUserStore, JournalStore, NewDevOrg, RevOrgStore,
-    RevUserStore, SchemaStore, StoreResult, SysUserStore, TagStore, TokenRecord, TokenStore, WebhookStore,
+    AccountStore, ArtifactStore, AssociationStore, DeliveryStore, DevOrgStore, DevUserStore, JobStore, JournalStore,
+    NewDevOrg, RevOrgStore, RevUserStore, SchemaStore, StoreResult, SysUserStore, TagStore, TokenRecord, TokenStore,
+    WebhookStore,
 };
 use revdir_core::tags::{
     check_value, TagAssignment, TagDraft, TagFilterEntry, TagLinkData, TagPatch, TagRecord, TagView,

@@ -1,5 +1,6 @@
 //! Rev orgs, the workspaces of accounts (§8.1): `RevOrgStore`.
 
+use super::associations::{forget_target_links, repair_primary_sql, Link};
 use super::journal::{record_change, user_wire, wire, Change};
 use super::*;
 
@@ -151,19 +152,19 @@ pub(super) async fn remove_rev_org(
     if !gone {
         return Ok(false);
     }
-    sqlx::query::<Db>("UPDATE users SET rev_org_id = NULL WHERE dev_org_id = $1 AND rev_org_id = $2")
+    forget_target_links(conn, org, &Link::rev_org(id)).await?;
+    // Its contacts fall back to another workspace they belong to, if any (entry 93).
+    sqlx::query::<Db>(&repair_primary_sql("rev_org_id = $2"))
         .bind(org)
         .bind(id)
         .execute(&mut *conn)
         .await
         .map_err(db_err)?;
     record_change(conn, scope, now, Change::deleted(ObjectKind::RevOrg, id, before)).await?;
-    for contact in contacts {
+    let after = load_users(conn, org, ObjectKind::RevUser, &members).await?;
+    for (contact, now_seen) in contacts.into_iter().zip(after) {
         let before = user_wire(&contact, org)?;
-        let mut after = before.clone();
-        if let Some(fields) = after.as_object_mut() {
-            fields.remove("rev_org");
-        }
+        let after = user_wire(&now_seen, org)?;
         record_change(conn, scope, now, Change::updated(ObjectKind::RevUser, contact.record.user.id, before, after))
             .await?;
     }

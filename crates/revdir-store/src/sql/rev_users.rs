@@ -1,6 +1,7 @@
 //! Rev users, the contacts (§7): `RevUserStore`. A patch that touches only the contact's
 //! own row goes to `one_statement`; every other write reads, locks and rewrites the row.
 
+use super::associations::{account_of_rev_org, add_links, filter_associations, forget_contact_links, Link};
 use super::journal::{record_change, user_wire_before, wire, Change};
 use super::one_statement::RowPatch;
 use super::seed::{seed_batch, SEED_BATCH};
@@ -86,6 +87,13 @@ impl RevUserStore for Backend {
                 let sid = id.to_string();
                 claim_refs(tx, org, ObjectKind::RevUser, &sid, &rev_user_refs(&record), "external_ref").await?;
                 insert_user(tx, org, &record).await?;
+                if let Some(workspace) = &record.rev_org {
+                    // §7: a rev-org association brings its account's along.
+                    let account = account_of_rev_org(tx, org, workspace).await?;
+                    let links: Vec<Link> =
+                        std::iter::once(Link::rev_org(workspace)).chain(account.map(Link::account)).collect();
+                    add_links(tx, org, id, &links).await?;
+                }
                 if d.custom.is_some() {
                     save_custom(tx, org, &CustomOwner::User(ObjectKind::RevUser, id), &record.custom).await?;
                 }
@@ -216,6 +224,7 @@ impl RevUserStore for Backend {
                 if !delete_holder(tx, org, ObjectKind::RevUser, delete, Arg::I64(n)).await? {
                     return Err(not_found(ObjectKind::RevUser, id));
                 }
+                forget_contact_links(tx, org, n).await?;
                 record_change(tx, scope, now, Change::deleted(ObjectKind::RevUser, n, before)).await?;
                 Ok(())
             })
@@ -240,27 +249,8 @@ impl RevUserStore for Backend {
         filter_in_text(&mut sql, "u.external_ref", f.external_ref.as_ref());
         filter_refs(&mut sql, org, "u", code(ObjectKind::RevUser), f.external_refs.as_ref());
         filter_json_any(&mut sql, "u.phone_numbers", f.phone_numbers.as_ref());
-        match (&f.rev_org, &f.account) {
-            (Some(orgs), Some(accounts)) => {
-                let mut ors = Vec::new();
-                if !orgs.is_empty() {
-                    ors.push(format!("u.rev_org_id IN ({})", sql.text_list(orgs)));
-                }
-                if !accounts.is_empty() {
-                    ors.push(format!(
-                        "u.rev_org_id IN (SELECT r.id FROM rev_orgs r WHERE r.dev_org_id = u.dev_org_id AND \
-                         r.account_id IN ({}))",
-                        sql.int_list(accounts)
-                    ));
-                }
-                if ors.is_empty() {
-                    sql.push(" AND 1 = 0");
-                } else {
-                    sql.push(&format!(" AND ({})", ors.join(" OR ")));
-                }
-            }
-            (orgs, _) => filter_in_text(&mut sql, "u.rev_org_id", orgs.as_ref()),
-        }
+        filter_in_text(&mut sql, "u.rev_org_id", f.rev_org.as_ref());
+        filter_associations(&mut sql, "u", f.associations.as_ref());
         filter_created_by(&mut sql, "u", f.created_by.as_ref());
         filter_range(&mut sql, "u.created_date", f.created_date.as_ref());
         filter_range(&mut sql, "u.modified_date", f.modified_date.as_ref());

@@ -2,6 +2,7 @@
 //! minted token may need (service accounts, a session's contact).
 
 use super::accounts::account_wire;
+use super::associations::{account_of_rev_org, add_links, Link};
 use super::dev_users::revoke_all;
 use super::journal::{record_change, wire, Change};
 use super::rev_orgs::rev_org_view;
@@ -598,7 +599,9 @@ pub(super) async fn provision_session(
     .bind(&t.description)
     .bind(user_ref)
     .bind(to_json(&[user_ref.to_owned()]))
-    .bind(true)
+    // A contact a session provisions exists on its caller's word: it is unverified
+    // (API-CONVENTIONS entry 95), so §7's merge rule keeps it out of verified ones.
+    .bind(false)
     .bind(&workspace)
     .bind(code(actor.kind))
     .bind(actor.id)
@@ -606,6 +609,11 @@ pub(super) async fn provision_session(
     .execute(&mut *conn)
     .await
     .map_err(db_err)?;
+    if let Some(ws) = &workspace {
+        let account = account_of_rev_org(conn, org, ws).await?;
+        let links: Vec<Link> = std::iter::once(Link::rev_org(ws)).chain(account.map(Link::account)).collect();
+        add_links(conn, org, id, &links).await?;
+    }
     // What a session provisioned is journaled, and emits its events, like any create.
     if let (true, Some(a)) = (created_account, account) {
         let after = account_wire(conn, org, a).await?;
