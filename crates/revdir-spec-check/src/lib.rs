@@ -507,6 +507,11 @@ fn errors_of(validator: &jsonschema::Validator, body: &Value) -> Vec<String> {
 /// for it, or if `body` does not match the declared `application/json`
 /// schema. A declared response without content accepts any body.
 pub fn validate_response(path: &str, method: &str, status: u16, body: &serde_json::Value) -> Result<(), String> {
+    // HTTP forbids a body on 204 (RFC 9110 §15.3.5), whatever schema the spec attaches to it
+    // (`rev-users.associations.remove` declares an empty object).
+    if status == 204 {
+        return if body.is_null() { Ok(()) } else { Err(format!("{method} {path} -> 204 carries a body: {body}")) };
+    }
     let Some(validator) = spec().validator(path, method, status)? else {
         return Ok(());
     };

@@ -160,6 +160,60 @@ impl TestApp {
         send_checked(path, method, req).await
     }
 
+    /// Stops the server and starts it again over the same store, with `configure` applied to
+    /// its configuration first, as an operator restarting a node does. The token stays valid.
+    pub async fn restart(&mut self, configure: impl FnOnce(&mut ServerConfig)) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        configure(&mut self.config);
+        let app = Application::build(&self.config).await.expect("server rebuilds");
+        self.addr = format!("http://{}", app.local_addr().expect("bound"));
+        self.client = revdir_client::Client::new(&self.addr, &self.token);
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(app.run_until_stopped(async {
+            let _ = rx.await;
+        }));
+        self.shutdown = Some(tx);
+    }
+
+    /// POSTs to one of revdir's own routes (`/_revdir/…`, not in DevRev's spec, so unchecked).
+    pub async fn revdir(&self, path: &str, body: Value) -> Answer {
+        send(self.raw.post(format!("{}{path}", self.addr)).bearer_auth(&self.token).json(&body)).await
+    }
+
+    /// Waits (bounded, by long-polling `/_revdir/jobs.wait`) for a job to end; returns it.
+    pub async fn wait_job(&self, id: &str) -> Value {
+        for _ in 0..6 {
+            let a = self.revdir("/_revdir/jobs.wait", serde_json::json!({"id": id, "timeout_ms": 10_000})).await;
+            assert_eq!(a.status, 200, "{:#}", a.body);
+            if matches!(a.body["job"]["state"].as_str(), Some("done" | "failed")) {
+                return a.body["job"].clone();
+            }
+        }
+        panic!("job {id} did not end within a minute");
+    }
+
+    /// POSTs an operation that queues a job; asserts `200 {}` and returns the job's id from
+    /// the `X-Revdir-Job` header.
+    pub async fn queue_job(&self, path: &str, body: Value) -> String {
+        let response = self
+            .raw
+            .post(format!("{}{path}", self.addr))
+            .bearer_auth(&self.token)
+            .json(&body)
+            .send()
+            .await
+            .expect("request sent");
+        let status = response.status().as_u16();
+        let job = response.headers().get("x-revdir-job").and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let text = response.text().await.expect("body read");
+        let body: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+        assert_valid_response(path, "POST", status, &body);
+        assert_eq!((status, &body), (200, &serde_json::json!({})), "{path} answers 200 {{}}");
+        job.expect("the queued job is named in X-Revdir-Job")
+    }
+
     /// A token of a brand-new, separate dev org on the same server.
     pub async fn other_org_token(&self) -> String {
         let state = open(&self.config).await.expect("open store");

@@ -7,6 +7,7 @@
 )]
 
 mod artifacts;
+mod associations;
 mod auth;
 mod auth_tokens;
 mod client;
@@ -18,10 +19,12 @@ mod health;
 mod helpers;
 mod journal;
 mod lists;
+mod merges;
 mod metrics;
 mod nul_chars;
 mod operator;
 mod orgs;
+mod personal_data;
 mod rate_limits;
 mod receiver;
 mod rev_users_crud;

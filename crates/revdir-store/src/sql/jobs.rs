@@ -2,7 +2,7 @@
 //! under a lease and a fence (as webhook deliveries), and the fenced run of merges and
 //! erasures, each one transaction with the journal entries of what it changed.
 
-use revdir_core::jobs::{ClaimedJob, JobDone, JobFilter, JobKind, JobRecord, MergePair};
+use revdir_core::jobs::{self_merge, ClaimedJob, JobDone, JobFilter, JobKind, JobRecord, MergePair};
 use serde_json::json;
 
 use super::merges::{merge_accounts, merge_rev_users};
@@ -169,6 +169,9 @@ impl JobStore for Backend {
                 let org = scope.dev_org.as_str();
                 let (primary, primary_verified) = contact_verified(tx, org, &p.primary).await?;
                 let (secondary, secondary_verified) = contact_verified(tx, org, &p.secondary).await?;
+                if primary == secondary {
+                    return Err(self_merge("secondary_user").into());
+                }
                 check_verified(primary_verified, secondary_verified)?;
                 let payload = json!({"primary": primary, "secondary": secondary});
                 insert_job(tx, scope, JobKind::RevUsersMerge, &payload, now).await
@@ -187,6 +190,9 @@ impl JobStore for Backend {
                     let n = number_or_404(org, ObjectKind::Account, id)?;
                     fetch_account_row(tx, org, n).await?.ok_or_else(|| not_found(ObjectKind::Account, id))?;
                     numbers.push(n);
+                }
+                if numbers[0] == numbers[1] {
+                    return Err(self_merge("secondary_account").into());
                 }
                 let payload = json!({"primary": numbers[0], "secondary": numbers[1]});
                 insert_job(tx, scope, JobKind::AccountsMerge, &payload, now).await
