@@ -212,6 +212,14 @@ async fn populate_b(app: &TestApp) -> OrgB {
     ids.insert("webhook", hook["webhook"]["id"].as_str().unwrap().to_owned());
     let sorted = ok(app, &t, "/rev-users.list", json!({"limit": 1, "sort_by": ["email:desc"]})).await;
     ids.insert("revu_sorted_cursor", sorted["next_cursor"].as_str().unwrap().to_owned());
+    // A finished job of B's: an export of one of its contacts.
+    let job = app.raw.post(format!("{}/rev-users.personal-data", app.addr)).bearer_auth(&t);
+    let job = job.json(&json!({"email": "bsecret-2@b.example"})).send().await.unwrap();
+    let job = job.headers()["x-revdir-job"].to_str().unwrap().to_owned();
+    let wait = app.raw.post(format!("{}/_revdir/jobs.wait", app.addr)).bearer_auth(&t);
+    let done = send(wait.json(&json!({"id": job, "timeout_ms": 20_000}))).await;
+    assert_eq!(done.body["job"]["state"], "done", "{:#}", done.body);
+    ids.insert("job", job);
     OrgB { token: t, org, ids }
 }
 
@@ -449,6 +457,49 @@ fn probes(b: &OrgB, a_user: &Value, a_revo: &Value, a_hook: &Value) -> Vec<Probe
         p("/webhooks.fetch", json!({"id": a_hook, "object": id("revo")}), &[404]),
         p("/webhooks.fetch", json!({"id": a_hook, "object": id("tag")}), &[404]),
         p("/webhooks.create", json!({"url": "http://127.0.0.1:9/bsecret-hook", "secret": "bsecret-whsecret"}), &[201]),
+        // rev-users.associations.*, link, unlink
+        p(
+            "/rev-users.associations.add",
+            json!({"rev_user_id": id("revu"), "associations": [{"associated_to": a_revo}]}),
+            &[404],
+        ),
+        p(
+            "/rev-users.associations.add",
+            json!({"rev_user_id": a_user, "associations": [{"associated_to": id("revo")}]}),
+            &[400],
+        ),
+        p(
+            "/rev-users.associations.add",
+            json!({"rev_user_id": a_user, "associations": [{"associated_to": id("account")}]}),
+            &[400],
+        ),
+        p(
+            "/rev-users.associations.add",
+            json!({"rev_user_id": "REVU-5", "associations": [{"associated_to": a_revo}]}),
+            &[404],
+        ),
+        p("/rev-users.associations.list", json!({"rev_user_id": id("revu")}), &[404]),
+        p("/rev-users.associations.list", json!({"rev_user_id": "REVU-5"}), &[404]),
+        p("/rev-users.associations.remove", json!({"rev_user_id": id("revu"), "associations": [id("revo")]}), &[404]),
+        p(
+            "/rev-users.associations.remove",
+            json!({"rev_user_id": a_user, "associations": [id("revo"), id("account")]}),
+            &[204],
+        ),
+        p("/rev-users.link", json!({"id": id("revu"), "rev_org": a_revo}), &[404]),
+        p("/rev-users.link", json!({"user_don": id("revu"), "rev_org_don": a_revo}), &[404]),
+        p("/rev-users.link", json!({"id": a_user, "rev_org": id("revo")}), &[400]),
+        p("/rev-users.unlink", json!({"id": id("revu"), "rev_org": a_revo}), &[404]),
+        p("/rev-users.unlink", json!({"id": a_user, "rev_org": id("default_revo")}), &[400]),
+        // merges and personal data: another org's objects cannot be merged, exported or erased
+        p("/rev-users.merge", json!({"primary_user": a_user, "secondary_user": id("revu")}), &[404]),
+        p("/rev-users.merge", json!({"primary_user": id("revu"), "secondary_user": a_user}), &[404]),
+        p("/rev-users.merge", json!({"primary_user": a_user, "secondary_user": "REVU-5"}), &[404]),
+        p("/accounts.merge", json!({"primary_account": "ACC-1", "secondary_account": id("account")}), &[404]),
+        p("/accounts.merge", json!({"primary_account": id("account"), "secondary_account": "ACC-1"}), &[404]),
+        p("/accounts.merge", json!({"primary_account": "ACC-1", "secondary_account": "ACC-4"}), &[404]),
+        p("/rev-users.personal-data", json!({"email": "bsecret-3@b.example"}), &[404]),
+        p("/rev-users.delete-personal-data", json!({"email": "bsecret-3@b.example"}), &[404]),
     ]
 }
 
@@ -533,7 +584,7 @@ async fn another_orgs_objects_are_invisible_to_every_operation(app: TestApp) {
     revdir_routes_show_nothing_of_b(&app, &b).await;
 }
 
-/// revdir's own org-scoped routes (`/_revdir/journal.list` and the webhook lab), walked with
+/// revdir's own org-scoped routes (`/_revdir/journal.list`, the webhook lab and the jobs), walked with
 /// A's token against B's objects: nothing of B is shown, found or changed.
 async fn revdir_routes_show_nothing_of_b(app: &TestApp, b: &OrgB) {
     let revdir = |path: &str, token: &str, body: Value| {
@@ -566,6 +617,13 @@ async fn revdir_routes_show_nothing_of_b(app: &TestApp, b: &OrgB) {
     )
     .await;
     assert_eq!(excluded.status, 404, "{:#}", excluded.body);
+    for op in ["jobs.get", "jobs.wait"] {
+        let a = revdir(op, &app.token, json!({"id": b.ids["job"]})).await;
+        assert_eq!(a.status, 404, "{op}: {:#}", a.body);
+    }
+    let jobs = revdir("jobs.list", &app.token, json!({})).await;
+    assert_eq!(jobs.status, 200);
+    assert!(!jobs.body.to_string().contains(&b.org), "A's jobs show nothing of B: {:#}", jobs.body);
     let b_sees = revdir("webhooks.deliveries.list", &b.token, json!({})).await;
     assert_eq!(b_sees.body["deliveries"].as_array().unwrap().len(), 1, "B's log is as it was: {:#}", b_sees.body);
 }
