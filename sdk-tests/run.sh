@@ -12,7 +12,8 @@
 #    with just PATH and HOME besides them;
 # 4. runs ts/smoke.mjs (@devrev/typescript-sdk; `npm ci` first when node_modules is missing)
 #    over HTTPS (Node trusts the CA through NODE_EXTRA_CA_CERTS), then ts/webhooks.mjs, which
-#    points webhooks at a receiver of its own on loopback;
+#    points webhooks at a receiver of its own on loopback, then ts/contacts.mjs (memberships,
+#    merges and personal-data jobs);
 # 5. runs python/smoke.py (devrev-python-sdk, in python/.venv, created on first use) over
 #    HTTPS (httpx trusts the CA through SSL_CERT_FILE); that SDK refuses http:// base URLs;
 # 6. stops everything it started and exits non-zero if any check failed.
@@ -146,6 +147,11 @@ if [[ "${SKIP_TS:-}" != 1 ]]; then
     (cd "$here/ts" && with_client_env node webhooks.mjs) 2>&1 | tee "$tmp/ts-webhooks.log" || hooks_status=$?
     tally "$tmp/ts-webhooks.log"
     if [[ $hooks_status -ne 0 ]]; then status=1; fi
+    echo "# === TypeScript: memberships, merges and personal-data jobs"
+    contacts_status=0
+    (cd "$here/ts" && with_client_env node contacts.mjs) 2>&1 | tee "$tmp/ts-contacts.log" || contacts_status=$?
+    tally "$tmp/ts-contacts.log"
+    if [[ $contacts_status -ne 0 ]]; then status=1; fi
 fi
 
 # --- Python SDK (over revdir's own HTTPS) ----------------------------------------------
