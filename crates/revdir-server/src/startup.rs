@@ -219,7 +219,7 @@ pub async fn admin_token(app: &AppState, new_org: bool) -> anyhow::Result<Secret
 
 /// The complete router with every layer.
 pub fn router(state: AppState) -> Router {
-    api_router()
+    api_router(state.emulator)
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), crate::middleware::rate_limit))
         .fallback(route_not_found)
         .method_not_allowed_fallback(route_not_found)

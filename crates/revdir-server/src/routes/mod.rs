@@ -24,8 +24,24 @@ pub use health::READY_TIMEOUT;
 
 use crate::state::AppState;
 
-/// All API routes.
-pub fn api_router() -> Router<AppState> {
+/// All API routes; with `emulator`, also the emulator's control plane
+/// ([`emulator_router`]), which a directory does not have at all (404 as any unknown route).
+pub fn api_router(emulator: bool) -> Router<AppState> {
+    let router = base_router();
+    if emulator {
+        router.merge(emulator_router())
+    } else {
+        router
+    }
+}
+
+/// The emulator's control plane under `/_revdir/` (`--emulator` only, issue 16).
+fn emulator_router() -> Router<AppState> {
+    Router::new()
+}
+
+/// The routes every server has.
+fn base_router() -> Router<AppState> {
     Router::new()
         .merge(dev_orgs::router())
         .merge(dev_users::router())
