@@ -6,6 +6,7 @@
     reason = "scenario functions run inside generated #[test]s; a failed step aborts the test"
 )]
 
+mod accounts_export;
 mod artifacts;
 mod auth;
 mod auth_tokens;
@@ -25,6 +26,7 @@ mod orgs;
 mod rate_limits;
 mod receiver;
 mod rev_users_crud;
+mod rev_users_scan;
 mod rev_users_update;
 mod schemas;
 mod spec;
