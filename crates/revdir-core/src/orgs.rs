@@ -509,6 +509,7 @@ impl AccountFilter {
             match_nothing: r.stage.as_ref().is_some_and(|s| !s.is_empty()),
         })
     }
+
     /// Parses an `accounts.export` request's filters with the list's parser, so the two
     /// operations cannot drift apart.
     ///

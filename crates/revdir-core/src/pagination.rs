@@ -17,7 +17,7 @@ pub const DEFAULT_LIMIT: u32 = 50;
 pub const MAX_LIMIT: u32 = 100;
 /// Page size of a scan (`rev-users.scan`), which the caller cannot choose: the list's
 /// largest page, so a scan costs no more per request than a list can
-/// (docs/API-CONVENTIONS.md).
+/// (docs/API-CONVENTIONS.md entry 93).
 pub const SCAN_PAGE_SIZE: u32 = 100;
 /// `first` of an export (`accounts.export`) when the request names none (§8.1).
 pub const EXPORT_DEFAULT: u32 = 50;

@@ -420,6 +420,7 @@ impl RevUserFilter {
             custom_fields: r.custom_fields.as_ref().map(parse_filters),
         })
     }
+
     /// Parses the filters of a `rev-users.scan` request: the list's filters, read by the
     /// list's parser, so the two operations cannot drift apart.
     ///

@@ -72,7 +72,7 @@ async fn accounts_list(
 }
 
 /// §8.1: the list's filters and `sort_by`, the first `first` accounts (ascending id
-/// without `sort_by`), no cursor (docs/API-CONVENTIONS.md).
+/// without `sort_by`), no cursor (docs/API-CONVENTIONS.md entry 95).
 async fn accounts_export(
     Scope(scope): Scope,
     State(app): State<AppState>,

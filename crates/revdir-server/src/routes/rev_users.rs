@@ -69,7 +69,7 @@ async fn rev_users_list(
 }
 
 /// §7: the list's filters, in ascending id order, by pages of `SCAN_PAGE_SIZE`
-/// (docs/API-CONVENTIONS.md).
+/// (docs/API-CONVENTIONS.md entries 93 and 94).
 async fn rev_users_scan(
     Scope(scope): Scope,
     State(app): State<AppState>,

@@ -1,4 +1,4 @@
-//! `accounts.export` (§8.1, docs/API-CONVENTIONS.md): the filters and `sort_by` of
+//! `accounts.export` (§8.1, docs/API-CONVENTIONS.md entry 95): the filters and `sort_by` of
 //! `accounts.list`, the first `first` accounts (1 to 500, 50 by default), ascending id
 //! without `sort_by`, and no cursor.
 

@@ -1,4 +1,4 @@
-//! `rev-users.scan` (§7, docs/API-CONVENTIONS.md): every contact matching the list's filters,
+//! `rev-users.scan` (§7, docs/API-CONVENTIONS.md entries 93 and 94): every contact matching the list's filters,
 //! in ascending id order, by pages of 100 the server chooses, `next_cursor` absent at the
 //! end; a scan running while others write returns each contact that stayed unchanged
 //! exactly once and no contact twice.
@@ -23,7 +23,7 @@ on_both_backends!(
     scan_survives_a_concurrent_writer,
 );
 
-/// The scan's page size (docs/API-CONVENTIONS.md).
+/// The scan's page size (docs/API-CONVENTIONS.md entry 93).
 const PAGE: usize = 100;
 
 /// The number in a counter display id (`REVU-12` → 12).
