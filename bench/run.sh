@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # revdir benchmark (issue 7): POST /rev-users.update on revdir (SQLite, PostgreSQL) against a
-# storage-free axum ceiling and Stoplight Prism mocking the same spec, plus start-up time, RSS, 10^3 vs 10^6 contacts, list by email,
+# storage-free axum ceiling and Stoplight Prism mocking the same spec, plus start-up time, RSS, 10^3 vs 10^6 contacts (update,
+# list by email, a scan page from a random depth),
 # and pgbench for the PostgreSQL target. See README.md, "Benchmarks".
 #
 #   bench/run.sh            full run (~20 minutes on a 2-core machine after the build; more when busy)
@@ -516,7 +517,7 @@ stop_server
 rm -f "$db" "$db"-*
 
 # ----------------------------------------------------------------------------------------
-# Scale: update and list-by-email with SEED_SMALL vs SEED_BIG contacts stored (SQLite).
+# Scale: update, list-by-email and a scan page with SEED_SMALL vs SEED_BIG contacts stored (SQLite).
 
 # scale.tsv: contacts op conns rps p50 p99 non2xx errors foreign round. Both stores are
 # seeded first; then each round measures both, in an order that alternates, since single
@@ -551,9 +552,11 @@ for ((r = 1; r <= ROUNDS; r++)); do
     cp "$db.seeded" "$db"
     if [[ -f $db.seeded-wal ]]; then cp "$db.seeded-wal" "$db-wal"; fi
     start_server scale "$BIN/revdir" serve --db "$db"
-    for op in list update; do
+    # The reads first: the updates change emails (not ids, which the scan pages by).
+    for op in list scan update; do
       script=update.lua path=/rev-users.update
       [[ $op == list ]] && script=list_by_email.lua path=/rev-users.list
+      [[ $op == scan ]] && script=scan_page.lua path=/rev-users.scan
       wrk_run "$script" 32 "$WARMUP" "$TOKEN" "$size" "$path" >/dev/null
       for c in 1 32; do
         healthy_or_restart
@@ -737,7 +740,7 @@ REPORT=$WORK/report.md
     vals=$(awk -F'\t' -v s="$1" -v o="$2" -v c="$3" -v col="$4" '$1 == s && $2 == o && $3 == c {print $col}' "$SCALE")
     if [[ $4 == 7 ]]; then awk '{n += $1} END {print n + 0}' <<<"$vals"; else median <<<"$vals"; fi
   }
-  for op in update list; do
+  for op in update list scan; do
     for size in "$SEED_SMALL" "$SEED_BIG"; do
       echo "| $op | $size | $(fmt "$(sget "$size" $op 1 4)") | $(sget "$size" $op 1 5) | $(sget "$size" $op 1 6) | $(fmt "$(sget "$size" $op 32 4)") | $(sget "$size" $op 32 5) | $(sget "$size" $op 32 6) | $(($(sget "$size" $op 1 7) + $(sget "$size" $op 32 7))) | $(sget "$size" $op 1 9) / $(sget "$size" $op 32 9) |"
     done
@@ -752,7 +755,7 @@ REPORT=$WORK/report.md
     MED[floor.c1growth]=$(ratio "$(sget "$SEED_SMALL" floor 1 4)" "$(sget "$SEED_BIG" floor 1 4)")
   fi
   echo
-  echo "Cost growth from $SEED_SMALL to $SEED_BIG: update c1 p50 ×${MED[update.p50growth]}, update c32 time/request ×${MED[update.rpsgrowth]}; list by email c1 p50 ×${MED[list.p50growth]}, c32 time/request ×${MED[list.rpsgrowth]}."
+  echo "Cost growth from $SEED_SMALL to $SEED_BIG: update c1 p50 ×${MED[update.p50growth]}, update c32 time/request ×${MED[update.rpsgrowth]}; list by email c1 p50 ×${MED[list.p50growth]}, c32 time/request ×${MED[list.rpsgrowth]}; scan page (100 contacts from a random depth) c1 p50 ×${MED[scan.p50growth]}, c32 time/request ×${MED[scan.rpsgrowth]}."
   if [[ $FLOORS == 1 ]]; then
     echo
     echo "The SQLite floor (\`floor sqlite\`, revdir's update statement alone, on the same stores after the server): time/request ×${MED[floor.rpsgrowth]} at 32 updates per COMMIT, ×${MED[floor.c1growth]} at 1. At $SEED_SMALL contacts the 32 updates of a batch rewrite the same few pages; at $SEED_BIG nearly every update dirties pages of its own (the row, and the old and new places in the email and modified-date indexes), all written to the log, synced and checkpointed."
@@ -777,10 +780,11 @@ REPORT=$WORK/report.md
   fi
   if [[ $EXTRAS == 1 ]]; then
   echo "| start-up to first 2xx < 100 ms (empty SQLite) | $START_MS ms | $(verdict "$(awk -v x="$START_MS" 'BEGIN{print (x < 100)}')") |"
-  for op in update list; do
+  for op in update list scan; do
     g1=${MED[$op.p50growth]} g2=${MED[$op.rpsgrowth]}
     name=$op
     [[ $op == list ]] && name="list by email"
+    [[ $op == scan ]] && name="scan page"
     floor_note=
     [[ $op == update && -n ${MED[floor.rpsgrowth]:-} ]] && floor_note=" (the SQLite floor itself: c32 ×${MED[floor.rpsgrowth]})"
     echo "| $name cost flat (≤ 1.5×) from $SEED_SMALL to $SEED_BIG | c1 p50 ×$g1, c32 ×$g2$floor_note | $(verdict "$(awk -v a="$g1" -v b="$g2" 'BEGIN{print (a <= 1.5 && b <= 1.5)}')") |"

@@ -11,9 +11,9 @@
 #    bundle variables) are the only configuration each runner gets: each runs under `env -i`
 #    with just PATH and HOME besides them;
 # 4. runs ts/smoke.mjs (@devrev/typescript-sdk; `npm ci` first when node_modules is missing)
-#    over HTTPS (Node trusts the CA through NODE_EXTRA_CA_CERTS), then ts/webhooks.mjs, which
-#    points webhooks at a receiver of its own on loopback, then ts/contacts.mjs (memberships,
-#    merges and personal-data jobs);
+#    over HTTPS (Node trusts the CA through NODE_EXTRA_CA_CERTS), then ts/bulk.mjs (scan and
+#    export), then ts/webhooks.mjs, which points webhooks at a receiver of its own on loopback,
+#    then ts/contacts.mjs (memberships, merges and personal-data jobs);
 # 5. runs python/smoke.py (devrev-python-sdk, in python/.venv, created on first use) over
 #    HTTPS (httpx trusts the CA through SSL_CERT_FILE); that SDK refuses http:// base URLs;
 # 6. stops everything it started and exits non-zero if any check failed.
@@ -142,6 +142,11 @@ if [[ "${SKIP_TS:-}" != 1 ]]; then
     fi
     tally "$tmp/ts.log"
     if [[ $ts_status -ne 0 ]]; then status=1; fi
+    echo "# === TypeScript: bulk reads (rev-users.scan, accounts.export)"
+    bulk_status=0
+    (cd "$here/ts" && with_client_env node bulk.mjs) 2>&1 | tee "$tmp/ts-bulk.log" || bulk_status=$?
+    tally "$tmp/ts-bulk.log"
+    if [[ $bulk_status -ne 0 ]]; then status=1; fi
     echo "# === TypeScript: webhooks to a receiver on loopback (waits for DevRev's 30 s retry)"
     hooks_status=0
     (cd "$here/ts" && with_client_env node webhooks.mjs) 2>&1 | tee "$tmp/ts-webhooks.log" || hooks_status=$?

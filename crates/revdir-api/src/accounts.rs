@@ -260,3 +260,61 @@ pub struct AccountsListResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prev_cursor: Option<String>,
 }
+
+/// `accounts-export-request`: the filters and sort of `accounts.list`, and how many
+/// accounts to return (`first`); no cursor.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AccountsExportRequest {
+    /// Accounts created by any of these users.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_by: Option<Vec<String>>,
+    /// Accounts created in this range.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_date: Option<DateTimeFilter>,
+    /// Custom field filters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub custom_fields: Option<Map<String, Value>>,
+    /// Accounts with any of these names.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<Vec<String>>,
+    /// Accounts with any of these domains.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub domains: Option<Vec<String>>,
+    /// Accounts holding any of these external refs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_refs: Option<Vec<String>>,
+    /// How many accounts to return, 1 to 500; 50 when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first: Option<i32>,
+    /// Accounts modified in this range.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub modified_date: Option<DateTimeFilter>,
+    /// Accounts owned by any of these dev users.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owned_by: Option<Vec<String>>,
+    /// Sort order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sort_by: Option<Vec<String>>,
+    /// Stage filter (accounts have no stages here; any value matches nothing).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stage: Option<Vec<String>>,
+    /// Subtype filter.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subtype: Option<Vec<String>>,
+    /// Accounts carrying any of these tags.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<String>>,
+    /// Accounts in any of these tiers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tier: Option<Vec<String>>,
+    /// Accounts with any of these websites.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub websites: Option<Vec<String>>,
+}
+
+/// `accounts-export-response`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AccountsExportResponse {
+    /// The exported accounts.
+    pub accounts: Vec<Account>,
+}

@@ -274,3 +274,58 @@ pub struct RevUsersListResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prev_cursor: Option<String>,
 }
+
+/// `rev-users-scan-request`: the filters of `rev-users.list` and a cursor; the server
+/// chooses the order and the page size.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RevUsersScanRequest {
+    /// Contacts associated with any of these accounts or workspaces.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub associations: Option<Vec<String>>,
+    /// Contacts created by any of these users.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_by: Option<Vec<String>>,
+    /// Contacts created in this range.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_date: Option<DateTimeFilter>,
+    /// Where to resume; the beginning when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cursor: Option<String>,
+    /// Custom field filters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub custom_fields: Option<Map<String, Value>>,
+    /// Contacts with any of these emails.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<Vec<String>>,
+    /// Contacts with any of these external refs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_ref: Option<Vec<String>>,
+    /// Contacts holding any of these values among their external refs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_refs: Option<Vec<String>>,
+    /// Only verified (or only unverified) contacts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_verified: Option<bool>,
+    /// Contacts modified in this range.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub modified_date: Option<DateTimeFilter>,
+    /// Contacts with any of these phone numbers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone_numbers: Option<Vec<String>>,
+    /// Contacts in any of these workspaces.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rev_org: Option<Vec<String>>,
+    /// Contacts carrying any of these tags (`TAG-1` or `TAG-1=value`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<String>>,
+}
+
+/// `rev-users-scan-response`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RevUsersScanResponse {
+    /// The next contacts of the scan.
+    pub rev_users: Vec<RevUser>,
+    /// Resumes the scan after this page; absent when the scan is complete.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
+}

@@ -122,6 +122,9 @@ operations! {
     rev_users_get: "/rev-users.get", RevUsersGetRequest => RevUsersGetResponse;
     /// `rev-users.list`.
     rev_users_list: "/rev-users.list", RevUsersListRequest => RevUsersListResponse;
+    /// `rev-users.scan`: one page of a scan of every matching contact; repeat with its
+    /// `next_cursor` until there is none.
+    rev_users_scan: "/rev-users.scan", RevUsersScanRequest => RevUsersScanResponse;
     /// `rev-users.update`.
     rev_users_update: "/rev-users.update", RevUsersUpdateRequest => RevUsersUpdateResponse;
     /// `rev-users.delete`.
@@ -136,6 +139,8 @@ operations! {
     accounts_get: "/accounts.get", AccountsGetRequest => AccountsGetResponse;
     /// `accounts.list`.
     accounts_list: "/accounts.list", AccountsListRequest => AccountsListResponse;
+    /// `accounts.export`: the first `first` matching accounts (50 by default, at most 500).
+    accounts_export: "/accounts.export", AccountsExportRequest => AccountsExportResponse;
     /// `accounts.update`.
     accounts_update: "/accounts.update", AccountsUpdateRequest => AccountsUpdateResponse;
     /// `accounts.delete`.

@@ -509,6 +509,36 @@ impl AccountFilter {
             match_nothing: r.stage.as_ref().is_some_and(|s| !s.is_empty()),
         })
     }
+
+    /// Parses an `accounts.export` request's filters with the list's parser, so the two
+    /// operations cannot drift apart.
+    ///
+    /// # Errors
+    /// As [`AccountFilter::parse`].
+    pub fn parse_export(org: &str, r: &accounts::AccountsExportRequest) -> Result<Self, ValidationError> {
+        // Every field named, no `..Default::default()`: a filter added to the list request
+        // stops this from compiling until the other request carries it too.
+        let list = accounts::AccountsListRequest {
+            created_by: r.created_by.clone(),
+            created_date: r.created_date.clone(),
+            custom_fields: r.custom_fields.clone(),
+            display_name: r.display_name.clone(),
+            domains: r.domains.clone(),
+            external_refs: r.external_refs.clone(),
+            modified_date: r.modified_date.clone(),
+            owned_by: r.owned_by.clone(),
+            stage: r.stage.clone(),
+            subtype: r.subtype.clone(),
+            tags: r.tags.clone(),
+            tier: r.tier.clone(),
+            websites: r.websites.clone(),
+            cursor: None,
+            limit: None,
+            mode: None,
+            sort_by: None,
+        };
+        Self::parse(org, &list)
+    }
 }
 
 /// Filters of `rev-orgs.list`.

@@ -15,6 +15,14 @@ use crate::error::ValidationError;
 pub const DEFAULT_LIMIT: u32 = 50;
 /// Largest page size served.
 pub const MAX_LIMIT: u32 = 100;
+/// Page size of a scan (`rev-users.scan`), which the caller cannot choose: the list's
+/// largest page, so a scan costs no more per request than a list can
+/// (docs/API-CONVENTIONS.md entry 98).
+pub const SCAN_PAGE_SIZE: u32 = 100;
+/// `first` of an export (`accounts.export`) when the request names none (§8.1).
+pub const EXPORT_DEFAULT: u32 = 50;
+/// Largest `first` of an export (§8.1).
+pub const EXPORT_MAX: u32 = 500;
 
 /// One `sort_by` entry: a field the family allows, and its direction.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -57,7 +65,8 @@ impl Cursor {
 pub struct PageRequest {
     /// Boundary to continue from.
     pub cursor: Option<Cursor>,
-    /// Rows wanted, 1 to [`MAX_LIMIT`].
+    /// Rows wanted: 1 to [`MAX_LIMIT`] for a list, [`SCAN_PAGE_SIZE`] for a scan, 1 to
+    /// [`EXPORT_MAX`] for an export.
     pub limit: u32,
     /// Walk backwards from the cursor (or from the end).
     pub before: bool,
@@ -135,6 +144,41 @@ impl PageRequest {
         Ok(Self { cursor, limit, before, sort })
     }
 
+    /// Validates a scan's cursor: a scan walks forward in ascending id order (no sort keys)
+    /// by pages of [`SCAN_PAGE_SIZE`], from the start or after the id its cursor holds.
+    ///
+    /// A scan's cursor is the cursor a list in its default order mints when walking
+    /// forward, so one minted by either means "after this id" to both.
+    ///
+    /// # Errors
+    /// `bad_request` for anything but such a cursor, as a list answers a malformed one.
+    pub fn scan(cursor: Option<&str>) -> Result<Self, ValidationError> {
+        let cursor = match cursor.filter(|c| !c.is_empty()) {
+            None => None,
+            Some(raw) => Some(
+                Cursor::decode(raw)
+                    .filter(|c| !c.before && c.sort.is_empty() && c.keys.len() == 1 && c.keys[0].is_i64())
+                    .ok_or_else(|| ValidationError::bad_request("cursor: not a cursor this server issued"))?,
+            ),
+        };
+        Ok(Self { cursor, limit: SCAN_PAGE_SIZE, before: false, sort: Vec::new() })
+    }
+
+    /// Validates an export's `first` (1 to [`EXPORT_MAX`], [`EXPORT_DEFAULT`] when absent)
+    /// and `sort_by`: the first rows in that order, with no cursor.
+    ///
+    /// # Errors
+    /// `bad_request` naming `first` when it is out of range; `invalid_field` for a bad
+    /// `sort_by`, as a list answers it.
+    pub fn export(first: Option<i32>, sort_by: Option<&[String]>, sortable: &[&str]) -> Result<Self, ValidationError> {
+        let limit = match first {
+            None => EXPORT_DEFAULT,
+            Some(n) if n >= 1 && i64::from(n) <= i64::from(EXPORT_MAX) => n.unsigned_abs(),
+            Some(n) => return Err(ValidationError::bad_request(format!("first: {n} is outside 1..={EXPORT_MAX}"))),
+        };
+        Ok(Self { limit, ..Self::parse(None, None, None, sort_by, sortable)? })
+    }
+
     /// The sort spec as recorded in cursors.
     pub fn spec(&self) -> Vec<String> {
         sort_spec(&self.sort)
@@ -175,6 +219,39 @@ mod tests {
         assert!(PageRequest::parse(None, Some(0), None, None, &[]).is_err());
         assert!(PageRequest::parse(None, Some(101), None, None, &[]).is_err());
         assert!(PageRequest::parse(Some("garbage"), None, None, None, &[]).is_err());
+    }
+
+    #[test]
+    fn scan_cursors_hold_one_id_walking_forward() {
+        assert_eq!(PageRequest::scan(None).unwrap().limit, SCAN_PAGE_SIZE);
+        let list = PageRequest::parse(None, Some(2), None, None, &[]).unwrap();
+        let after_7 = list.cursor_at(vec![Value::from(7)], false);
+        let scan = PageRequest::scan(Some(&after_7)).unwrap();
+        assert_eq!(scan.cursor.unwrap().keys, vec![Value::from(7)]);
+        assert!(!scan.before && scan.sort.is_empty());
+        for bad in [
+            "garbage".to_owned(),
+            list.cursor_at(vec![Value::from(7)], true),
+            list.cursor_at(Vec::new(), false),
+            list.cursor_at(vec![Value::from("7")], false),
+            Cursor { before: false, sort: vec!["email:asc".into()], keys: vec![Value::from(""), Value::from(7)] }
+                .encode(),
+        ] {
+            assert!(PageRequest::scan(Some(&bad)).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn exports_take_first_up_to_500() {
+        assert_eq!(PageRequest::export(None, None, &[]).unwrap().limit, EXPORT_DEFAULT);
+        assert_eq!(PageRequest::export(Some(500), None, &[]).unwrap().limit, 500);
+        for n in [0, 501, -1] {
+            let err = PageRequest::export(Some(n), None, &[]).unwrap_err();
+            assert_eq!(err.kind, revdir_api::ErrorKind::BadRequest);
+            assert!(err.message.starts_with("first:"), "{}", err.message);
+        }
+        let sorted = PageRequest::export(Some(3), Some(&["x:desc".into()]), &["x"]).unwrap();
+        assert!(sorted.sort[0].desc && sorted.cursor.is_none());
     }
 
     #[test]

@@ -205,6 +205,17 @@ pub trait RevUserStore {
         filter: RevUserFilter,
         page: PageRequest,
     ) -> StoreResult<Page<UserView>>;
+    /// One page of a scan of contacts (`page` from [`PageRequest::scan`]): those matching
+    /// `filter` after the cursor's id, in ascending id order, keyed on the primary key, so a
+    /// page costs the same at any size and depth. Ids never change or return, so a contact
+    /// that exists unchanged through a whole scan is returned exactly once, and none twice.
+    /// The page has no `prev_cursor`.
+    async fn scan_rev_users(
+        &self,
+        scope: &DevOrgScope,
+        filter: RevUserFilter,
+        page: PageRequest,
+    ) -> StoreResult<Page<UserView>>;
     /// Bulk-creates `count` contacts for benchmarks and demos, in large transactions: contact
     /// `n` gets display name `User n`, email `user{n}@example.com`, a phone number and the
     /// external ref `REVU-n`, registered for uniqueness like `create_rev_user` does. Returns
@@ -258,7 +269,8 @@ pub trait AccountStore {
     ) -> StoreResult<AccountView>;
     /// Deletes an account, its rev orgs, and detaches their contacts.
     async fn delete_account(&self, scope: &DevOrgScope, id: &ParsedId, now: Timestamp) -> StoreResult<()>;
-    /// Lists accounts.
+    /// Lists accounts; `accounts.export` calls it too, with a page from
+    /// [`PageRequest::export`].
     async fn list_accounts(
         &self,
         scope: &DevOrgScope,

@@ -419,4 +419,33 @@ impl RevUserFilter {
             custom_fields: r.custom_fields.as_ref().map(parse_filters),
         })
     }
+
+    /// Parses the filters of a `rev-users.scan` request: the list's filters, read by the
+    /// list's parser, so the two operations cannot drift apart.
+    ///
+    /// # Errors
+    /// As [`RevUserFilter::parse`].
+    pub fn parse_scan(org: &str, r: &rev_users::RevUsersScanRequest) -> Result<Self, ValidationError> {
+        // Every field named, no `..Default::default()`: a filter added to the list request
+        // stops this from compiling until the other request carries it too.
+        let list = rev_users::RevUsersListRequest {
+            associations: r.associations.clone(),
+            created_by: r.created_by.clone(),
+            created_date: r.created_date.clone(),
+            custom_fields: r.custom_fields.clone(),
+            email: r.email.clone(),
+            external_ref: r.external_ref.clone(),
+            external_refs: r.external_refs.clone(),
+            is_verified: r.is_verified,
+            modified_date: r.modified_date.clone(),
+            phone_numbers: r.phone_numbers.clone(),
+            rev_org: r.rev_org.clone(),
+            tags: r.tags.clone(),
+            cursor: None,
+            limit: None,
+            mode: None,
+            sort_by: None,
+        };
+        Self::parse(org, &list)
+    }
 }

@@ -1,12 +1,13 @@
-//! `/accounts.*`: create (with its default workspace), get, list, update, delete (§8.1).
+//! `/accounts.*`: create (with its default workspace), get, list, export, update, delete (§8.1).
 
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use revdir_api::accounts::{
-    AccountsCreateRequest, AccountsCreateResponse, AccountsDeleteRequest, AccountsGetRequest, AccountsGetResponse,
-    AccountsListRequest, AccountsListResponse, AccountsUpdateRequest, AccountsUpdateResponse,
+    AccountsCreateRequest, AccountsCreateResponse, AccountsDeleteRequest, AccountsExportRequest,
+    AccountsExportResponse, AccountsGetRequest, AccountsGetResponse, AccountsListRequest, AccountsListResponse,
+    AccountsUpdateRequest, AccountsUpdateResponse,
 };
 use revdir_api::common::Empty;
 use revdir_core::ids::{parse_id, ObjectKind};
@@ -24,6 +25,7 @@ pub fn router() -> Router<AppState> {
         .route("/accounts.create", post(accounts_create))
         .route("/accounts.get", get(accounts_get).post(accounts_get))
         .route("/accounts.list", get(accounts_list).post(accounts_list))
+        .route("/accounts.export", get(accounts_export).post(accounts_export))
         .route("/accounts.update", post(accounts_update))
         .route("/accounts.delete", post(accounts_delete))
 }
@@ -67,6 +69,19 @@ async fn accounts_list(
         next_cursor: page.next_cursor,
         prev_cursor: page.prev_cursor,
     }))
+}
+
+/// §8.1: the list's filters and `sort_by`, the first `first` accounts (ascending id
+/// without `sort_by`), no cursor (docs/API-CONVENTIONS.md entry 100).
+async fn accounts_export(
+    Scope(scope): Scope,
+    State(app): State<AppState>,
+    ApiInput(req): ApiInput<AccountsExportRequest>,
+) -> ApiResult<Json<AccountsExportResponse>> {
+    let filter = AccountFilter::parse_export(&scope.dev_org, &req)?;
+    let page = PageRequest::export(req.first, req.sort_by.as_deref(), ORG_SORTABLE)?;
+    let page = app.store.list_accounts(&scope, filter, page).await?;
+    Ok(Json(AccountsExportResponse { accounts: page.items.iter().map(|v| v.render(&scope.dev_org)).collect() }))
 }
 
 async fn accounts_update(

@@ -1,4 +1,4 @@
-//! `/rev-users.*`: create, get, list, update, delete (§5.1, §7).
+//! `/rev-users.*`: create, get, list, scan, update, delete (§5.1, §7).
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -7,7 +7,8 @@ use axum::{Json, Router};
 use revdir_api::common::Empty;
 use revdir_api::rev_users::{
     RevUsersCreateRequest, RevUsersCreateResponse, RevUsersDeleteRequest, RevUsersGetRequest, RevUsersGetResponse,
-    RevUsersListRequest, RevUsersListResponse, RevUsersUpdateRequest, RevUsersUpdateResponse,
+    RevUsersListRequest, RevUsersListResponse, RevUsersScanRequest, RevUsersScanResponse, RevUsersUpdateRequest,
+    RevUsersUpdateResponse,
 };
 use revdir_core::ids::{parse_id, ObjectKind};
 use revdir_core::pagination::PageRequest;
@@ -25,6 +26,7 @@ pub fn router() -> Router<AppState> {
         .route("/rev-users.create", post(rev_users_create))
         .route("/rev-users.get", get(rev_users_get).post(rev_users_get))
         .route("/rev-users.list", get(rev_users_list).post(rev_users_list))
+        .route("/rev-users.scan", get(rev_users_scan).post(rev_users_scan))
         .route("/rev-users.update", post(rev_users_update))
         .route("/rev-users.delete", post(rev_users_delete))
 }
@@ -63,6 +65,22 @@ async fn rev_users_list(
         rev_users: page.items.iter().map(|v| v.render_rev_user(&scope.dev_org)).collect(),
         next_cursor: page.next_cursor,
         prev_cursor: page.prev_cursor,
+    }))
+}
+
+/// §7: the list's filters, in ascending id order, by pages of `SCAN_PAGE_SIZE`
+/// (docs/API-CONVENTIONS.md entries 98 and 99).
+async fn rev_users_scan(
+    Scope(scope): Scope,
+    State(app): State<AppState>,
+    ApiInput(req): ApiInput<RevUsersScanRequest>,
+) -> ApiResult<Json<RevUsersScanResponse>> {
+    let filter = RevUserFilter::parse_scan(&scope.dev_org, &req)?;
+    let page = PageRequest::scan(req.cursor.as_deref())?;
+    let page = app.store.scan_rev_users(&scope, filter, page).await?;
+    Ok(Json(RevUsersScanResponse {
+        rev_users: page.items.iter().map(|v| v.render_rev_user(&scope.dev_org)).collect(),
+        next_cursor: page.next_cursor,
     }))
 }
 

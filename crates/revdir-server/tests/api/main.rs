@@ -6,6 +6,7 @@
     reason = "scenario functions run inside generated #[test]s; a failed step aborts the test"
 )]
 
+mod accounts_export;
 mod artifacts;
 mod associations;
 mod auth;
@@ -28,6 +29,7 @@ mod personal_data;
 mod rate_limits;
 mod receiver;
 mod rev_users_crud;
+mod rev_users_scan;
 mod rev_users_update;
 mod schemas;
 mod spec;

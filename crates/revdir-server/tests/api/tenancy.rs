@@ -273,7 +273,7 @@ fn secrets(text: &str) -> BTreeSet<String> {
 
 /// A GET twin's query string: scalars as text, string lists in the quoted comma form,
 /// anything else JSON-encoded.
-fn to_query(body: &Value) -> String {
+pub(crate) fn to_query(body: &Value) -> String {
     let mut q = url::form_urlencoded::Serializer::new(String::new());
     for (k, v) in body.as_object().unwrap() {
         let text = match v {
@@ -311,6 +311,9 @@ fn probes(b: &OrgB, a_user: &Value, a_revo: &Value, a_hook: &Value) -> Vec<Probe
         p("/accounts.list", json!({"created_by": [id("admin")], "tags": [id("tag")]}), &[200]),
         p("/accounts.list", json!({"cursor": id("account_cursor")}), &[200]),
         p("/accounts.list", json!({"display_name": ["Bsecret-acc-2"]}), &[200]),
+        p("/accounts.export", json!({"owned_by": [id("devu")], "first": 500}), &[200]),
+        p("/accounts.export", json!({"created_by": [id("admin")], "tags": [id("tag")]}), &[200]),
+        p("/accounts.export", json!({"display_name": ["Bsecret-acc-2"], "sort_by": ["display_name:desc"]}), &[200]),
         // artifacts.*
         p("/artifacts.prepare", json!({"file_name": "a.txt"}), &[200]),
         p("/artifacts.get", json!({"id": id("artifact")}), &[404]),
@@ -383,6 +386,15 @@ fn probes(b: &OrgB, a_user: &Value, a_revo: &Value, a_hook: &Value) -> Vec<Probe
         p("/rev-users.list", json!({"external_refs": ["bsecret-ext-4"], "phone_numbers": ["+14155550104"]}), &[200]),
         p("/rev-users.list", json!({"cursor": id("revu_cursor")}), &[200]),
         p("/rev-users.list", json!({"cursor": id("revu_sorted_cursor"), "sort_by": ["email:desc"]}), &[200]),
+        p("/rev-users.scan", json!({}), &[200]),
+        p("/rev-users.scan", json!({"rev_org": [id("revo")], "created_by": [id("admin")]}), &[200]),
+        p("/rev-users.scan", json!({"associations": [id("account")], "tags": [id("tag")]}), &[200]),
+        p("/rev-users.scan", json!({"external_ref": ["bsecret-ext-3"], "email": ["bsecret-3@b.example"]}), &[200]),
+        p("/rev-users.scan", json!({"external_refs": ["bsecret-ext-4"], "phone_numbers": ["+14155550104"]}), &[200]),
+        // B's list cursor in the default order has the form of a scan cursor: in A it only
+        // means "after that id", among A's contacts.
+        p("/rev-users.scan", json!({"cursor": id("revu_cursor")}), &[200]),
+        p("/rev-users.scan", json!({"cursor": id("revu_sorted_cursor")}), &[400]),
         p("/rev-users.update", json!({"id": id("revu"), "display_name": "pwned"}), &[404]),
         p("/rev-users.update", json!({"id": a_user, "tags": [{"id": id("tag")}]}), &[400]),
         p("/rev-users.update", json!({"id": a_user, "display_picture": id("artifact")}), &[400]),
@@ -571,6 +583,8 @@ async fn another_orgs_objects_are_invisible_to_every_operation(app: TestApp) {
     };
     assert_eq!(count("/rev-users.list", "rev_users").await, 2);
     assert_eq!(count("/accounts.list", "accounts").await, 1);
+    assert_eq!(count("/rev-users.scan", "rev_users").await, 2);
+    assert_eq!(count("/accounts.export", "accounts").await, 1);
     assert_eq!(count("/rev-orgs.list", "rev_orgs").await, 1);
     assert_eq!(count("/tags.list", "tags").await, 2);
     assert_eq!(count("/dev-users.list", "dev_users").await, 2);

@@ -145,6 +145,35 @@ pub(super) async fn list_page<V, R: Sync>(
     Ok(Page { items, next_cursor: next, prev_cursor: prev })
 }
 
+/// Runs one page of a scan (`PageRequest::scan`): ids after the cursor's in ascending
+/// order, the family's loader, and a next cursor when more lie beyond. The key is the id
+/// alone, which with `WHERE dev_org_id = … AND kind = …` is a range of the primary key, so
+/// a page costs the same however many rows precede it. A scan never walks back, so unlike
+/// `list_page` it spends no query on a previous cursor.
+///
+/// The next cursor holds the last id the id query found, not the last row loaded: on
+/// PostgreSQL the load sees a later snapshot, and a row deleted in between must not end the
+/// scan early or move the cursor back.
+pub(super) async fn scan_page<V, R>(
+    conn: &mut Conn,
+    base: &Sql,
+    sorting: &Sorting<R>,
+    page: &PageRequest,
+    load: impl AsyncLoad<V>,
+) -> StoreResult<Page<V>> {
+    let keys_cols = [(&sorting.id, false)];
+    let (ids, more) = page_ids(conn, base, &keys_cols, page).await?;
+    let last = match ids.last() {
+        Some(id) if more && sorting.id.int => {
+            Some(Value::from(id.parse::<i64>().map_err(|e| StoreError::Internal(e.into()))?))
+        }
+        Some(id) if more => Some(Value::from(id.as_str())),
+        _ => None,
+    };
+    let items = load.load(conn, ids).await?;
+    Ok(Page { items, next_cursor: last.map(|k| page.cursor_at(vec![k], false)), prev_cursor: None })
+}
+
 /// The cursor leading back the way a page came (`forward` is that way's direction), when
 /// rows lie there. It is anchored at the page's edge row; an empty page (every row past
 /// the request's cursor was deleted) gets an end cursor instead, so walking back still

@@ -239,37 +239,22 @@ impl RevUserStore for Backend {
         page: PageRequest,
     ) -> StoreResult<Page<UserView>> {
         let org = scope.dev_org.as_str();
-        let mut sql = Sql::new("");
-        let o = sql.text_arg(org);
-        let k = sql.text_arg(code(ObjectKind::RevUser));
-        sql.push(&format!("SELECT CAST(u.id AS TEXT) FROM users u WHERE u.dev_org_id = {o} AND u.kind = {k}"));
-        let emails = f.email.as_ref().map(|v| v.iter().map(|e| e.to_lowercase()).collect::<Vec<_>>());
-        filter_in_text(&mut sql, "u.email_lower", emails.as_ref());
-        sql.indexed_filter |= emails.is_some() || f.external_ref.is_some();
-        filter_in_text(&mut sql, "u.external_ref", f.external_ref.as_ref());
-        filter_refs(&mut sql, org, "u", code(ObjectKind::RevUser), f.external_refs.as_ref());
-        filter_json_any(&mut sql, "u.phone_numbers", f.phone_numbers.as_ref());
-        filter_in_text(&mut sql, "u.rev_org_id", f.rev_org.as_ref());
-        filter_associations(&mut sql, "u", f.associations.as_ref());
-        filter_created_by(&mut sql, "u", f.created_by.as_ref());
-        filter_range(&mut sql, "u.created_date", f.created_date.as_ref());
-        filter_range(&mut sql, "u.modified_date", f.modified_date.as_ref());
-        if let Some(v) = f.is_verified {
-            let p = sql.arg(Arg::Bool(v));
-            sql.push(&format!(" AND u.is_verified = {p}"));
-        }
-        filter_tags(&mut sql, "u", code(ObjectKind::RevUser), f.tags.as_ref());
         let mut tx: Tx = self.begin_read().await.map_err(db_err)?;
-        filter_custom(&mut tx, &mut sql, org, LeafType::RevUser, "u.custom_fields", f.custom_fields.as_deref()).await?;
-        list_page(
-            &mut tx,
-            &sql,
-            &USER_SORTING,
-            |v: &UserView| &v.record,
-            &page,
-            LoadUsers { org, kind: ObjectKind::RevUser },
-        )
-        .await
+        let sql = rev_user_ids(&mut tx, org, &f).await?;
+        let load = LoadUsers { org, kind: ObjectKind::RevUser };
+        list_page(&mut tx, &sql, &USER_SORTING, |v: &UserView| &v.record, &page, load).await
+    }
+
+    async fn scan_rev_users(
+        &self,
+        scope: &DevOrgScope,
+        f: RevUserFilter,
+        page: PageRequest,
+    ) -> StoreResult<Page<UserView>> {
+        let org = scope.dev_org.as_str();
+        let mut tx: Tx = self.begin_read().await.map_err(db_err)?;
+        let sql = rev_user_ids(&mut tx, org, &f).await?;
+        scan_page(&mut tx, &sql, &USER_SORTING, &page, LoadUsers { org, kind: ObjectKind::RevUser }).await
     }
 
     async fn seed_rev_users(&self, scope: &DevOrgScope, count: u64, now: Timestamp) -> StoreResult<u64> {
@@ -283,4 +268,32 @@ impl RevUserStore for Backend {
         self.after_bulk_load().await.map_err(db_err)?;
         Ok(done)
     }
+}
+
+/// The ids of org `org`'s contacts matching `f`: `SELECT CAST(u.id AS TEXT) FROM users u
+/// WHERE …`, the base `list_page` and `scan_page` order and bound. Both operations filter
+/// through it, so they cannot drift apart.
+async fn rev_user_ids(conn: &mut Conn, org: &str, f: &RevUserFilter) -> StoreResult<Sql> {
+    let mut sql = Sql::new("");
+    let o = sql.text_arg(org);
+    let k = sql.text_arg(code(ObjectKind::RevUser));
+    sql.push(&format!("SELECT CAST(u.id AS TEXT) FROM users u WHERE u.dev_org_id = {o} AND u.kind = {k}"));
+    let emails = f.email.as_ref().map(|v| v.iter().map(|e| e.to_lowercase()).collect::<Vec<_>>());
+    filter_in_text(&mut sql, "u.email_lower", emails.as_ref());
+    sql.indexed_filter |= emails.is_some() || f.external_ref.is_some();
+    filter_in_text(&mut sql, "u.external_ref", f.external_ref.as_ref());
+    filter_refs(&mut sql, org, "u", code(ObjectKind::RevUser), f.external_refs.as_ref());
+    filter_json_any(&mut sql, "u.phone_numbers", f.phone_numbers.as_ref());
+    filter_in_text(&mut sql, "u.rev_org_id", f.rev_org.as_ref());
+    filter_associations(&mut sql, "u", f.associations.as_ref());
+    filter_created_by(&mut sql, "u", f.created_by.as_ref());
+    filter_range(&mut sql, "u.created_date", f.created_date.as_ref());
+    filter_range(&mut sql, "u.modified_date", f.modified_date.as_ref());
+    if let Some(v) = f.is_verified {
+        let p = sql.arg(Arg::Bool(v));
+        sql.push(&format!(" AND u.is_verified = {p}"));
+    }
+    filter_tags(&mut sql, "u", code(ObjectKind::RevUser), f.tags.as_ref());
+    filter_custom(conn, &mut sql, org, LeafType::RevUser, "u.custom_fields", f.custom_fields.as_deref()).await?;
+    Ok(sql)
 }
