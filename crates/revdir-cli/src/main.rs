@@ -11,7 +11,6 @@ use clap::{Parser, Subcommand};
 use revdir_core::ids::ObjectKind;
 use revdir_core::refs::UserRef;
 use revdir_core::scope::DevOrgScope;
-use revdir_core::time::Timestamp;
 use revdir_server::artifacts::ArtifactsConfig;
 use revdir_server::deliveries::DeliveryConfig;
 use revdir_server::startup::{admin_token, bootstrap, open, Application, RateLimitConfig, ServerConfig};
@@ -281,6 +280,7 @@ async fn seed_scope(state: &AppState, org: &str) -> anyhow::Result<DevOrgScope> 
         token_id: "revdir-seed".to_owned(),
         actor_summary: None,
         context: Default::default(),
+        now: revdir_core::clock::system_now(),
     };
     if org == "default" {
         bootstrap(state).await?;
@@ -404,7 +404,7 @@ async fn main() -> anyhow::Result<()> {
             let started = std::time::Instant::now();
             let n = state
                 .store
-                .seed_rev_users(&scope, rev_users, Timestamp::now())
+                .seed_rev_users(&scope, rev_users, revdir_core::clock::system_now())
                 .await
                 .map_err(|e| anyhow::anyhow!("seeding: {e}"))?;
             say(&format!(

@@ -9,6 +9,7 @@ pub mod artifacts;
 pub mod associations;
 pub mod auth_tokens;
 pub mod authz;
+pub mod clock;
 pub mod custom;
 pub mod deliveries;
 pub mod dev_users;

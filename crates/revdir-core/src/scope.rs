@@ -1,6 +1,7 @@
 //! Who is calling, on behalf of which dev org: the first argument of every store call.
 
 use crate::refs::{UserRef, UserSummaryData};
+use crate::time::Timestamp;
 
 /// The authenticated actor making a request.
 pub type Actor = UserRef;
@@ -45,4 +46,8 @@ pub struct DevOrgScope {
     pub token_id: String,
     /// Where the request came from, for the change journal.
     pub context: ChangeContext,
+    /// The org's time when the request arrived: the system clock, or the org's own clock
+    /// under the emulator (API-CONVENTIONS entry 130). Everything the request records or
+    /// checks in time uses it.
+    pub now: Timestamp,
 }

@@ -9,6 +9,7 @@ use async_trait::async_trait;
 use crate::artifacts::{ArtifactDraft, ArtifactView, BlobLocation, ParentRef, Upload, UploadOutcome, VersionRecord};
 use crate::associations::{AssociationChange, RevOrgLink};
 use crate::auth_tokens::{IssuedSubject, TokenFilter, TokenIssue, TokenKind, TokenView};
+use crate::clock::{OrgClock, OrgTime};
 use crate::custom::{CustomState, FragmentCatalog, FragmentFilter, FragmentRef, FragmentSet, FragmentView, LeafType};
 use crate::deliveries::{ClaimedDelivery, DeliveryFilter, DeliveryView, Outcome};
 use crate::dev_users::{
@@ -76,6 +77,19 @@ pub trait DevOrgStore {
     async fn get_dev_org(&self, scope: &DevOrgScope) -> StoreResult<DevOrgRecord>;
     /// The summary of one user of the caller's org.
     async fn user_summary(&self, scope: &DevOrgScope, user: UserRef) -> StoreResult<UserSummaryData>;
+    /// The org's clock and expiry; `None` when the org does not exist.
+    async fn org_time(&self, dev_org: &str) -> StoreResult<Option<OrgTime>>;
+    /// Sets the org's clock.
+    async fn set_org_clock(&self, dev_org: &str, clock: OrgClock) -> StoreResult<()>;
+    /// Sets (or clears) when the org expires, on its own clock.
+    async fn set_org_expiry(&self, dev_org: &str, expires_at: Option<Timestamp>) -> StoreResult<()>;
+    /// Every dev org with its time, oldest first.
+    async fn list_dev_orgs(&self) -> StoreResult<Vec<(DevOrgRecord, OrgTime)>>;
+    /// Deletes a dev org and everything in it; answers whether it existed.
+    async fn delete_dev_org(&self, dev_org: &str) -> StoreResult<bool>;
+    /// A server-wide setting, storing `fresh` first when it has none (of racing callers,
+    /// one value wins and all get it).
+    async fn server_setting(&self, name: &str, fresh: &str) -> StoreResult<String>;
 }
 
 /// Signing keys and token records (§8.5).

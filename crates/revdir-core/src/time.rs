@@ -25,7 +25,8 @@ impl Timestamp {
         self.0.div_euclid(1000)
     }
 
-    /// The current time of the system clock.
+    /// The current time of the system clock; read it through `clock::system_now`.
+    #[allow(clippy::disallowed_methods)]
     pub fn now() -> Self {
         let now = OffsetDateTime::now_utc();
         Self((now.unix_timestamp_nanos() / 1_000_000) as i64)

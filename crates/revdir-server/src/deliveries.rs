@@ -77,7 +77,7 @@ pub async fn run(app: AppState, config: DeliveryConfig, policy: UrlPolicy, wake:
         let free = u32::try_from(slots.available_permits()).unwrap_or(u32::MAX);
         let mut claimed = 0;
         if free > 0 {
-            let now = Timestamp::now();
+            let now = revdir_core::clock::system_now();
             match app.store.claim_deliveries(&node, now, later(now, config.lease), free).await {
                 Ok(deliveries) => {
                     claimed = deliveries.len();
@@ -111,7 +111,8 @@ pub async fn run(app: AppState, config: DeliveryConfig, policy: UrlPolicy, wake:
 }
 
 async fn prune(app: &AppState, age: Duration) {
-    let before = Timestamp::from_millis(Timestamp::now().millis() - i64::try_from(age.as_millis()).unwrap_or(0));
+    let before =
+        Timestamp::from_millis(revdir_core::clock::system_now().millis() - i64::try_from(age.as_millis()).unwrap_or(0));
     loop {
         match app.store.prune(before, PRUNE_BATCH).await {
             Ok(n) if n > 0 => tracing::debug!(rows = n, "pruned old deliveries and journal entries"),
@@ -150,7 +151,7 @@ async fn deliver(app: &AppState, config: &DeliveryConfig, policy: &UrlPolicy, d:
     } else if d.degraded && !d.is_verify() {
         Outcome::Skipped { state: "failed", reason: "the endpoint is degraded: failed without an attempt".into() }
     } else if d.forced_failure {
-        let now = Timestamp::now();
+        let now = revdir_core::clock::system_now();
         let record = AttemptRecord {
             started_at: now,
             duration_ms: 0,
@@ -166,7 +167,7 @@ async fn deliver(app: &AppState, config: &DeliveryConfig, policy: &UrlPolicy, d:
         if record.error_class.is_none() {
             Outcome::Delivered(record)
         } else {
-            let now = Timestamp::now();
+            let now = revdir_core::clock::system_now();
             let retry_at = if is_probe(&d) {
                 Some(later(now, Duration::from_millis(config.probe_delay_ms)))
             } else {
@@ -176,7 +177,7 @@ async fn deliver(app: &AppState, config: &DeliveryConfig, policy: &UrlPolicy, d:
         }
     };
     let (result, label) = (describe(&outcome), outcome_label(&outcome));
-    match app.store.finish_delivery(&d, outcome, Timestamp::now(), config.probe_delay_ms).await {
+    match app.store.finish_delivery(&d, outcome, revdir_core::clock::system_now(), config.probe_delay_ms).await {
         Ok(true) => {
             crate::metrics::delivery_finished(label);
             tracing::info!(
@@ -214,7 +215,7 @@ fn describe(o: &Outcome) -> &'static str {
 
 /// One POST to the endpoint, as the delivery log records it.
 async fn attempt(config: &DeliveryConfig, policy: &UrlPolicy, d: &ClaimedDelivery) -> AttemptRecord {
-    let started = Timestamp::now();
+    let started = revdir_core::clock::system_now();
     let clock = Instant::now();
     let body = d.render(started).to_string();
     let mut headers = vec![

@@ -51,7 +51,7 @@ fn later(now: Timestamp, by: Duration) -> Timestamp {
 pub async fn run(app: AppState, config: JobConfig, wake: Arc<Notify>) {
     let node = uuid::Uuid::new_v4().to_string();
     loop {
-        let now = Timestamp::now();
+        let now = revdir_core::clock::system_now();
         let claimed = match app.store.claim_jobs(&node, now, later(now, config.lease), CLAIM_BATCH).await {
             Ok(jobs) => jobs,
             Err(e) => {
@@ -73,10 +73,10 @@ pub async fn run(app: AppState, config: JobConfig, wake: Arc<Notify>) {
 }
 
 async fn run_one(app: &AppState, config: &JobConfig, job: ClaimedJob) {
-    let started = Timestamp::now();
+    let started = revdir_core::clock::system_now();
     let outcome = match job.kind {
         JobKind::PersonalDataExport => export(app, &job).await,
-        _ => app.store.run_job(&job, Timestamp::now()).await,
+        _ => app.store.run_job(&job, revdir_core::clock::system_now()).await,
     };
     let kind = job.kind.as_str();
     match outcome {
@@ -89,19 +89,19 @@ async fn run_one(app: &AppState, config: &JobConfig, job: ClaimedJob) {
                 job = job.id,
                 kind,
                 artifact = artifact.and_then(|a| display_id(ObjectKind::Artifact, a)),
-                elapsed_ms = Timestamp::now().millis() - started.millis(),
+                elapsed_ms = revdir_core::clock::system_now().millis() - started.millis(),
                 "job done"
             );
         }
         Ok(None) => tracing::info!(job = job.id, kind, "job taken over by another worker; its outcome is theirs"),
         Err(e) => {
             let transient = matches!(e, StoreError::Unavailable(_) | StoreError::Internal(_));
-            let retry_at =
-                (transient && job.attempts < MAX_ATTEMPTS).then(|| later(Timestamp::now(), config.retry_delay));
+            let retry_at = (transient && job.attempts < MAX_ATTEMPTS)
+                .then(|| later(revdir_core::clock::system_now(), config.retry_delay));
             let outcome = if retry_at.is_some() { "retry" } else { "failed" };
             metrics::counter!(crate::metrics::JOBS_TOTAL, "kind" => kind, "outcome" => outcome).increment(1);
             tracing::warn!(job = job.id, kind, error = %e, outcome, "job did not finish");
-            if let Err(e) = app.store.fail_job(&job, &e.to_string(), retry_at, Timestamp::now()).await {
+            if let Err(e) = app.store.fail_job(&job, &e.to_string(), retry_at, revdir_core::clock::system_now()).await {
                 tracing::warn!(job = job.id, error = %e, "recording a job's failure failed; its lease will expire");
             }
         }
@@ -128,5 +128,5 @@ async fn export(app: &AppState, job: &ClaimedJob) -> Result<Option<JobDone>, Sto
         }
     };
     let upload = Upload { location, size, content_type: Some("application/json".to_owned()) };
-    app.store.finish_export(job, &file_name, upload, Timestamp::now()).await
+    app.store.finish_export(job, &file_name, upload, revdir_core::clock::system_now()).await
 }

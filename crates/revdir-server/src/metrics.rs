@@ -16,7 +16,6 @@ use axum::routing::get;
 use axum::Router;
 use metrics_exporter_prometheus::{BuildError, Matcher, PrometheusBuilder, PrometheusHandle};
 use revdir_core::store::Store;
-use revdir_core::time::Timestamp;
 
 use crate::middleware::operation_name;
 
@@ -223,7 +222,7 @@ async fn scrape(State(s): State<Scrape>) -> Response {
     let pool = s.store.pool_stats();
     metrics::gauge!(DB_POOL_CONNECTIONS).set(f64::from(pool.connections));
     metrics::gauge!(DB_POOL_IDLE).set(f64::from(pool.idle));
-    match tokio::time::timeout(SAMPLE_TIMEOUT, s.store.outbox_lag(Timestamp::now())).await {
+    match tokio::time::timeout(SAMPLE_TIMEOUT, s.store.outbox_lag(revdir_core::clock::system_now())).await {
         Ok(Ok(lag_ms)) => metrics::gauge!(WEBHOOK_OUTBOX_LAG_SECONDS).set(lag_ms as f64 / 1000.0),
         Ok(Err(e)) => tracing::warn!(error = %e, "metrics: reading the outbox lag failed"),
         Err(_) => tracing::warn!("metrics: the outbox lag query did not answer in time"),

@@ -8,7 +8,6 @@ use axum::http::HeaderValue;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use revdir_api::{ErrorKind, API_VERSION};
-use revdir_core::time::Timestamp;
 use revdir_core::ValidationError;
 
 use crate::error::ApiError;
@@ -62,9 +61,11 @@ pub async fn rate_limit(State(app): State<AppState>, req: Request, next: Next) -
         Err(_) => return next.run(Request::from_parts(parts, body)).await,
     };
     let key = actor_key(&scope);
+    // The window is on the org's time, so moving an emulated org's clock moves its windows.
+    let now = scope.now;
     parts.extensions.insert(scope);
     let req = Request::from_parts(parts, body);
-    let decision = match limit.check(&key, Timestamp::now().seconds()).await {
+    let decision = match limit.check(&key, now.seconds()).await {
         Ok(d) => d,
         Err(e) => {
             tracing::warn!(error = %e, "rate limiter unavailable; request not counted");

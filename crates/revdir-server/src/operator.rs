@@ -5,7 +5,6 @@ use std::fmt;
 
 use revdir_core::orgs::DevOrgRecord;
 use revdir_core::store::Store;
-use revdir_core::time::Timestamp;
 use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
@@ -59,7 +58,7 @@ pub async fn create_org(
     keys: &TokenKeys,
     display_name: Option<String>,
 ) -> anyhow::Result<(DevOrgRecord, SecretString)> {
-    let now = Timestamp::now();
+    let now = revdir_core::clock::system_now();
     let created =
         store.create_dev_org(display_name, now).await.map_err(|e| anyhow::anyhow!("creating a dev org: {e}"))?;
     let token = keys.mint_pat(store, &created.org.id, created.admin, now, DEFAULT_PAT_DAYS).await?;

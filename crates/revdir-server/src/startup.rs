@@ -10,7 +10,6 @@ use std::time::Duration;
 use axum::http::header::AUTHORIZATION;
 use axum::Router;
 use revdir_core::store::{NewDevOrg, Store};
-use revdir_core::time::Timestamp;
 use revdir_store::{DatabaseUrl, StoreOptions};
 use secrecy::SecretString;
 use tokio::net::TcpListener;
@@ -186,7 +185,7 @@ pub async fn open(config: &ServerConfig) -> anyhow::Result<AppState> {
 /// # Errors
 /// When the store fails.
 pub async fn bootstrap(app: &AppState) -> anyhow::Result<Option<Bootstrap>> {
-    let now = Timestamp::now();
+    let now = revdir_core::clock::system_now();
     let Some(NewDevOrg { org, admin }) =
         app.store.bootstrap(now).await.map_err(|e| anyhow::anyhow!("bootstrap: {e}"))?
     else {
@@ -206,7 +205,7 @@ pub async fn admin_token(app: &AppState, new_org: bool) -> anyhow::Result<Secret
         let (_, token) = create_org(app.store.as_ref(), &app.keys, None).await?;
         return Ok(token);
     }
-    let now = Timestamp::now();
+    let now = revdir_core::clock::system_now();
     bootstrap(app).await?;
     let default = app
         .store

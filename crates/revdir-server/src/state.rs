@@ -41,9 +41,10 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// The time a write records; the system clock.
-    pub fn now(&self) -> Timestamp {
-        Timestamp::now()
+    /// The system clock. A request's time is its scope's `now` (the org's clock under the
+    /// emulator); this is for what belongs to no org: workers, probes, operator routes.
+    pub fn system_now(&self) -> Timestamp {
+        revdir_core::clock::system_now()
     }
 
     /// Tells this node's delivery worker that new deliveries may be due.

@@ -106,6 +106,8 @@ pub fn default_data_dir(db: &DatabaseUrl) -> PathBuf {
 ///
 /// # Errors
 /// When a file cannot be read or written, or a certificate cannot be made.
+// Certificates are valid in real time, whatever an emulated org's clock says.
+#[allow(clippy::disallowed_methods)]
 pub fn ensure_certificates(paths: &TlsPaths) -> anyhow::Result<()> {
     let now = OffsetDateTime::now_utc();
     create_private_dir(paths.dir())?;

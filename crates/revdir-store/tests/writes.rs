@@ -37,7 +37,7 @@ struct PgSchema(String);
 
 impl PgSchema {
     fn create() -> Self {
-        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos();
+        let nanos = revdir_core::clock::system_now().millis();
         let name = format!("revdir_st_{}_{}_{nanos}", std::process::id(), SCHEMA_SEQ.fetch_add(1, Ordering::Relaxed));
         run_on_pg(&format!("CREATE SCHEMA {name}"));
         Self(name)
@@ -103,6 +103,7 @@ fn run<F: std::future::Future<Output = ()>>(engine: Engine, test: fn(Opened) -> 
             actor_summary: None,
             token_id: "test".to_owned(),
             context: Default::default(),
+            now: now(),
         };
         test(Opened { store, scope }).await;
     });

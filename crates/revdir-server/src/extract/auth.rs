@@ -48,6 +48,46 @@ pub fn signed_caller(parts: &Parts, app: &AppState, now: Timestamp) -> Result<Si
     Ok(SignedCaller { dev_org, actor, jti: claims.jti, context: change_context(parts) })
 }
 
+/// The org's time now: the system clock, or under the emulator the org's own clock (read
+/// from the store, so every node agrees). An org that is gone, or whose time-to-live ran
+/// out on its own clock, is 401 as for an org that does not exist.
+///
+/// # Errors
+/// 401 `unauthenticated` for an org that is gone or expired; the store's errors.
+pub async fn org_now(app: &AppState, dev_org: &str) -> Result<Timestamp, ApiError> {
+    let system = app.system_now();
+    if !app.emulator {
+        return Ok(system);
+    }
+    let time =
+        app.store.org_time(dev_org).await?.ok_or(ApiError::Unauthenticated("the token is not known to this server"))?;
+    let now = time.clock.now(system);
+    if time.expired(now) {
+        return Err(ApiError::Unauthenticated("the token is not known to this server"));
+    }
+    Ok(now)
+}
+
+/// The caller the request's token names, with its org's time: under the emulator the
+/// token's expiry is checked against the org's clock, so moving the clock expires tokens.
+///
+/// # Errors
+/// As [`signed_caller`] and [`org_now`].
+async fn signed_caller_at_org_time(parts: &Parts, app: &AppState) -> Result<(SignedCaller, Timestamp), ApiError> {
+    if !app.emulator {
+        let now = app.system_now();
+        return Ok((signed_caller(parts, app, now)?, now));
+    }
+    // The signature first, with the expiry left for the org's clock.
+    let claims = app.keys.verify(bearer(parts)?, Timestamp::from_millis(i64::MIN / 2))?;
+    let (dev_org, actor) = subject(&claims.sub)?;
+    let now = org_now(app, &dev_org).await?;
+    if claims.exp <= now.seconds() {
+        return Err(ApiError::Unauthenticated("the token has expired"));
+    }
+    Ok((SignedCaller { dev_org, actor, jti: claims.jti, context: change_context(parts) }, now))
+}
+
 /// The request's id and declared origin, which the change journal records.
 fn change_context(parts: &Parts) -> ChangeContext {
     let header = |name: &str| {
@@ -95,6 +135,7 @@ pub async fn check_token_record(caller: SignedCaller, app: &AppState, now: Times
         token_id: record.jti,
         actor_summary: subject_summary,
         context: caller.context,
+        now,
     })
 }
 
@@ -104,8 +145,8 @@ pub async fn check_token_record(caller: SignedCaller, app: &AppState, now: Times
 /// 401 `unauthenticated` when the header is missing, the token is malformed, forged,
 /// expired or revoked, or its user may no longer act.
 pub async fn authenticate(parts: &Parts, app: &AppState) -> Result<DevOrgScope, ApiError> {
-    let now = Timestamp::now();
-    check_token_record(signed_caller(parts, app, now)?, app, now).await
+    let (caller, now) = signed_caller_at_org_time(parts, app).await?;
+    check_token_record(caller, app, now).await
 }
 
 /// Extractor form of [`authenticate`], for handlers that take the scope as a parameter.
@@ -172,8 +213,7 @@ impl FromRequestParts<AppState> for Caller {
             authz::may_call(&scope.actor, operation)?;
             return Ok(Self::Authenticated(scope.clone()));
         }
-        let now = Timestamp::now();
-        let caller = signed_caller(parts, app, now)?;
+        let (caller, now) = signed_caller_at_org_time(parts, app).await?;
         if let Err(refused) = authz::may_call(&caller.actor, operation) {
             // A dead token gets its 401 before the 403.
             check_token_record(caller, app, now).await?;
@@ -192,7 +232,9 @@ impl FromRequestParts<AppState> for CallerClaims {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, Self::Rejection> {
-        app.keys.verify(bearer(parts)?, Timestamp::now()).map(Self)
+        // The expiry is checked on the token's org's time, as for every other request.
+        let (_, now) = signed_caller_at_org_time(parts, app).await?;
+        app.keys.verify(bearer(parts)?, now).map(Self)
     }
 }
 

@@ -36,7 +36,7 @@ async fn accounts_create(
     ApiJson(req): ApiJson<AccountsCreateRequest>,
 ) -> ApiResult<(StatusCode, Json<AccountsCreateResponse>)> {
     let draft = AccountDraft::try_from(&req)?;
-    let (account, workspace) = app.store.create_account(&scope, draft, app.now()).await?;
+    let (account, workspace) = app.store.create_account(&scope, draft, scope.now).await?;
     Ok((
         StatusCode::CREATED,
         Json(AccountsCreateResponse {
@@ -90,7 +90,7 @@ async fn accounts_update(
     ApiJson(req): ApiJson<AccountsUpdateRequest>,
 ) -> ApiResult<Json<AccountsUpdateResponse>> {
     let patch = AccountPatch::try_from(&req)?;
-    let view = app.store.update_account(&scope, patch, app.now()).await?;
+    let view = app.store.update_account(&scope, patch, scope.now).await?;
     Ok(Json(AccountsUpdateResponse { account: view.render(&scope.dev_org) }))
 }
 
@@ -100,6 +100,6 @@ async fn accounts_delete(
     ApiJson(req): ApiJson<AccountsDeleteRequest>,
 ) -> ApiResult<Json<Empty>> {
     let id = parse_id("id", &req.id, ObjectKind::Account)?;
-    app.store.delete_account(&scope, &id, app.now()).await?;
+    app.store.delete_account(&scope, &id, scope.now).await?;
     Ok(Json(Empty {}))
 }

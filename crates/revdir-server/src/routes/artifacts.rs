@@ -22,6 +22,7 @@ use revdir_core::artifacts::{
 };
 use revdir_core::ids::{don, parse_any_id, parse_id, ObjectKind};
 use revdir_core::time::Timestamp;
+use revdir_core::DevOrgScope;
 use revdir_core::ValidationError;
 use serde::Deserialize;
 
@@ -29,7 +30,7 @@ use crate::artifacts::{
     Artifacts, BlobBackend, Ticket, TicketPurpose, DOWNLOAD_PATH, DOWNLOAD_TICKET_SECS, UPLOAD_PATH, UPLOAD_TICKET_SECS,
 };
 use crate::error::{ApiError, ApiResult};
-use crate::extract::auth::Scope;
+use crate::extract::auth::{org_now, Scope};
 use crate::extract::nul::nul_error;
 use crate::extract::{ApiInput, ApiJson};
 use crate::state::AppState;
@@ -49,13 +50,19 @@ pub fn router() -> Router<AppState> {
 }
 
 /// The presigned form for one version: the ticket is the whole authorisation.
-fn upload_form(app: &AppState, headers: &HeaderMap, org: &str, view: &ArtifactView) -> (String, Vec<FormData>) {
+fn upload_form(
+    app: &AppState,
+    headers: &HeaderMap,
+    scope: &DevOrgScope,
+    view: &ArtifactView,
+) -> (String, Vec<FormData>) {
+    let org = scope.dev_org.as_str();
     let a = &app.artifacts;
     let ticket = Ticket {
         org: org.to_owned(),
         artifact: view.record.id,
         version: view.version.version,
-        exp: Timestamp::now().seconds() + UPLOAD_TICKET_SECS,
+        exp: scope.now.seconds() + UPLOAD_TICKET_SECS,
         purpose: TicketPurpose::Upload,
     };
     let mut form = vec![
@@ -78,8 +85,8 @@ async fn artifacts_prepare(
     ApiJson(req): ApiJson<ArtifactsPrepareRequest>,
 ) -> ApiResult<Json<ArtifactsPrepareResponse>> {
     let draft = ArtifactDraft::try_from(&req)?;
-    let view = app.store.prepare_artifact(&scope, draft, app.now()).await?;
-    let (url, form_data) = upload_form(&app, &headers, &scope.dev_org, &view);
+    let view = app.store.prepare_artifact(&scope, draft, scope.now).await?;
+    let (url, form_data) = upload_form(&app, &headers, &scope, &view);
     Ok(Json(ArtifactsPrepareResponse { id: don(ObjectKind::Artifact, &scope.dev_org, view.record.id), url, form_data }))
 }
 
@@ -90,8 +97,8 @@ async fn artifacts_versions_prepare(
     ApiJson(req): ApiJson<ArtifactsVersionsPrepareRequest>,
 ) -> ApiResult<Json<ArtifactsVersionsPrepareResponse>> {
     let id = parse_id("id", &req.id, ObjectKind::Artifact)?;
-    let view = app.store.prepare_artifact_version(&scope, &id, app.now()).await?;
-    let (url, form_data) = upload_form(&app, &headers, &scope.dev_org, &view);
+    let view = app.store.prepare_artifact_version(&scope, &id, scope.now).await?;
+    let (url, form_data) = upload_form(&app, &headers, &scope, &view);
     Ok(Json(ArtifactsVersionsPrepareResponse { url, form_data }))
 }
 
@@ -140,7 +147,7 @@ async fn artifacts_locate(
     if !view.version.uploaded {
         return Err(ApiError::NotFound(format!("artifact {} has no uploaded content yet", req.id)));
     }
-    let exp = Timestamp::now().seconds() + DOWNLOAD_TICKET_SECS;
+    let exp = scope.now.seconds() + DOWNLOAD_TICKET_SECS;
     let ticket = Ticket {
         org: scope.dev_org.clone(),
         artifact: view.record.id,
@@ -211,7 +218,9 @@ async fn upload(State(app): State<AppState>, form: Result<Multipart, MultipartRe
         }
     }
     let ticket_text = ticket_text.ok_or_else(|| ValidationError::missing("ticket"))?;
-    let ticket = app.artifacts.verify(&ticket_text, TicketPurpose::Upload, Timestamp::now())?;
+    let ticket = app.artifacts.verify_signature(&ticket_text, TicketPurpose::Upload)?;
+    let now = org_now(&app, &ticket.org).await?;
+    Artifacts::check_fresh(&ticket, now)?;
     let (bytes, part_type) = file.ok_or_else(|| ValidationError::missing("file"))?;
     let content_type =
         form_type.or(part_type).filter(|t| !t.is_empty()).or_else(|| Some("application/octet-stream".to_owned()));
@@ -231,7 +240,7 @@ async fn upload(State(app): State<AppState>, form: Result<Multipart, MultipartRe
         BlobLocation::External(key) => Some(key.clone()),
         BlobLocation::Inline(_) => None,
     };
-    match app.store.upload_artifact(&ticket.org, ticket.artifact, ticket.version, upload, app.now()).await? {
+    match app.store.upload_artifact(&ticket.org, ticket.artifact, ticket.version, upload, now).await? {
         // S3 answers a presigned POST with 204 by default.
         UploadOutcome::Stored => Ok(StatusCode::NO_CONTENT),
         UploadOutcome::AlreadyUploaded => {
@@ -267,7 +276,8 @@ struct DownloadQuery {
 
 async fn download(State(app): State<AppState>, q: Result<Query<DownloadQuery>, QueryRejection>) -> ApiResult<Response> {
     let raw = q.ok().and_then(|Query(q)| q.ticket).ok_or_else(|| ValidationError::missing("ticket"))?;
-    let ticket = app.artifacts.verify(&raw, TicketPurpose::Download, Timestamp::now())?;
+    let ticket = app.artifacts.verify_signature(&raw, TicketPurpose::Download)?;
+    Artifacts::check_fresh(&ticket, org_now(&app, &ticket.org).await?)?;
     let (name, version, location) = app.store.artifact_content(&ticket.org, ticket.artifact, ticket.version).await?;
     let bytes = match location {
         BlobLocation::Inline(bytes) => bytes,

@@ -49,7 +49,7 @@ async fn auth_tokens_create(
         TokenGrant::Pat | TokenGrant::Session(_) => None,
     };
     authz::may_mint(&scope.actor, &scope.dev_org, request.grant.kind(), act_as)?;
-    let issued = app.keys.issue(app.store.as_ref(), &scope, request, app.now()).await?;
+    let issued = app.keys.issue(app.store.as_ref(), &scope, request, scope.now).await?;
     Ok((
         StatusCode::CREATED,
         Json(AuthTokensCreateResponse {
@@ -78,7 +78,7 @@ async fn auth_tokens_get(
     let id = parse_token_id("token_id", &req.token_id)?;
     let token = app.store.get_token(&scope, &id).await?;
     authz::may_manage_token(&scope.actor, &token.meta.subject)?;
-    Ok(Json(AuthTokensGetResponse { token: token.render(&scope.dev_org, app.now()) }))
+    Ok(Json(AuthTokensGetResponse { token: token.render(&scope.dev_org, scope.now) }))
 }
 
 async fn auth_tokens_list(
@@ -89,7 +89,7 @@ async fn auth_tokens_list(
     let filter = TokenFilter::parse(&scope.dev_org, &scope.actor, &req)?;
     authz::may_list_tokens(&scope.actor, filter.subject.as_ref())?;
     let tokens = app.store.list_tokens(&scope, &filter).await?;
-    let now = app.now();
+    let now = scope.now;
     Ok(Json(AuthTokensListResponse { tokens: tokens.iter().map(|t| t.render(&scope.dev_org, now)).collect() }))
 }
 
@@ -103,8 +103,8 @@ async fn auth_tokens_update(
     let hint =
         (!req.token_hint.is_empty()).then(|| revdir_core::values::text("token_hint", &req.token_hint)).transpose()?;
     manageable(&app, &scope, &id).await?;
-    let token = app.store.update_token_hint(&scope, &id, hint, app.now()).await?;
-    Ok(Json(AuthTokensUpdateResponse { token: token.render(&scope.dev_org, app.now()) }))
+    let token = app.store.update_token_hint(&scope, &id, hint, scope.now).await?;
+    Ok(Json(AuthTokensUpdateResponse { token: token.render(&scope.dev_org, scope.now) }))
 }
 
 async fn auth_tokens_delete(
@@ -118,7 +118,7 @@ async fn auth_tokens_delete(
         None => ParsedId { org: Some(scope.dev_org.clone()), local: scope.token_id.clone() },
     };
     manageable(&app, &scope, &id).await?;
-    app.store.revoke_token(&scope, &id, app.now()).await?;
+    app.store.revoke_token(&scope, &id, scope.now).await?;
     Ok(Json(Empty {}))
 }
 
@@ -135,7 +135,7 @@ async fn auth_tokens_self_delete(
             Err(_) => return Ok(Json(Empty {})),
         },
     };
-    app.store.revoke_tokens_of(&scope, scope.actor, kind, app.now()).await?;
+    app.store.revoke_tokens_of(&scope, scope.actor, kind, scope.now).await?;
     Ok(Json(Empty {}))
 }
 

@@ -58,7 +58,7 @@ async fn dev_users_create(
     ApiJson(req): ApiJson<DevUsersCreateRequest>,
 ) -> ApiResult<(StatusCode, Json<DevUsersCreateResponse>)> {
     let draft = DevUserDraft::try_from(&req)?;
-    let view = app.store.create_dev_user(&scope, draft, app.now()).await?;
+    let view = app.store.create_dev_user(&scope, draft, scope.now).await?;
     Ok((StatusCode::CREATED, Json(DevUsersCreateResponse { dev_user: view.render(&scope.dev_org) })))
 }
 
@@ -77,7 +77,7 @@ async fn dev_users_list(
     State(app): State<AppState>,
     ApiInput(req): ApiInput<DevUsersListRequest>,
 ) -> ApiResult<Json<DevUsersListResponse>> {
-    let filter = DevUserFilter::parse(&req, app.now())?;
+    let filter = DevUserFilter::parse(&req, scope.now)?;
     let page =
         PageRequest::parse(req.cursor.as_deref(), req.limit, req.mode, req.sort_by.as_deref(), DEV_USER_SORTABLE)?;
     let page = app.store.list_dev_users(&scope, filter, page).await?;
@@ -97,7 +97,7 @@ async fn dev_users_update(
     let patch = DevUserPatch::try_from(&req)?;
     let view = app
         .store
-        .update_dev_user(&scope, &id, patch, app.now())
+        .update_dev_user(&scope, &id, patch, scope.now)
         .await
         .map_err(ApiError::from)
         .map_err(unknown_is_invalid("id"))?;
@@ -129,7 +129,7 @@ async fn dev_users_self_update(
     let patch = DevUserPatch::try_from(&req)?;
     let view = app
         .store
-        .update_dev_user(&scope, &id, patch, app.now())
+        .update_dev_user(&scope, &id, patch, scope.now)
         .await
         .map_err(ApiError::from)
         .map_err(unknown_is_invalid("id"))?;
@@ -146,7 +146,7 @@ async fn dev_users_activate(
     if let Some(group) = req.groups.as_deref().and_then(<[String]>::first) {
         return Err(ValidationError::not_permitted("groups[0]", format!("group {group} does not exist")).into());
     }
-    let view = app.store.change_dev_user_state(&scope, &id, StateChange::Activate, app.now()).await?;
+    let view = app.store.change_dev_user_state(&scope, &id, StateChange::Activate, scope.now).await?;
     Ok(Json(DevUsersActivateResponse { invite_sent: false, dev_user: Some(view.render(&scope.dev_org)) }))
 }
 
@@ -156,7 +156,7 @@ async fn dev_users_deactivate(
     ApiJson(req): ApiJson<DevUsersDeactivateRequest>,
 ) -> ApiResult<Json<DevUsersDeactivateResponse>> {
     let id = parse_id("id", &req.id, ObjectKind::DevUser)?;
-    app.store.change_dev_user_state(&scope, &id, StateChange::Deactivate, app.now()).await?;
+    app.store.change_dev_user_state(&scope, &id, StateChange::Deactivate, scope.now).await?;
     Ok(Json(DevUsersDeactivateResponse {}))
 }
 
@@ -166,7 +166,7 @@ async fn dev_users_identities_link(
     ApiJson(req): ApiJson<DevUsersIdentitiesLinkRequest>,
 ) -> ApiResult<Json<DevUsersIdentitiesLinkResponse>> {
     let link = IdentityLink::try_from(&req)?;
-    let view = app.store.link_identity(&scope, link, app.now()).await?;
+    let view = app.store.link_identity(&scope, link, scope.now).await?;
     Ok(Json(DevUsersIdentitiesLinkResponse { dev_user: view.render(&scope.dev_org) }))
 }
 
@@ -176,7 +176,7 @@ async fn dev_users_identities_unlink(
     ApiJson(req): ApiJson<DevUsersIdentitiesUnlinkRequest>,
 ) -> ApiResult<Json<DevUsersIdentitiesUnlinkResponse>> {
     let unlink = IdentityUnlink::try_from(&req)?;
-    let view = app.store.unlink_identity(&scope, unlink, app.now()).await?;
+    let view = app.store.unlink_identity(&scope, unlink, scope.now).await?;
     Ok(Json(DevUsersIdentitiesUnlinkResponse { dev_user: view.render(&scope.dev_org) }))
 }
 
@@ -187,6 +187,6 @@ async fn dev_users_merge(
     ApiJson(req): ApiJson<DevUsersMergeRequest>,
 ) -> ApiResult<Json<DevUsersMergeResponse>> {
     let merge = DevUserMerge::try_from(&req)?;
-    app.store.merge_dev_users(&scope, merge, app.now()).await?;
+    app.store.merge_dev_users(&scope, merge, scope.now).await?;
     Ok(Json(DevUsersMergeResponse {}))
 }

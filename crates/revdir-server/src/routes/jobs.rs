@@ -64,7 +64,7 @@ async fn rev_users_merge(
     ApiJson(req): ApiJson<RevUsersMergeRequest>,
 ) -> ApiResult<Response> {
     let pair = MergePair::try_from(&req)?;
-    let job = app.store.queue_rev_user_merge(&scope, pair, app.now()).await?;
+    let job = app.store.queue_rev_user_merge(&scope, pair, scope.now).await?;
     Ok(queued(&app, job))
 }
 
@@ -74,7 +74,7 @@ async fn accounts_merge(
     ApiJson(req): ApiJson<AccountsMergeRequest>,
 ) -> ApiResult<Response> {
     let pair = MergePair::try_from(&req)?;
-    let job = app.store.queue_account_merge(&scope, pair, app.now()).await?;
+    let job = app.store.queue_account_merge(&scope, pair, scope.now).await?;
     Ok(queued(&app, job))
 }
 
@@ -84,7 +84,7 @@ async fn personal_data(
     ApiJson(req): ApiJson<RevUsersPersonalDataRequest>,
 ) -> ApiResult<Response> {
     let email = personal_data_email(&req.email)?;
-    let job = app.store.queue_personal_data(&scope, &email, JobKind::PersonalDataExport, app.now()).await?;
+    let job = app.store.queue_personal_data(&scope, &email, JobKind::PersonalDataExport, scope.now).await?;
     Ok(queued(&app, job))
 }
 
@@ -94,7 +94,7 @@ async fn delete_personal_data(
     ApiJson(req): ApiJson<RevUsersPersonalDataRequest>,
 ) -> ApiResult<Response> {
     let email = personal_data_email(&req.email)?;
-    let job = app.store.queue_personal_data(&scope, &email, JobKind::PersonalDataErasure, app.now()).await?;
+    let job = app.store.queue_personal_data(&scope, &email, JobKind::PersonalDataErasure, scope.now).await?;
     Ok(queued(&app, job))
 }
 

@@ -35,7 +35,7 @@ async fn rev_orgs_create(
     ApiJson(req): ApiJson<RevOrgsCreateRequest>,
 ) -> ApiResult<(StatusCode, Json<RevOrgsCreateResponse>)> {
     let draft = RevOrgDraft::try_from(&req)?;
-    let view = app.store.create_rev_org(&scope, draft, app.now()).await?;
+    let view = app.store.create_rev_org(&scope, draft, scope.now).await?;
     Ok((StatusCode::CREATED, Json(RevOrgsCreateResponse { rev_org: view.render(&scope.dev_org) })))
 }
 
@@ -73,7 +73,7 @@ async fn rev_orgs_update(
     ApiJson(req): ApiJson<RevOrgsUpdateRequest>,
 ) -> ApiResult<Json<RevOrgsUpdateResponse>> {
     let patch = RevOrgPatch::try_from(&req)?;
-    let view = app.store.update_rev_org(&scope, patch, app.now()).await?;
+    let view = app.store.update_rev_org(&scope, patch, scope.now).await?;
     Ok(Json(RevOrgsUpdateResponse { rev_org: view.render(&scope.dev_org) }))
 }
 
@@ -83,6 +83,6 @@ async fn rev_orgs_delete(
     ApiJson(req): ApiJson<RevOrgsDeleteRequest>,
 ) -> ApiResult<Json<Empty>> {
     let id = parse_id("id", &req.id, ObjectKind::RevOrg)?;
-    app.store.delete_rev_org(&scope, &id, app.now()).await?;
+    app.store.delete_rev_org(&scope, &id, scope.now).await?;
     Ok(Json(Empty {}))
 }

@@ -35,7 +35,7 @@ async fn associations_add(
     ApiJson(req): ApiJson<RevUsersAssociationsAddRequest>,
 ) -> ApiResult<(StatusCode, Json<Empty>)> {
     let change = AssociationChange::try_from(&req)?;
-    app.store.add_associations(&scope, change, app.now()).await?;
+    app.store.add_associations(&scope, change, scope.now).await?;
     Ok((StatusCode::CREATED, Json(Empty {})))
 }
 
@@ -61,7 +61,7 @@ async fn associations_remove(
     ApiJson(req): ApiJson<RevUsersAssociationsRemoveRequest>,
 ) -> ApiResult<StatusCode> {
     let change = AssociationChange::try_from(&req)?;
-    app.store.remove_associations(&scope, change, app.now()).await?;
+    app.store.remove_associations(&scope, change, scope.now).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -71,7 +71,7 @@ async fn link(
     ApiJson(req): ApiJson<RevUserRevOrgLinkRequest>,
 ) -> ApiResult<Json<RevUserRevOrgLinkResponse>> {
     let link = RevOrgLink::try_from(&req)?;
-    let view = app.store.link_rev_org(&scope, link, app.now()).await?;
+    let view = app.store.link_rev_org(&scope, link, scope.now).await?;
     Ok(Json(RevUserRevOrgLinkResponse { rev_user: view.render_rev_user(&scope.dev_org) }))
 }
 
@@ -81,6 +81,6 @@ async fn unlink(
     ApiJson(req): ApiJson<RevUserRevOrgLinkRequest>,
 ) -> ApiResult<Json<RevUserRevOrgLinkResponse>> {
     let link = RevOrgLink::try_from(&req)?;
-    let view = app.store.unlink_rev_org(&scope, link, app.now()).await?;
+    let view = app.store.unlink_rev_org(&scope, link, scope.now).await?;
     Ok(Json(RevUserRevOrgLinkResponse { rev_user: view.render_rev_user(&scope.dev_org) }))
 }

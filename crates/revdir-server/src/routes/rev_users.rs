@@ -13,6 +13,7 @@ use revdir_api::rev_users::{
 use revdir_core::ids::{parse_id, ObjectKind};
 use revdir_core::pagination::PageRequest;
 use revdir_core::scope::SignedCaller;
+use revdir_core::time::Timestamp;
 use revdir_core::users::{RevUserDraft, RevUserFilter, RevUserPatch, UserView, REV_USER_SORTABLE};
 
 use crate::error::{ApiError, ApiResult};
@@ -37,7 +38,7 @@ async fn rev_users_create(
     ApiJson(req): ApiJson<RevUsersCreateRequest>,
 ) -> ApiResult<(StatusCode, Json<RevUsersCreateResponse>)> {
     let draft = RevUserDraft::try_from(&req)?;
-    let view = app.store.create_rev_user(&scope, draft, app.now()).await?;
+    let view = app.store.create_rev_user(&scope, draft, scope.now).await?;
     Ok((StatusCode::CREATED, Json(RevUsersCreateResponse { rev_user: view.render_rev_user(&scope.dev_org) })))
 }
 
@@ -95,8 +96,8 @@ async fn rev_users_update(
     State(app): State<AppState>,
     body: Result<ApiJson<RevUsersUpdateRequest>, ApiError>,
 ) -> ApiResult<Json<RevUsersUpdateResponse>> {
-    if let (Caller::Signed(signed, _), Ok(ApiJson(req))) = (&caller, &body) {
-        if let Some(view) = update_in_one_statement(&app, signed, req).await? {
+    if let (Caller::Signed(signed, now), Ok(ApiJson(req))) = (&caller, &body) {
+        if let Some(view) = update_in_one_statement(&app, signed, *now, req).await? {
             return Ok(Json(RevUsersUpdateResponse { rev_user: view.render_rev_user(&signed.dev_org) }));
         }
     }
@@ -105,7 +106,7 @@ async fn rev_users_update(
     let id = parse_id("id", &req.id, ObjectKind::RevUser)?;
     let patch = RevUserPatch::try_from(&req)?;
     revdir_core::authz::may_update_rev_user(&scope.actor, &scope.dev_org, &id, &patch)?;
-    let view = app.store.update_rev_user(&scope, &id, patch, app.now()).await?;
+    let view = app.store.update_rev_user(&scope, &id, patch, scope.now).await?;
     Ok(Json(RevUsersUpdateResponse { rev_user: view.render_rev_user(&scope.dev_org) }))
 }
 
@@ -115,6 +116,7 @@ async fn rev_users_update(
 async fn update_in_one_statement(
     app: &AppState,
     caller: &SignedCaller,
+    now: Timestamp,
     req: &RevUsersUpdateRequest,
 ) -> ApiResult<Option<UserView>> {
     let Ok(id) = parse_id("id", &req.id, ObjectKind::RevUser) else { return Ok(None) };
@@ -122,7 +124,7 @@ async fn update_in_one_statement(
     if revdir_core::authz::may_update_rev_user(&caller.actor, &caller.dev_org, &id, &patch).is_err() {
         return Ok(None);
     }
-    Ok(app.store.update_rev_user_row_as(caller, &id, &patch, app.now()).await?)
+    Ok(app.store.update_rev_user_row_as(caller, &id, &patch, now).await?)
 }
 
 async fn rev_users_delete(
@@ -131,6 +133,6 @@ async fn rev_users_delete(
     ApiJson(req): ApiJson<RevUsersDeleteRequest>,
 ) -> ApiResult<Json<Empty>> {
     let id = parse_id("id", &req.id, ObjectKind::RevUser)?;
-    app.store.delete_rev_user(&scope, &id, app.now()).await?;
+    app.store.delete_rev_user(&scope, &id, scope.now).await?;
     Ok(Json(Empty {}))
 }

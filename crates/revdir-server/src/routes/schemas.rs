@@ -48,7 +48,7 @@ async fn schemas_custom_set(
     ApiJson(req): ApiJson<CustomSchemaFragmentsSetRequest>,
 ) -> ApiResult<(StatusCode, Json<CustomSchemaFragmentsSetResponse>)> {
     let cmd = FragmentSet::try_from(&req)?;
-    let id = app.store.set_fragment(&scope, cmd, app.now()).await?;
+    let id = app.store.set_fragment(&scope, cmd, scope.now).await?;
     Ok((StatusCode::CREATED, Json(CustomSchemaFragmentsSetResponse { id: id.don(&scope.dev_org) })))
 }
 

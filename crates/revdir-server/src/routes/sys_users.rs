@@ -7,6 +7,7 @@ use revdir_api::sys_users::{SysUsersListRequest, SysUsersListResponse, SysUsersU
 use revdir_core::ids::{parse_id, ObjectKind};
 use revdir_core::pagination::PageRequest;
 use revdir_core::scope::SignedCaller;
+use revdir_core::time::Timestamp;
 use revdir_core::users::{SysUserPatch, UserView, SYS_USER_SORTABLE};
 
 use crate::error::{ApiError, ApiResult};
@@ -44,8 +45,8 @@ async fn sys_users_update(
     State(app): State<AppState>,
     body: Result<ApiJson<SysUsersUpdateRequest>, ApiError>,
 ) -> ApiResult<Json<SysUsersUpdateResponse>> {
-    if let (Caller::Signed(signed, _), Ok(ApiJson(req))) = (&caller, &body) {
-        if let Some(view) = update_in_one_statement(&app, signed, req).await? {
+    if let (Caller::Signed(signed, now), Ok(ApiJson(req))) = (&caller, &body) {
+        if let Some(view) = update_in_one_statement(&app, signed, *now, req).await? {
             return Ok(Json(SysUsersUpdateResponse { sys_user: view.render_sys_user(&signed.dev_org) }));
         }
     }
@@ -53,7 +54,7 @@ async fn sys_users_update(
     let ApiJson(req) = body?;
     let id = parse_id("id", &req.id, ObjectKind::SysUser)?;
     let patch = SysUserPatch::try_from(&req)?;
-    let view = app.store.update_sys_user(&scope, &id, patch, app.now()).await?;
+    let view = app.store.update_sys_user(&scope, &id, patch, scope.now).await?;
     Ok(Json(SysUsersUpdateResponse { sys_user: view.render_sys_user(&scope.dev_org) }))
 }
 
@@ -62,9 +63,10 @@ async fn sys_users_update(
 async fn update_in_one_statement(
     app: &AppState,
     caller: &SignedCaller,
+    now: Timestamp,
     req: &SysUsersUpdateRequest,
 ) -> ApiResult<Option<UserView>> {
     let Ok(id) = parse_id("id", &req.id, ObjectKind::SysUser) else { return Ok(None) };
     let Ok(patch) = SysUserPatch::try_from(req) else { return Ok(None) };
-    Ok(app.store.update_sys_user_row_as(caller, &id, &patch, app.now()).await?)
+    Ok(app.store.update_sys_user_row_as(caller, &id, &patch, now).await?)
 }

@@ -34,7 +34,7 @@ async fn tags_create(
     ApiJson(req): ApiJson<TagsCreateRequest>,
 ) -> ApiResult<(StatusCode, Json<TagsCreateResponse>)> {
     let draft = TagDraft::try_from(&req)?;
-    let view = app.store.create_tag(&scope, draft, app.now()).await?;
+    let view = app.store.create_tag(&scope, draft, scope.now).await?;
     Ok((StatusCode::CREATED, Json(TagsCreateResponse { tag: view.render(&scope.dev_org) })))
 }
 
@@ -68,7 +68,7 @@ async fn tags_update(
     ApiJson(req): ApiJson<TagsUpdateRequest>,
 ) -> ApiResult<Json<TagsUpdateResponse>> {
     let patch = TagPatch::try_from(&req)?;
-    let view = app.store.update_tag(&scope, patch, app.now()).await?;
+    let view = app.store.update_tag(&scope, patch, scope.now).await?;
     Ok(Json(TagsUpdateResponse { tag: view.render(&scope.dev_org) }))
 }
 
@@ -78,6 +78,6 @@ async fn tags_delete(
     ApiJson(req): ApiJson<TagsDeleteRequest>,
 ) -> ApiResult<Json<Empty>> {
     let id = parse_id("id", &req.id, ObjectKind::Tag)?;
-    app.store.delete_tag(&scope, &id, app.now()).await?;
+    app.store.delete_tag(&scope, &id, scope.now).await?;
     Ok(Json(Empty {}))
 }

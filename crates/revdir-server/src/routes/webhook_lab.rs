@@ -166,7 +166,7 @@ async fn deliveries_resend(
         .id
         .parse()
         .map_err(|_| ValidationError::not_permitted("id", format!("'{}' is not a delivery id", req.id)))?;
-    let delivery = app.store.resend_delivery(&scope, id, app.now()).await?;
+    let delivery = app.store.resend_delivery(&scope, id, scope.now).await?;
     app.wake_deliveries();
     Ok(Json(DeliveriesResendResponse { delivery: render(delivery) }))
 }
@@ -178,7 +178,7 @@ async fn deliveries_recover(
 ) -> ApiResult<Json<DeliveriesRecoverResponse>> {
     let webhook = webhook_local(&scope.dev_org, "webhook", &req.webhook)?;
     let window = TimeRange::parse("created_at", req.created_at.as_ref())?.unwrap_or_default();
-    let recovered = app.store.recover_deliveries(&scope, &webhook, &window, app.now()).await?;
+    let recovered = app.store.recover_deliveries(&scope, &webhook, &window, scope.now).await?;
     app.wake_deliveries();
     Ok(Json(DeliveriesRecoverResponse { recovered }))
 }
@@ -209,7 +209,7 @@ async fn webhook_verify(
 ) -> ApiResult<Json<Empty>> {
     emulator_only(&app)?;
     let webhook = webhook_local(&scope.dev_org, "webhook", &req.webhook)?;
-    app.store.verify_without_handshake(&scope, &webhook, app.now()).await?;
+    app.store.verify_without_handshake(&scope, &webhook, scope.now).await?;
     Ok(Json(Empty {}))
 }
 

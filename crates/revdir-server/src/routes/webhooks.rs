@@ -36,7 +36,7 @@ async fn webhooks_create(
 ) -> ApiResult<(StatusCode, Json<WebhooksCreateResponse>)> {
     let draft = WebhookDraft::try_from(&req)?;
     app.url_policy.check(&draft.url).await?;
-    let view = app.store.create_webhook(&scope, draft, app.now()).await?;
+    let view = app.store.create_webhook(&scope, draft, scope.now).await?;
     Ok((StatusCode::CREATED, Json(WebhooksCreateResponse { webhook: view.render(&scope.dev_org) })))
 }
 
@@ -68,7 +68,7 @@ async fn webhooks_update(
     if let Some(url) = &patch.url {
         app.url_policy.check(url).await?;
     }
-    let view = app.store.update_webhook(&scope, patch, app.now()).await?;
+    let view = app.store.update_webhook(&scope, patch, scope.now).await?;
     Ok(Json(WebhooksUpdateResponse { webhook: view.render(&scope.dev_org) }))
 }
 
@@ -78,7 +78,7 @@ async fn webhooks_delete(
     ApiJson(req): ApiJson<WebhooksDeleteRequest>,
 ) -> ApiResult<Json<Empty>> {
     let id = parse_id("id", &req.id, ObjectKind::Webhook)?;
-    app.store.delete_webhook(&scope, &id, app.now()).await?;
+    app.store.delete_webhook(&scope, &id, scope.now).await?;
     Ok(Json(Empty {}))
 }
 
@@ -88,6 +88,6 @@ async fn webhooks_fetch(
     ApiJson(req): ApiJson<WebhooksFetchRequest>,
 ) -> ApiResult<Json<Empty>> {
     let fetch = WebhookFetch::parse(&req)?;
-    app.store.fetch_for_webhook(&scope, fetch, app.now()).await?;
+    app.store.fetch_for_webhook(&scope, fetch, scope.now).await?;
     Ok(Json(Empty {}))
 }

@@ -1,7 +1,6 @@
 //! Artifacts (§8.4): prepare → presigned multipart upload → get → locate → download, versions,
 //! and `display_picture`/`artifacts` on rev users and sys users.
 
-use revdir_core::time::Timestamp;
 use revdir_server::artifacts::{Ticket, TicketPurpose};
 use revdir_server::startup::{open, Application};
 use serde_json::{json, Value};
@@ -133,7 +132,7 @@ async fn upload_refuses_bad_tickets_and_bodies(app: TestApp) {
         org: org.clone(),
         artifact: 1,
         version: 1,
-        exp: Timestamp::now().seconds() - 1,
+        exp: revdir_core::clock::system_now().seconds() - 1,
         purpose: TicketPurpose::Upload,
     });
     let form = reqwest::multipart::Form::new().text("ticket", expired).part("file", file());

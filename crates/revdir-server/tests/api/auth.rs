@@ -3,7 +3,6 @@
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use revdir_core::ids::ObjectKind;
 use revdir_core::refs::UserRef;
-use revdir_core::time::Timestamp;
 use revdir_server::startup::open;
 use serde_json::{json, Value};
 
@@ -38,7 +37,7 @@ fn sign(key: &[u8], claims: &Value) -> String {
 
 async fn bad_tokens_are_unauthenticated(app: TestApp) {
     let parts: Vec<&str> = app.token.split('.').collect();
-    let now = Timestamp::now().seconds();
+    let now = revdir_core::clock::system_now().seconds();
     let claims = json!({"iss": "revdir", "sub": "don:identity:dvrv-us-1:devo/x:devu/1", "iat": now, "exp": now + 3600,
         "jti": "x", "aud": ["janus"], "token_type": "pat"});
     let forged = sign(b"not the server's key, not at all", &claims);
@@ -71,12 +70,16 @@ async fn expired_and_unknown_tokens_are_unauthenticated(app: TestApp) {
     let state = open(&app.config).await.unwrap();
     let org = state.store.default_dev_org().await.unwrap().unwrap();
     let admin = UserRef { kind: ObjectKind::DevUser, id: 1 };
-    let expired = state.keys.mint_pat(state.store.as_ref(), &org.org.id, admin, Timestamp::now(), -1).await.unwrap();
+    let expired = state
+        .keys
+        .mint_pat(state.store.as_ref(), &org.org.id, admin, revdir_core::clock::system_now(), -1)
+        .await
+        .unwrap();
     let a = app.post_as(secrecy::ExposeSecret::expose_secret(&expired), "/dev-orgs.get", json!({})).await;
     assert_error(&a, 401, "unauthenticated");
     assert!(a.body["detail"].as_str().unwrap().contains("expired"));
     // Correctly signed, but never issued: no record with that jti.
-    let now = Timestamp::now().seconds();
+    let now = revdir_core::clock::system_now().seconds();
     let key = signing_key(&app).await;
     let unknown = sign(
         &key,
@@ -145,7 +148,7 @@ async fn one_statement_updates_check_the_token_record(app: TestApp) {
     let state = open(&app.config).await.unwrap();
     let org = state.store.default_dev_org().await.unwrap().unwrap().org.id;
     let key = signing_key(&app).await;
-    let far = Timestamp::now().seconds() + 3600;
+    let far = revdir_core::clock::system_now().seconds() + 3600;
     let contact = app.create_rev_user(json!({"display_name": "Before", "email": "before@example.com"})).await;
     let id = contact["id"].as_str().unwrap().to_owned();
     let sys_before = app.post("/sys-users.list", json!({})).await.body["sys_users"][0].clone();
@@ -165,7 +168,11 @@ async fn one_statement_updates_check_the_token_record(app: TestApp) {
 
     // A record that expired while the token's own claim still runs (re-signed with a later exp).
     let admin = UserRef { kind: ObjectKind::DevUser, id: 1 };
-    let short = state.keys.mint_pat_lasting(state.store.as_ref(), &org, admin, Timestamp::now(), 1).await.unwrap();
+    let short = state
+        .keys
+        .mint_pat_lasting(state.store.as_ref(), &org, admin, revdir_core::clock::system_now(), 1)
+        .await
+        .unwrap();
     let mut outlived = claims_of(secrecy::ExposeSecret::expose_secret(&short));
     outlived["exp"] = json!(far);
     let outlived = sign(&key, &outlived);

@@ -7,7 +7,6 @@ use std::time::Duration;
 use base64::Engine as _;
 use revdir_core::ids::ObjectKind;
 use revdir_core::refs::UserRef;
-use revdir_core::time::Timestamp;
 use revdir_server::startup::{open, Application};
 use secrecy::ExposeSecret as _;
 use serde_json::{json, Value};
@@ -179,7 +178,11 @@ async fn revoked_and_expired_tokens_fail_on_every_node(app: TestApp) {
     let state = open(&app.config).await.unwrap();
     let org = org_id(&app).await;
     let admin = UserRef { kind: ObjectKind::DevUser, id: 1 };
-    let short = state.keys.mint_pat_lasting(state.store.as_ref(), &org, admin, Timestamp::now(), 2).await.unwrap();
+    let short = state
+        .keys
+        .mint_pat_lasting(state.store.as_ref(), &org, admin, revdir_core::clock::system_now(), 2)
+        .await
+        .unwrap();
     let short = short.expose_secret().to_owned();
     assert_eq!(on2(short.clone()).await.status, 200);
     tokio::time::sleep(Duration::from_millis(2100)).await;

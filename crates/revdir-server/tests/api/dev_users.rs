@@ -3,7 +3,6 @@
 
 use revdir_core::ids::ObjectKind;
 use revdir_core::refs::UserRef;
-use revdir_core::time::Timestamp;
 use revdir_server::startup::open;
 use secrecy::ExposeSecret as _;
 use serde_json::{json, Value};
@@ -46,8 +45,11 @@ pub async fn org_id(app: &TestApp) -> String {
 pub async fn token_of(app: &TestApp, kind: ObjectKind, n: i64) -> String {
     let org = org_id(app).await;
     let state = open(&app.config).await.unwrap();
-    let t =
-        state.keys.mint_pat(state.store.as_ref(), &org, UserRef { kind, id: n }, Timestamp::now(), 1).await.unwrap();
+    let t = state
+        .keys
+        .mint_pat(state.store.as_ref(), &org, UserRef { kind, id: n }, revdir_core::clock::system_now(), 1)
+        .await
+        .unwrap();
     t.expose_secret().to_owned()
 }
 

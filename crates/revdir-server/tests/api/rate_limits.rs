@@ -6,7 +6,6 @@
 //! Each scenario starts extra servers, with a limit, over the store of the `TestApp` it is
 //! given (same database, same signing key, so the app's tokens work on them).
 
-use revdir_core::time::Timestamp;
 use revdir_server::startup::{Application, RateLimitConfig};
 use serde_json::{json, Value};
 
@@ -46,7 +45,7 @@ async fn limited(app: &TestApp, limit: u64, redis_prefix: Option<&str>) -> Limit
 /// Waits for the next window when the current one ends within 30 s, so a scenario's
 /// requests all fall into one window.
 async fn settle() {
-    let left = WINDOW as i64 - Timestamp::now().seconds().rem_euclid(WINDOW as i64);
+    let left = WINDOW as i64 - revdir_core::clock::system_now().seconds().rem_euclid(WINDOW as i64);
     if left < 30 {
         tokio::time::sleep(std::time::Duration::from_secs(left as u64 + 1)).await;
     }
@@ -113,7 +112,7 @@ async fn limits_count_per_actor_and_answer_429_when_exhausted(app: TestApp) {
     assert_eq!(forged.status, 401);
 
     // Five allowed: Bearer and bare forms and the GET twin count for the same actor.
-    let now = Timestamp::now().seconds();
+    let now = revdir_core::clock::system_now().seconds();
     let mut resets = Vec::new();
     for (i, (auth, get)) in
         [(&bearer, false), (&app.token, false), (&bearer, true), (&bearer, false), (&app.token, true)]

@@ -1,5 +1,7 @@
 //! Dev orgs: `DevOrgStore`, the bootstrap of the first org and the creation of others.
 
+use revdir_core::clock::{ClockMode, OrgClock, OrgTime};
+
 use super::*;
 
 /// Inserts a dev org with id `id`, its admin dev user and its built-in sys user.
@@ -69,6 +71,27 @@ impl From<DevOrgRow> for DevOrgRecord {
     }
 }
 
+#[derive(sqlx::FromRow)]
+struct OrgTimeRow {
+    clock_mode: String,
+    clock_at: Option<i64>,
+    clock_offset: i64,
+    expires_at: Option<i64>,
+}
+
+impl From<OrgTimeRow> for OrgTime {
+    fn from(r: OrgTimeRow) -> Self {
+        OrgTime {
+            clock: OrgClock {
+                mode: ClockMode::parse(&r.clock_mode).unwrap_or(ClockMode::System),
+                frozen_at: r.clock_at.map(Timestamp::from_millis),
+                offset_ms: r.clock_offset,
+            },
+            expires_at: r.expires_at.map(Timestamp::from_millis),
+        }
+    }
+}
+
 #[async_trait]
 impl DevOrgStore for Backend {
     async fn bootstrap(&self, now: Timestamp) -> StoreResult<Option<NewDevOrg>> {
@@ -125,5 +148,117 @@ impl DevOrgStore for Backend {
 
     async fn user_summary(&self, scope: &DevOrgScope, user: UserRef) -> StoreResult<UserSummaryData> {
         self.user_summary_of(scope, user).await
+    }
+
+    async fn org_time(&self, dev_org: &str) -> StoreResult<Option<OrgTime>> {
+        let mut conn = self.fast_read().await.map_err(db_err)?;
+        let row: Option<OrgTimeRow> =
+            sqlx::query_as("SELECT clock_mode, clock_at, clock_offset, expires_at FROM dev_orgs WHERE id = $1")
+                .bind(dev_org)
+                .fetch_optional(&mut *conn)
+                .await
+                .map_err(db_err)?;
+        Ok(row.map(Into::into))
+    }
+
+    async fn set_org_clock(&self, dev_org: &str, clock: OrgClock) -> StoreResult<()> {
+        self.write(|tx| {
+            Box::pin(async move {
+                let n = sqlx::query::<Db>(
+                    "UPDATE dev_orgs SET clock_mode = $2, clock_at = $3, clock_offset = $4 WHERE id = $1",
+                )
+                .bind(dev_org)
+                .bind(clock.mode.as_str())
+                .bind(clock.frozen_at.map(Timestamp::millis))
+                .bind(clock.offset_ms)
+                .execute(&mut **tx)
+                .await
+                .map_err(db_err)?
+                .rows_affected();
+                if n == 0 {
+                    return Err(StoreError::not_found("dev org", dev_org));
+                }
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    async fn set_org_expiry(&self, dev_org: &str, expires_at: Option<Timestamp>) -> StoreResult<()> {
+        self.write(|tx| {
+            Box::pin(async move {
+                sqlx::query::<Db>("UPDATE dev_orgs SET expires_at = $2 WHERE id = $1")
+                    .bind(dev_org)
+                    .bind(expires_at.map(Timestamp::millis))
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(db_err)?;
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    async fn list_dev_orgs(&self) -> StoreResult<Vec<(DevOrgRecord, OrgTime)>> {
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            #[sqlx(flatten)]
+            org: DevOrgRow,
+            #[sqlx(flatten)]
+            time: OrgTimeRow,
+        }
+        let mut tx: Tx = self.begin_read().await.map_err(db_err)?;
+        let rows: Vec<Row> = sqlx::query_as(
+            "SELECT id, display_name, slug, created_date, clock_mode, clock_at, clock_offset, expires_at FROM \
+             dev_orgs ORDER BY created_date, id",
+        )
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        Ok(rows.into_iter().map(|r| (r.org.into(), r.time.into())).collect())
+    }
+
+    async fn delete_dev_org(&self, dev_org: &str) -> StoreResult<bool> {
+        self.write(|tx| {
+            Box::pin(async move {
+                // Every tenant table cascades from dev_orgs; the default org's marker goes too,
+                // so a restart does not look for an org that is gone.
+                sqlx::query::<Db>("DELETE FROM server_settings WHERE name = 'default_dev_org' AND value = $1")
+                    .bind(dev_org)
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(db_err)?;
+                let n = sqlx::query::<Db>("DELETE FROM dev_orgs WHERE id = $1")
+                    .bind(dev_org)
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(db_err)?
+                    .rows_affected();
+                Ok(n > 0)
+            })
+        })
+        .await
+    }
+
+    async fn server_setting(&self, name: &str, fresh: &str) -> StoreResult<String> {
+        self.write(|tx| {
+            Box::pin(async move {
+                sqlx::query::<Db>(
+                    "INSERT INTO server_settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
+                )
+                .bind(name)
+                .bind(fresh)
+                .execute(&mut **tx)
+                .await
+                .map_err(db_err)?;
+                let (value,): (String,) = sqlx::query_as("SELECT value FROM server_settings WHERE name = $1")
+                    .bind(name)
+                    .fetch_one(&mut **tx)
+                    .await
+                    .map_err(db_err)?;
+                Ok(value)
+            })
+        })
+        .await
     }
 }

@@ -56,7 +56,7 @@ struct ClaimRow {
 }
 
 impl ClaimRow {
-    fn into_claimed(self) -> Option<ClaimedJob> {
+    fn into_claimed(self, now: Timestamp) -> Option<ClaimedJob> {
         let kind = JobKind::parse(&self.kind)?;
         let actor_kind = ObjectKind::from_don_type(&self.actor_kind)?;
         Some(ClaimedJob {
@@ -69,6 +69,7 @@ impl ClaimRow {
                 actor_summary: None,
                 token_id: self.token_id.unwrap_or_default(),
                 context: ChangeContext { request_id: self.request_id, origin: self.origin },
+                now,
             },
             attempts: self.attempts,
             fence: self.fence,
@@ -268,7 +269,7 @@ impl JobStore for Backend {
                     .fetch_all(&mut **tx)
                     .await
                     .map_err(db_err)?;
-                let mut out: Vec<ClaimedJob> = rows.into_iter().filter_map(ClaimRow::into_claimed).collect();
+                let mut out: Vec<ClaimedJob> = rows.into_iter().filter_map(|r| r.into_claimed(now)).collect();
                 out.sort_by_key(|j| j.id);
                 Ok(out)
             })
