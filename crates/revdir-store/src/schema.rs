@@ -25,7 +25,11 @@ pub(crate) enum Pending {
 
 /// The up migrations `migrator` embeds, by version.
 fn known(migrator: &Migrator) -> HashMap<i64, &[u8]> {
-    migrator.iter().filter(|m| !m.migration_type.is_down_migration()).map(|m| (m.version, m.checksum.as_ref())).collect()
+    migrator
+        .iter()
+        .filter(|m| !m.migration_type.is_down_migration())
+        .map(|m| (m.version, m.checksum.as_ref()))
+        .collect()
 }
 
 /// The latest migration `migrator` embeds (0 for none).
@@ -82,9 +86,10 @@ pub(crate) fn mismatch(migrator: &Migrator, applied: &[AppliedMigration], pendin
         Pending::Refused => Some(format!("migration {first_missing} of this binary is not applied")),
         // Start-up applies what is missing in order, so an older store has applied a prefix
         // of the binary's migrations; a gap below an applied one is no revdir's schema.
-        Pending::Allowed => applied_versions.iter().any(|v| *v > first_missing).then(|| {
-            format!("migration {first_missing} is not applied although later ones are: not a revdir schema")
-        }),
+        Pending::Allowed => applied_versions
+            .iter()
+            .any(|v| *v > first_missing)
+            .then(|| format!("migration {first_missing} is not applied although later ones are: not a revdir schema")),
     }
 }
 

@@ -110,6 +110,22 @@ fn sync_file_and_dir(path: &Path) -> anyhow::Result<()> {
 /// When the file cannot be opened, is not a SQLite database, is damaged, or is not a revdir
 /// store of a schema this binary knows.
 pub async fn check_copy(path: &Path) -> anyhow::Result<CopyInfo> {
+    check_file(path, Schema::Known).await
+}
+
+/// Which schemas [`check_file`] accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Schema {
+    /// This binary's or an older one: what this binary can run on (restore).
+    Known,
+    /// Any revdir schema, a newer revdir's too: a backup copies what is there, and the newer
+    /// revdir that made the store can restore it.
+    Any,
+}
+
+/// Checks that the SQLite file at `path` is sound and a revdir store of the schemas `schema`
+/// accepts.
+async fn check_file(path: &Path, schema: Schema) -> anyhow::Result<CopyInfo> {
     let bytes = std::fs::metadata(path).with_context(|| format!("reading {}", path.display()))?.len();
     let mut conn = open_read_only(path).await?;
     let checked = async {
@@ -122,11 +138,18 @@ pub async fn check_copy(path: &Path) -> anyhow::Result<CopyInfo> {
         anyhow::ensure!(ok, "{} is damaged: {}", path.display(), problems.join("; "));
         let applied = sql::applied_migrations(&mut conn).await?;
         anyhow::ensure!(!applied.is_empty(), "{} is not a revdir store: it has no _sqlx_migrations", path.display());
-        if let Some(reason) = mismatch(&MIGRATOR, &applied, Pending::Allowed) {
+        let reason = match schema {
+            Schema::Known => mismatch(&MIGRATOR, &applied, Pending::Allowed),
+            Schema::Any => None,
+        };
+        if let Some(reason) = reason {
             anyhow::bail!("{} is not a revdir store of a schema this binary knows: {reason}", path.display());
         }
         let schema_version = applied.iter().map(|a| a.0).max().unwrap_or_default();
-        Ok(CopyInfo { bytes, schema_version, older_schema: applied.len() < MIGRATOR.iter().filter(|m| !m.migration_type.is_down_migration()).count(),
+        Ok(CopyInfo {
+            bytes,
+            schema_version,
+            older_schema: applied.len() < MIGRATOR.iter().filter(|m| !m.migration_type.is_down_migration()).count(),
         })
     }
     .await;
@@ -159,7 +182,7 @@ pub async fn backup(db: &DatabaseUrl, to: &Path) -> anyhow::Result<CopyInfo> {
     remove_if_present(&partial)?;
     let made = async {
         vacuum_into(open_read_only(&source).await?, &partial).await?;
-        let info = check_copy(&partial).await.context("checking the copy")?;
+        let info = check_file(&partial, Schema::Any).await.context("checking the copy")?;
         sync_file_and_dir(&partial)?;
         // A hard link gives the copy its name only if nothing took the name meanwhile.
         match std::fs::hard_link(&partial, to) {
