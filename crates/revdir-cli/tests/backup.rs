@@ -146,6 +146,7 @@ fn a_backup_under_load_holds_every_write_answered_before_it_began() {
     let said = succeeded(&["backup", "--db", &db, "--to", &backup]);
     assert!(said.contains("integrity checked"), "{said}");
     let after_backup = count();
+    eprintln!("answered: {} before the backup, {} when it ended", before.len(), after_backup);
     wait_until("the server answers writes after the backup", Duration::from_secs(30), || count() >= after_backup + 50);
     stop.store(true, Relaxed);
     for w in writers {

@@ -226,6 +226,7 @@ pub async fn restore(from: &Path, db: &DatabaseUrl, force: bool) -> anyhow::Resu
     let restored = async {
         vacuum_into(open_read_only(from).await?, &partial).await?;
         check_copy(&partial).await.context("checking the copy")?;
+        keep_owner_and_mode(&target, &partial)?;
         sync_file_and_dir(&partial)?;
         // The old store's logs belong to the old file: left beside the new one, SQLite would
         // play them onto it.
@@ -238,6 +239,29 @@ pub async fn restore(from: &Path, db: &DatabaseUrl, force: bool) -> anyhow::Resu
     .await;
     remove_if_present(&partial)?;
     restored.map(|()| info)
+}
+
+/// Gives `copy` the owner and permissions of the store it replaces, if there is one: root
+/// restoring the store of a service that runs as its own user must not leave it a file that
+/// user cannot write. Changing the owner is left out where this user may not (then the copy
+/// is this user's, who could replace the store, so it is theirs to use).
+#[cfg(unix)]
+fn keep_owner_and_mode(store: &Path, copy: &Path) -> anyhow::Result<()> {
+    use std::os::unix::fs::MetadataExt as _;
+    let Ok(old) = std::fs::metadata(store) else { return Ok(()) };
+    std::fs::set_permissions(copy, old.permissions()).with_context(|| format!("setting {}'s mode", copy.display()))?;
+    match std::os::unix::fs::chown(copy, Some(old.uid()), Some(old.gid())) {
+        Err(e) if e.kind() != ErrorKind::PermissionDenied => {
+            Err(e).with_context(|| format!("setting {}'s owner", copy.display()))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Elsewhere the copy keeps what it was created with.
+#[cfg(not(unix))]
+fn keep_owner_and_mode(_store: &Path, _copy: &Path) -> anyhow::Result<()> {
+    Ok(())
 }
 
 /// `path` with `suffix` appended to its name (SQLite's `-wal`, `-shm`, `-journal`).

@@ -29,8 +29,14 @@ pub(crate) fn lock_path(db: &Path) -> PathBuf {
     PathBuf::from(name)
 }
 
+/// Opens (creating if missing) the lock file. `flock` needs no write access, so a lock file
+/// another user made (root running `revdir restore` beside a service's own user) is opened
+/// read-only.
 fn open(path: &Path) -> std::io::Result<File> {
-    OpenOptions::new().read(true).write(true).create(true).truncate(false).open(path)
+    match OpenOptions::new().read(true).write(true).create(true).truncate(false).open(path) {
+        Err(e) if e.kind() == ErrorKind::PermissionDenied && path.exists() => File::open(path),
+        opened => opened,
+    }
 }
 
 impl StoreLock {
