@@ -91,8 +91,6 @@ impl StoreLock {
 
 #[cfg(test)]
 mod tests {
-    #![expect(clippy::unwrap_used, reason = "a failed step fails the test")]
-
     use super::*;
 
     #[test]
