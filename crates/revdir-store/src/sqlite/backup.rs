@@ -3,8 +3,9 @@
 //! A backup is `VACUUM INTO` from a read-only connection: one read transaction, so the copy is
 //! the store as of one moment (every write committed before it began, none after), taken while
 //! the server keeps writing (WAL lets readers and the writer run side by side). The copy is a
-//! single file in rollback-journal mode, checked (`integrity_check`, a revdir schema this
-//! binary knows) and only then given its name, which it never takes from an existing file.
+//! single file in rollback-journal mode, checked (`integrity_check`, revdir's migrations table)
+//! and only then given its name, which it never takes from an existing file. It copies any
+//! revdir schema, a newer revdir's too: that revdir can restore it.
 //!
 //! A restore checks the file the same way, takes `<db>.lock` exclusively (so no revdir process
 //! has the store open; see `lock.rs`), copies the file beside the store with `VACUUM INTO`
@@ -118,8 +119,7 @@ pub async fn check_copy(path: &Path) -> anyhow::Result<CopyInfo> {
 enum Schema {
     /// This binary's or an older one: what this binary can run on (restore).
     Known,
-    /// Any revdir schema, a newer revdir's too: a backup copies what is there, and the newer
-    /// revdir that made the store can restore it.
+    /// Any revdir schema, a newer revdir's too (backup).
     Any,
 }
 
@@ -166,7 +166,8 @@ async fn vacuum_into(mut from: sqlx::SqliteConnection, to: &Path) -> anyhow::Res
 }
 
 /// Backs up the SQLite store `db` names into the new file `to`, while a server may keep
-/// serving and writing it, and checks the copy with [`check_copy`].
+/// serving and writing it, and checks the copy: a sound SQLite file with revdir's
+/// migrations table.
 ///
 /// # Errors
 /// When `to` exists, `db` is no SQLite store file, or the copy fails or fails its check (the
