@@ -1,5 +1,6 @@
-//! `revdir`: run the server, migrate the store, mint tokens.
+//! `revdir`: run the server, migrate the store, mint tokens, back up and restore.
 
+mod backup;
 mod journal;
 
 use std::io::Write as _;
@@ -149,7 +150,7 @@ struct ServeArgs {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Serve the API.
+    /// Serve the API. Runs pending migrations first; refuses a database a newer revdir migrated.
     Serve {
         #[command(flatten)]
         db: DbArgs,
@@ -175,7 +176,7 @@ enum Command {
         #[arg(long)]
         http: bool,
     },
-    /// Run pending database migrations and exit.
+    /// Run pending database migrations and exit. Refuses a database a newer revdir migrated.
     Migrate {
         #[command(flatten)]
         db: DbArgs,
@@ -206,6 +207,12 @@ enum Command {
     /// printing new ones); needs the org's admin token (`DEVREV_API_TOKEN`, as `revdir env`
     /// exports it).
     Journal(journal::JournalArgs),
+    /// Copy a SQLite store into a new file while the server keeps serving and writing, and
+    /// check the copy. For PostgreSQL it prints the pg_dump command to use instead.
+    Backup(backup::BackupArgs),
+    /// Replace a SQLite store with a backup, after checking it is a revdir store of a schema
+    /// this binary knows; refused while any revdir process has the store open.
+    Restore(backup::RestoreArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -419,6 +426,8 @@ async fn main() -> anyhow::Result<()> {
             say(token.expose_secret())?;
         }
         Command::Journal(args) => journal::run(args, say).await?,
+        Command::Backup(args) => backup::backup(args, say).await?,
+        Command::Restore(args) => backup::restore(args, say).await?,
         Command::Org { command: OrgCommand::Create { db, display_name } } => {
             let state = open(&db.config(String::new())).await.context("opening the store")?;
             let (org, token) =

@@ -14,6 +14,7 @@ use secrecy::{ExposeSecret, SecretString};
 
 pub mod metrics;
 pub mod postgres;
+mod schema;
 mod slots;
 pub mod sqlite;
 

@@ -48,7 +48,7 @@ impl PgStore {
             .test_before_acquire(false)
             .connect_with(options.clone())
             .await?;
-        MIGRATOR.run(&pool).await?;
+        sql::migrate_forward(&pool).await?;
         let fast = std::sync::Arc::new(Slots::new(options, FAST_CONNECTIONS.min(o.max_connections.max(2) as usize)));
         Ok(Self { pool, fast })
     }
@@ -113,6 +113,9 @@ const SKIP_LOCKED: &str = " FOR UPDATE SKIP LOCKED";
 
 /// Row lock taken by read-modify-write statements.
 const FOR_UPDATE: &str = " FOR UPDATE";
+
+/// Whether `_sqlx_migrations` exists in the schema the connection's `search_path` selects.
+const MIGRATIONS_TABLE_EXISTS: &str = "SELECT to_regclass('_sqlx_migrations') IS NOT NULL";
 
 /// SQL for the JSON text of an array of the comma-separated SQL expressions `items`.
 fn json_array_text(items: &str) -> String {

@@ -1,11 +1,11 @@
-//! Readiness: the database answers, and the migrations it has applied are this binary's.
+//! Readiness: the database answers, and the migrations it has applied are this binary's; and
+//! start-up's migration, which refuses a schema newer than this binary.
 
 use revdir_core::store::{HealthStore, PoolStats};
 
 use super::*;
 
-/// What `_sqlx_migrations` records of one applied migration.
-type AppliedMigration = (i64, Vec<u8>, bool);
+use crate::schema::AppliedMigration;
 
 #[async_trait]
 impl HealthStore for Backend {
@@ -37,27 +37,46 @@ impl HealthStore for Backend {
 
 /// Why the applied migrations are not exactly the ones [`MIGRATOR`] embeds, if they are not.
 fn schema_mismatch(applied: &[AppliedMigration]) -> Option<String> {
-    let known: HashMap<i64, &[u8]> = MIGRATOR
-        .iter()
-        .filter(|m| !m.migration_type.is_down_migration())
-        .map(|m| (m.version, m.checksum.as_ref()))
-        .collect();
-    let mut applied_versions = HashSet::new();
-    for (version, checksum, success) in applied {
-        applied_versions.insert(*version);
-        let Some(expected) = known.get(version) else {
-            return Some(format!(
-                "the database has migration {version}, which this binary does not know (a newer revdir migrated it)"
-            ));
-        };
-        if !success {
-            return Some(format!("migration {version} did not complete"));
-        }
-        if *expected != checksum.as_slice() {
-            return Some(format!("migration {version} in the database differs from this binary's"));
-        }
+    crate::schema::mismatch(&MIGRATOR, applied, crate::schema::Pending::Refused)
+}
+
+/// The migrations the database has applied, none when it has no `_sqlx_migrations` yet.
+pub(crate) async fn applied_migrations(conn: &mut Conn) -> Result<Vec<AppliedMigration>, sqlx::Error> {
+    let (exists,): (bool,) = sqlx::query_as(MIGRATIONS_TABLE_EXISTS).fetch_one(&mut *conn).await?;
+    if !exists {
+        return Ok(Vec::new());
     }
-    let mut pending: Vec<i64> = known.keys().filter(|v| !applied_versions.contains(v)).copied().collect();
-    pending.sort_unstable();
-    pending.first().map(|v| format!("migration {v} of this binary is not applied"))
+    sqlx::query_as::<Db, AppliedMigration>("SELECT version, checksum, success FROM _sqlx_migrations")
+        .fetch_all(&mut *conn)
+        .await
+}
+
+/// Refuses, before any migration runs, a database a newer revdir migrated: this binary
+/// cannot know what the newer schema means, and running on it (or migrating it) could
+/// corrupt data. sqlx's migrator refuses unknown applied migrations too, but only unless
+/// `ignore_missing` is set and with a terse message; this check says what to do.
+///
+/// # Errors
+/// When the database cannot be read or has applied migrations [`MIGRATOR`] does not know.
+pub(crate) async fn refuse_newer_schema(conn: &mut Conn) -> anyhow::Result<()> {
+    let applied = applied_migrations(conn).await?;
+    let unknown = crate::schema::unknown_versions(&MIGRATOR, &applied);
+    anyhow::ensure!(unknown.is_empty(), crate::schema::newer_schema_message(&MIGRATOR, &unknown));
+    Ok(())
+}
+
+/// Runs the pending migrations of [`MIGRATOR`] after [`refuse_newer_schema`]. A newer node
+/// may migrate between the two (several nodes on PostgreSQL); sqlx then reports the
+/// version it does not know, which becomes the same message.
+///
+/// # Errors
+/// When the schema is newer than this binary or a migration fails.
+pub(crate) async fn migrate_forward(pool: &sqlx::Pool<Db>) -> anyhow::Result<()> {
+    refuse_newer_schema(&mut *pool.acquire().await?).await?;
+    match MIGRATOR.run(pool).await {
+        Err(sqlx::migrate::MigrateError::VersionMissing(v)) => {
+            anyhow::bail!(crate::schema::newer_schema_message(&MIGRATOR, &[v]))
+        }
+        other => Ok(other?),
+    }
 }

@@ -18,7 +18,9 @@
 //! - SQL builders for JSON: `json_array_text`, `tags_json_of_user`, `json_array_has_any`,
 //!   `json_field`, `json_field_number`, `json_field_has_any`;
 //! - `is_retryable`, which driver errors mean a lost lock race worth running the
-//!   transaction again.
+//!   transaction again;
+//! - `MIGRATIONS_TABLE_EXISTS`, a query answering whether `_sqlx_migrations` exists (start-up
+//!   reads it before migrating, to refuse a newer schema).
 //!
 //! # Layout
 //! One file per family, each holding its `impl <Family>Store for Backend` with its bodies:
@@ -66,6 +68,10 @@ mod users;
 mod webhooks;
 mod write;
 
+// Only the SQLite backend reads applied migrations from outside (its backup and restore).
+#[allow(unused_imports, reason = "the PostgreSQL backend compiles this tree too")]
+pub(crate) use health::applied_migrations;
+pub(crate) use health::migrate_forward;
 pub use one_statement::{hot_path_sql, HotPathSql};
 
 use std::collections::{HashMap, HashSet};
@@ -111,7 +117,7 @@ use serde_json::Value;
 use super::{
     is_retryable, json_array_has_any, json_array_text, json_field, json_field_has_any, json_field_number,
     tags_json_of_user, Backend, Db, WriteTx, DATA_MODIFYING_CTES, FOR_UPDATE, JOURNAL_READ_GUARD, JOURNAL_WRITE_GUARD,
-    MIGRATOR, SKIP_LOCKED,
+    MIGRATIONS_TABLE_EXISTS, MIGRATOR, SKIP_LOCKED,
 };
 /// A connection of this backend.
 type Conn = <Db as sqlx::Database>::Connection;

@@ -3,7 +3,11 @@
 //! runs in its own SAVEPOINT inside a shared `BEGIN IMMEDIATE` transaction whose COMMIT (one
 //! fsync) every request in the batch waits for.
 
+mod backup;
 mod group;
+mod lock;
+
+pub use backup::{backup, check_copy, restore, CopyInfo};
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -31,6 +35,9 @@ pub struct SqliteStore {
     fast: std::sync::Arc<Slots<sqlx::SqliteConnection>>,
     /// How to open a connection that may write, for maintenance outside the group writer.
     write_options: SqliteConnectOptions,
+    /// The shared lock on `<db>.lock`, held while any clone of the store lives, so that
+    /// `revdir restore` does not replace the file under this process (`lock.rs`).
+    _lock: Option<std::sync::Arc<lock::StoreLock>>,
 }
 
 /// Read connections kept for per-request statements. Each holds its own page cache (up to
@@ -56,7 +63,13 @@ impl SqliteStore {
     /// # Errors
     /// When the file cannot be opened or migrated.
     pub async fn connect(url: &DatabaseUrl, o: StoreOptions) -> anyhow::Result<Self> {
-        let base = options(url.expose())?
+        let base = options(url.expose())?;
+        // Before the file is opened (or created): a restore may be replacing it.
+        let lock = match backup::store_file_of(&base) {
+            Some(file) => lock::StoreLock::shared(&file)?.map(std::sync::Arc::new),
+            None => None,
+        };
+        let base = base
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(if o.sqlite_relaxed_sync { SqliteSynchronous::Normal } else { SqliteSynchronous::Full })
@@ -70,7 +83,7 @@ impl SqliteStore {
             .test_before_acquire(false)
             .connect_with(base.clone())
             .await?;
-        MIGRATOR.run(&write).await?;
+        sql::migrate_forward(&write).await?;
         let write = group::GroupWriter::new(write.acquire().await?);
         let read = SqlitePoolOptions::new()
             .max_connections(o.max_connections.max(1))
@@ -81,7 +94,7 @@ impl SqliteStore {
             .connect_with(base.clone().read_only(true))
             .await?;
         let fast = std::sync::Arc::new(Slots::new(base.clone().read_only(true), FAST_CONNECTIONS));
-        Ok(Self { read, write, fast, write_options: base })
+        Ok(Self { read, write, fast, write_options: base, _lock: lock })
     }
 
     async fn begin_write(&self) -> Result<WriteTx, sqlx::Error> {
@@ -136,6 +149,10 @@ const SKIP_LOCKED: &str = "";
 
 /// SQLite takes its write lock at `BEGIN IMMEDIATE`; rows need no lock clause.
 const FOR_UPDATE: &str = "";
+
+/// Whether `_sqlx_migrations` exists.
+const MIGRATIONS_TABLE_EXISTS: &str =
+    "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations')";
 
 /// SQL for the JSON text of an array of the comma-separated SQL expressions `items`.
 fn json_array_text(items: &str) -> String {
