@@ -400,6 +400,11 @@ async fn main() -> anyhow::Result<()> {
             for line in env_lines(&base_url, token.expose_secret(), ca.as_deref()) {
                 say(&line)?;
             }
+            // The operator key an emulator generated, for `/_revdir/orgs.*`.
+            let stored = state.store.server_setting(revdir_server::operator::STORED_KEY_SETTING, None).await;
+            if let Some(key) = stored.map_err(|e| anyhow::anyhow!("reading the operator key: {e}"))? {
+                say(&format!("export REVDIR_OPERATOR_KEY={}", shell_quote(&key)))?;
+            }
         }
         Command::Migrate { db } => {
             revdir_store::migrate(&DatabaseUrl::new(db.db.clone())).await.context("migrating")?;

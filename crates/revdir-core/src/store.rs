@@ -87,9 +87,9 @@ pub trait DevOrgStore {
     async fn list_dev_orgs(&self) -> StoreResult<Vec<(DevOrgRecord, OrgTime)>>;
     /// Deletes a dev org and everything in it; answers whether it existed.
     async fn delete_dev_org(&self, dev_org: &str) -> StoreResult<bool>;
-    /// A server-wide setting, storing `fresh` first when it has none (of racing callers,
-    /// one value wins and all get it).
-    async fn server_setting(&self, name: &str, fresh: &str) -> StoreResult<String>;
+    /// A server-wide setting; with `fresh`, stored first when there is none (of racing
+    /// callers, one value wins and all get it).
+    async fn server_setting(&self, name: &str, fresh: Option<&str>) -> StoreResult<Option<String>>;
 }
 
 /// Signing keys and token records (§8.5).

@@ -72,11 +72,16 @@ pub async fn run(app: AppState, config: JobConfig, wake: Arc<Notify>) {
     }
 }
 
-async fn run_one(app: &AppState, config: &JobConfig, job: ClaimedJob) {
+async fn run_one(app: &AppState, config: &JobConfig, mut job: ClaimedJob) {
     let started = revdir_core::clock::system_now();
+    // What the job changes is stamped with its org's time (the org's clock under the
+    // emulator), as the request's own changes would have been.
+    if let Ok(now) = crate::extract::auth::org_now(app, &job.scope.dev_org).await {
+        job.scope.now = now;
+    }
     let outcome = match job.kind {
         JobKind::PersonalDataExport => export(app, &job).await,
-        _ => app.store.run_job(&job, revdir_core::clock::system_now()).await,
+        _ => app.store.run_job(&job, job.scope.now).await,
     };
     let kind = job.kind.as_str();
     match outcome {
@@ -128,5 +133,5 @@ async fn export(app: &AppState, job: &ClaimedJob) -> Result<Option<JobDone>, Sto
         }
     };
     let upload = Upload { location, size, content_type: Some("application/json".to_owned()) };
-    app.store.finish_export(job, &file_name, upload, revdir_core::clock::system_now()).await
+    app.store.finish_export(job, &file_name, upload, job.scope.now).await
 }

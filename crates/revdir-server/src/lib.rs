@@ -6,6 +6,7 @@
 
 pub mod artifacts;
 pub mod deliveries;
+pub mod emulator;
 pub mod error;
 pub mod extract;
 pub mod jobs;

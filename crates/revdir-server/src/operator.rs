@@ -11,6 +11,9 @@ use subtle::ConstantTimeEq;
 
 use crate::tokens::{TokenKeys, DEFAULT_PAT_DAYS};
 
+/// The server setting holding the operator key the emulator generated.
+pub const STORED_KEY_SETTING: &str = "emulator_operator_key";
+
 /// Shortest operator key accepted, in bytes.
 pub const MIN_KEY_BYTES: usize = 16;
 
@@ -58,10 +61,28 @@ pub async fn create_org(
     keys: &TokenKeys,
     display_name: Option<String>,
 ) -> anyhow::Result<(DevOrgRecord, SecretString)> {
+    create_org_with(store, keys, display_name, false).await
+}
+
+/// [`create_org`], with an admin token that never expires when `forever` (the emulator's,
+/// API-CONVENTIONS entry 131).
+///
+/// # Errors
+/// When the store fails.
+pub async fn create_org_with(
+    store: &dyn Store,
+    keys: &TokenKeys,
+    display_name: Option<String>,
+    forever: bool,
+) -> anyhow::Result<(DevOrgRecord, SecretString)> {
     let now = revdir_core::clock::system_now();
     let created =
         store.create_dev_org(display_name, now).await.map_err(|e| anyhow::anyhow!("creating a dev org: {e}"))?;
-    let token = keys.mint_pat(store, &created.org.id, created.admin, now, DEFAULT_PAT_DAYS).await?;
+    let token = if forever {
+        keys.mint_pat_forever(store, &created.org.id, created.admin, now).await?
+    } else {
+        keys.mint_pat(store, &created.org.id, created.admin, now, DEFAULT_PAT_DAYS).await?
+    };
     Ok((created.org, token))
 }
 

@@ -136,6 +136,8 @@ pub struct Application {
     worker: Option<(AppState, DeliveryConfig)>,
     /// The background job worker this node runs while it serves, if any.
     job_worker: Option<(AppState, JobConfig)>,
+    /// The emulator's reaper of expired orgs, under `--emulator`.
+    reaper: Option<AppState>,
     /// The metrics listener and what it serves, when `--metrics-listen` is set.
     metrics: Option<(TcpListener, Router)>,
     /// Set when this start bootstrapped an empty store.
@@ -162,7 +164,21 @@ pub async fn open(config: &ServerConfig) -> anyhow::Result<AppState> {
     };
     let blobs = BlobBackend::from_config(config.artifacts.blob_store.as_deref())?;
     let artifacts = Artifacts::new(&config.artifacts, blobs, keys.expose_key(), config.tls.is_some());
-    let operator_key = config.operator_key.clone().map(OperatorKey::new).transpose()?;
+    let operator_key = match (config.operator_key.clone(), config.emulator) {
+        (Some(key), _) => Some(OperatorKey::new(key)?),
+        // The emulator always has one: generated once, stored with the data (so every node
+        // and every restart agree), and printed by `revdir env`.
+        (None, true) => {
+            let fresh: String = rand::random::<[u8; 24]>().iter().map(|b| format!("{b:02x}")).collect();
+            let key = store
+                .server_setting(crate::operator::STORED_KEY_SETTING, Some(&fresh))
+                .await
+                .map_err(|e| anyhow::anyhow!("storing the emulator's operator key: {e}"))?
+                .unwrap_or(fresh);
+            Some(OperatorKey::new(SecretString::from(key))?)
+        }
+        (None, false) => None,
+    };
     let url_policy = UrlPolicy {
         allow_private: config.webhook_allow_private.unwrap_or_else(|| listens_on_loopback(&config.listen)),
     };
@@ -261,6 +277,7 @@ impl Application {
         let shutting_down = state.shutting_down.clone();
         let worker = config.deliveries.enabled.then(|| (state.clone(), config.deliveries.clone()));
         let job_worker = config.jobs.enabled.then(|| (state.clone(), config.jobs.clone()));
+        let reaper = config.emulator.then(|| state.clone());
         let metrics = match &config.metrics_listen {
             Some(addr) => {
                 let handle = crate::metrics::install();
@@ -273,6 +290,7 @@ impl Application {
             listener,
             worker,
             job_worker,
+            reaper,
             metrics,
             router: router(state),
             tls,
@@ -319,6 +337,7 @@ impl Application {
             let wake = state.job_wake.clone();
             tokio::spawn(crate::jobs::run(state, config, wake))
         });
+        let reaper = self.reaper.map(|state| tokio::spawn(crate::emulator::reap_expired_orgs(state)));
         // Plain HTTP even when the API serves TLS: scrapers reach it on a private address.
         let metrics = self.metrics.map(|(listener, router)| {
             tokio::spawn(async move {
@@ -347,7 +366,7 @@ impl Application {
         // restart, finishes them.
         // So are jobs: a job commits its work and its end in one transaction, so an aborted
         // one is simply claimed again once its lease runs out.
-        for worker in [worker, job_worker].into_iter().flatten() {
+        for worker in [worker, job_worker, reaper].into_iter().flatten() {
             worker.abort();
         }
         if let Some(metrics) = metrics {

@@ -129,8 +129,36 @@ impl TokenKeys {
         now: Timestamp,
         seconds: i64,
     ) -> anyhow::Result<SecretString> {
-        let jti = uuid::Uuid::new_v4().simple().to_string();
         let exp = now.seconds() + seconds;
+        self.mint_pat_until(store, org, subject, now, exp, Some(Timestamp::from_millis(exp * 1000))).await
+    }
+
+    /// Mints a personal access token that never expires: the emulator's admin token, so that
+    /// moving an org's clock years ahead never locks a test out of its own org. Its `exp`
+    /// claim, which JWTs require, is the last second of year 9999; its record has none.
+    ///
+    /// # Errors
+    /// When the record cannot be stored or signing fails.
+    pub async fn mint_pat_forever(
+        &self,
+        store: &dyn Store,
+        org: &str,
+        subject: UserRef,
+        now: Timestamp,
+    ) -> anyhow::Result<SecretString> {
+        self.mint_pat_until(store, org, subject, now, LAST_SECOND_OF_9999, None).await
+    }
+
+    async fn mint_pat_until(
+        &self,
+        store: &dyn Store,
+        org: &str,
+        subject: UserRef,
+        now: Timestamp,
+        exp: i64,
+        expires_at: Option<Timestamp>,
+    ) -> anyhow::Result<SecretString> {
+        let jti = uuid::Uuid::new_v4().simple().to_string();
         let claims = Claims {
             iss: ISSUER.to_owned(),
             sub: don(subject.kind, org, subject.id),
@@ -150,7 +178,7 @@ impl TokenKeys {
                 subject,
                 token_type: TokenKind::Pat.code().to_owned(),
                 issued_at: now,
-                expires_at: Some(Timestamp::from_millis(exp * 1000)),
+                expires_at,
                 revoked: false,
             })
             .await
@@ -229,6 +257,9 @@ impl TokenKeys {
         Ok(data.claims)
     }
 }
+
+/// `9999-12-31T23:59:59Z` in seconds: the `exp` of a token that does not expire.
+const LAST_SECOND_OF_9999: i64 = 253_402_300_799;
 
 /// Splits a subject DON into its dev org and user.
 ///

@@ -3,6 +3,7 @@
 mod accounts;
 mod artifacts;
 mod auth_tokens;
+mod clock;
 mod dev_orgs;
 mod dev_users;
 mod health;
@@ -37,7 +38,7 @@ pub fn api_router(emulator: bool) -> Router<AppState> {
 
 /// The emulator's control plane under `/_revdir/` (`--emulator` only, issue 16).
 fn emulator_router() -> Router<AppState> {
-    Router::new()
+    Router::new().merge(operator::emulator_router()).merge(clock::router())
 }
 
 /// The routes every server has.

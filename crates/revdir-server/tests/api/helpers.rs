@@ -179,7 +179,12 @@ impl TestApp {
 
     /// POSTs to one of revdir's own routes (`/_revdir/…`, not in DevRev's spec, so unchecked).
     pub async fn revdir(&self, path: &str, body: Value) -> Answer {
-        send(self.raw.post(format!("{}{path}", self.addr)).bearer_auth(&self.token).json(&body)).await
+        self.revdir_as(&self.token, path, body).await
+    }
+
+    /// [`TestApp::revdir`] with another token.
+    pub async fn revdir_as(&self, token: &str, path: &str, body: Value) -> Answer {
+        send(self.raw.post(format!("{}{path}", self.addr)).bearer_auth(token).json(&body)).await
     }
 
     /// Waits (bounded, by long-polling `/_revdir/jobs.wait`) for a job to end; returns it.

@@ -240,23 +240,25 @@ impl DevOrgStore for Backend {
         .await
     }
 
-    async fn server_setting(&self, name: &str, fresh: &str) -> StoreResult<String> {
+    async fn server_setting(&self, name: &str, fresh: Option<&str>) -> StoreResult<Option<String>> {
         self.write(|tx| {
             Box::pin(async move {
-                sqlx::query::<Db>(
-                    "INSERT INTO server_settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
-                )
-                .bind(name)
-                .bind(fresh)
-                .execute(&mut **tx)
-                .await
-                .map_err(db_err)?;
-                let (value,): (String,) = sqlx::query_as("SELECT value FROM server_settings WHERE name = $1")
+                if let Some(fresh) = fresh {
+                    sqlx::query::<Db>(
+                        "INSERT INTO server_settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
+                    )
                     .bind(name)
-                    .fetch_one(&mut **tx)
+                    .bind(fresh)
+                    .execute(&mut **tx)
                     .await
                     .map_err(db_err)?;
-                Ok(value)
+                }
+                let row: Option<(String,)> = sqlx::query_as("SELECT value FROM server_settings WHERE name = $1")
+                    .bind(name)
+                    .fetch_optional(&mut **tx)
+                    .await
+                    .map_err(db_err)?;
+                Ok(row.map(|(v,)| v))
             })
         })
         .await
