@@ -493,13 +493,15 @@ pub trait JournalStore {
 pub trait DeliveryStore {
     /// Claims up to `limit` deliveries due at `now` for worker `node`, each under a lease
     /// until `lease_until` and a new fence; deliveries whose webhook is gone come back too,
-    /// so that the worker cancels them.
+    /// so that the worker cancels them. With `org_clocks` (the emulator), "due" is on each
+    /// delivery's org's clock, `now` being the system's.
     async fn claim_deliveries(
         &self,
         node: &str,
         now: Timestamp,
         lease_until: Timestamp,
         limit: u32,
+        org_clocks: bool,
     ) -> StoreResult<Vec<ClaimedDelivery>>;
     /// Records what became of a claimed delivery, unless its fence is no longer current
     /// (another worker claimed it after this lease ran out): then nothing is recorded and the
@@ -598,13 +600,15 @@ pub trait JobStore {
         kind: JobKind,
         now: Timestamp,
     ) -> StoreResult<i64>;
-    /// Takes up to `limit` due jobs (queued, or running with an expired lease) for `node`.
+    /// Takes up to `limit` due jobs (queued, or running with an expired lease) for `node`;
+    /// with `org_clocks` (the emulator), "due" is on each job's org's clock.
     async fn claim_jobs(
         &self,
         node: &str,
         now: Timestamp,
         lease_until: Timestamp,
         limit: u32,
+        org_clocks: bool,
     ) -> StoreResult<Vec<ClaimedJob>>;
     /// Runs a merge or erasure in one transaction that also marks the job done; `None` when
     /// the job's fence moved on (another worker owns it now) and nothing was written.

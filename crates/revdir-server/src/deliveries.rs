@@ -78,7 +78,7 @@ pub async fn run(app: AppState, config: DeliveryConfig, policy: UrlPolicy, wake:
         let mut claimed = 0;
         if free > 0 {
             let now = revdir_core::clock::system_now();
-            match app.store.claim_deliveries(&node, now, later(now, config.lease), free).await {
+            match app.store.claim_deliveries(&node, now, later(now, config.lease), free, app.emulator).await {
                 Ok(deliveries) => {
                     claimed = deliveries.len();
                     for delivery in deliveries {
@@ -139,6 +139,13 @@ fn change_source(d: &ClaimedDelivery) -> (Option<&str>, Option<&str>) {
     }
 }
 
+/// The time of a delivery's org: the system clock, or its own clock under the emulator, on
+/// which its retries are scheduled and its event is stamped.
+async fn org_time(app: &AppState, d: &ClaimedDelivery) -> revdir_core::time::Timestamp {
+    let system = revdir_core::clock::system_now();
+    crate::extract::auth::org_now(app, &d.dev_org).await.unwrap_or(system)
+}
+
 /// Sends one delivery (or decides not to) and records the outcome.
 async fn deliver(app: &AppState, config: &DeliveryConfig, policy: &UrlPolicy, d: ClaimedDelivery) {
     let (origin, _) = change_source(&d);
@@ -151,7 +158,7 @@ async fn deliver(app: &AppState, config: &DeliveryConfig, policy: &UrlPolicy, d:
     } else if d.degraded && !d.is_verify() {
         Outcome::Skipped { state: "failed", reason: "the endpoint is degraded: failed without an attempt".into() }
     } else if d.forced_failure {
-        let now = revdir_core::clock::system_now();
+        let now = org_time(app, &d).await;
         let record = AttemptRecord {
             started_at: now,
             duration_ms: 0,
@@ -163,11 +170,11 @@ async fn deliver(app: &AppState, config: &DeliveryConfig, policy: &UrlPolicy, d:
         };
         Outcome::Failed { attempt: record, retry_at: next_attempt(&config.retry_delays_ms, d.attempt, now) }
     } else {
-        let record = attempt(config, policy, &d).await;
+        let record = attempt(config, policy, &d, org_time(app, &d).await).await;
         if record.error_class.is_none() {
             Outcome::Delivered(record)
         } else {
-            let now = revdir_core::clock::system_now();
+            let now = org_time(app, &d).await;
             let retry_at = if is_probe(&d) {
                 Some(later(now, Duration::from_millis(config.probe_delay_ms)))
             } else {
@@ -177,7 +184,7 @@ async fn deliver(app: &AppState, config: &DeliveryConfig, policy: &UrlPolicy, d:
         }
     };
     let (result, label) = (describe(&outcome), outcome_label(&outcome));
-    match app.store.finish_delivery(&d, outcome, revdir_core::clock::system_now(), config.probe_delay_ms).await {
+    match app.store.finish_delivery(&d, outcome, org_time(app, &d).await, config.probe_delay_ms).await {
         Ok(true) => {
             crate::metrics::delivery_finished(label);
             tracing::info!(
@@ -214,8 +221,13 @@ fn describe(o: &Outcome) -> &'static str {
 }
 
 /// One POST to the endpoint, as the delivery log records it.
-async fn attempt(config: &DeliveryConfig, policy: &UrlPolicy, d: &ClaimedDelivery) -> AttemptRecord {
-    let started = revdir_core::clock::system_now();
+/// One attempt; `started` is the org's time, which the event's `timestamp` carries.
+async fn attempt(
+    config: &DeliveryConfig,
+    policy: &UrlPolicy,
+    d: &ClaimedDelivery,
+    started: revdir_core::time::Timestamp,
+) -> AttemptRecord {
     let clock = Instant::now();
     let body = d.render(started).to_string();
     let mut headers = vec![

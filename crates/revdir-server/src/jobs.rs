@@ -52,7 +52,8 @@ pub async fn run(app: AppState, config: JobConfig, wake: Arc<Notify>) {
     let node = uuid::Uuid::new_v4().to_string();
     loop {
         let now = revdir_core::clock::system_now();
-        let claimed = match app.store.claim_jobs(&node, now, later(now, config.lease), CLAIM_BATCH).await {
+        let claimed = match app.store.claim_jobs(&node, now, later(now, config.lease), CLAIM_BATCH, app.emulator).await
+        {
             Ok(jobs) => jobs,
             Err(e) => {
                 tracing::warn!(error = %e, "claiming jobs failed");
@@ -101,8 +102,7 @@ async fn run_one(app: &AppState, config: &JobConfig, mut job: ClaimedJob) {
         Ok(None) => tracing::info!(job = job.id, kind, "job taken over by another worker; its outcome is theirs"),
         Err(e) => {
             let transient = matches!(e, StoreError::Unavailable(_) | StoreError::Internal(_));
-            let retry_at = (transient && job.attempts < MAX_ATTEMPTS)
-                .then(|| later(revdir_core::clock::system_now(), config.retry_delay));
+            let retry_at = (transient && job.attempts < MAX_ATTEMPTS).then(|| later(job.scope.now, config.retry_delay));
             let outcome = if retry_at.is_some() { "retry" } else { "failed" };
             metrics::counter!(crate::metrics::JOBS_TOTAL, "kind" => kind, "outcome" => outcome).increment(1);
             tracing::warn!(job = job.id, kind, error = %e, outcome, "job did not finish");

@@ -23,6 +23,7 @@ on_both_backends_configured!(super::emulator;
     an_orgs_clock_drives_its_dates_tokens_and_tickets_only,
     an_org_expires_on_its_own_clock,
     clocks_survive_a_restart_and_bad_settings_are_refused,
+    webhooks_are_stamped_and_retried_on_the_orgs_clock,
 );
 
 async fn operator(app: &TestApp, path: &str, body: Value) -> crate::helpers::Answer {
@@ -184,4 +185,28 @@ async fn the_emulator_generates_and_keeps_an_operator_key() {
     assert_eq!(list(&app, key.clone()).await.status, 200);
     app.restart(|_| {}).await;
     assert_eq!(list(&app, key).await.status, 200, "the same key after a restart");
+}
+
+async fn webhooks_are_stamped_and_retried_on_the_orgs_clock(app: TestApp) {
+    let (_, token) = new_org(&app, json!({})).await;
+    clock_set(&app, &token, json!({"mode": "frozen", "at": "2031-05-01T00:00:00Z"})).await;
+    let receiver = crate::receiver::Receiver::start().await;
+    let hook = app
+        .post_as(&token, "/webhooks.create", json!({"url": receiver.url, "event_types": ["tag_created"]}))
+        .await
+        .body["webhook"]["id"]
+        .clone();
+    let verified = app.revdir_as(&token, "/_revdir/webhooks.verify", json!({"webhook": hook})).await;
+    assert_eq!(verified.status, 200, "{:#}", verified.body);
+    // The first attempt fails; DevRev's next one is 30 s later on the org's clock.
+    receiver.fail_next(1);
+    app.post_as(&token, "/tags.create", json!({"name": "in-the-future"})).await;
+    let is_tag = |r: &crate::receiver::Received| r.body["type"] == "tag_created";
+    let first = receiver.wait_for("the first attempt", 1, Duration::from_secs(10), is_tag).await;
+    assert_eq!(first[0].body["timestamp"], "2031-05-01T00:00:00.000Z", "stamped with the org's time");
+    // The org's time stands still, so no retry comes by itself; moving it brings the retry.
+    clock_set(&app, &token, json!({"advance_seconds": 31})).await;
+    let both = receiver.wait_for("the retry", 2, Duration::from_secs(10), is_tag).await;
+    assert_eq!(both[1].body["id"], both[0].body["id"], "the same event");
+    assert_eq!(both[1].body["timestamp"], "2031-05-01T00:00:31.000Z");
 }

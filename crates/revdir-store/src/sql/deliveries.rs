@@ -194,20 +194,23 @@ impl DeliveryStore for Backend {
         now: Timestamp,
         lease_until: Timestamp,
         limit: u32,
+        org_clocks: bool,
     ) -> StoreResult<Vec<ClaimedDelivery>> {
+        let is_due = due("next_attempt_at", "$3", "webhook_deliveries", org_clocks);
         let claim = format!(
             "UPDATE webhook_deliveries SET lease_owner = $1, lease_until = $2, fence = fence + 1 WHERE id IN (SELECT \
-             id FROM webhook_deliveries WHERE state = 'pending' AND next_attempt_at <= $3 AND (lease_until IS NULL \
-             OR lease_until < $3) ORDER BY next_attempt_at, id LIMIT $4{SKIP_LOCKED}) RETURNING id, dev_org_id, \
-             webhook_id, change_id, event_id, event_type, payload, attempts, fence"
+             id FROM webhook_deliveries WHERE state = 'pending' AND {is_due} AND (lease_until IS NULL OR lease_until \
+             < $3) ORDER BY next_attempt_at, id LIMIT $4{SKIP_LOCKED}) RETURNING id, dev_org_id, webhook_id, \
+             change_id, event_id, event_type, payload, attempts, fence"
         );
         let claim = &claim;
         // Most looks find nothing due: a read answers that without taking a write lock.
         let mut conn = self.fast_read().await.map_err(db_err)?;
-        let due: Option<(i64,)> = sqlx::query_as(
-            "SELECT id FROM webhook_deliveries WHERE state = 'pending' AND next_attempt_at <= $1 AND (lease_until IS \
-             NULL OR lease_until < $1) LIMIT 1",
-        )
+        let due: Option<(i64,)> = sqlx::query_as(&format!(
+            "SELECT id FROM webhook_deliveries WHERE state = 'pending' AND {} AND (lease_until IS NULL OR \
+             lease_until < $1) LIMIT 1",
+            due("next_attempt_at", "$1", "webhook_deliveries", org_clocks)
+        ))
         .bind(now.millis())
         .fetch_optional(&mut *conn)
         .await

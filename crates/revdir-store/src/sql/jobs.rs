@@ -237,26 +237,29 @@ impl JobStore for Backend {
         now: Timestamp,
         lease_until: Timestamp,
         limit: u32,
+        org_clocks: bool,
     ) -> StoreResult<Vec<ClaimedJob>> {
         // Most looks find nothing due: a read answers that without taking a write lock.
         let mut conn = self.fast_read().await.map_err(db_err)?;
-        let due: Option<(i64,)> = sqlx::query_as(
-            "SELECT id FROM jobs WHERE (state = 'queued' AND run_at <= $1) OR (state = 'running' AND lease_until < \
-             $1) LIMIT 1",
-        )
+        let due_at = |now: &str| due("run_at", now, "jobs", org_clocks);
+        let due_row: Option<(i64,)> = sqlx::query_as(&format!(
+            "SELECT id FROM jobs WHERE (state = 'queued' AND {}) OR (state = 'running' AND lease_until < $1) LIMIT 1",
+            due_at("$1")
+        ))
         .bind(now.millis())
         .fetch_optional(&mut *conn)
         .await
         .map_err(db_err)?;
         conn.release();
-        if due.is_none() {
+        if due_row.is_none() {
             return Ok(Vec::new());
         }
         let claim = format!(
             "UPDATE jobs SET state = 'running', lease_owner = $1, lease_until = $2, fence = fence + 1, attempts = \
-             attempts + 1 WHERE id IN (SELECT id FROM jobs WHERE (state = 'queued' AND run_at <= $3) OR (state = \
-             'running' AND lease_until < $3) ORDER BY id LIMIT $4{SKIP_LOCKED}) RETURNING id, dev_org_id, kind, \
-             payload, actor_kind, actor_id, token_id, request_id, origin, attempts, fence"
+             attempts + 1 WHERE id IN (SELECT id FROM jobs WHERE (state = 'queued' AND {}) OR (state = 'running' AND \
+             lease_until < $3) ORDER BY id LIMIT $4{SKIP_LOCKED}) RETURNING id, dev_org_id, kind, payload, \
+             actor_kind, actor_id, token_id, request_id, origin, attempts, fence",
+            due_at("$3")
         );
         let claim = &claim;
         self.write(|tx| {

@@ -196,3 +196,18 @@ impl StampRow {
         Timestamp::from_millis(self.modified_date)
     }
 }
+
+/// The SQL of "`column` is due": at or before `now` (a placeholder holding the system time),
+/// or with `org_clocks` at or before the row's dev org's time (the emulator's per-org clock:
+/// frozen at `clock_at`, or the system time plus `clock_offset`). `table` names the row's
+/// table, whose `dev_org_id` the clock is looked up by.
+pub(super) fn due(column: &str, now: &str, table: &str, org_clocks: bool) -> String {
+    if org_clocks {
+        format!(
+            "{column} <= (SELECT CASE d.clock_mode WHEN 'frozen' THEN COALESCE(d.clock_at, {now}) WHEN 'offset' THEN \
+             {now} + d.clock_offset ELSE {now} END FROM dev_orgs d WHERE d.id = {table}.dev_org_id)"
+        )
+    } else {
+        format!("{column} <= {now}")
+    }
+}
