@@ -220,6 +220,9 @@ pub async fn admin_token(app: &AppState, new_org: bool) -> anyhow::Result<Secret
 /// The complete router with every layer.
 pub fn router(state: AppState) -> Router {
     api_router(state.emulator)
+        // Inside the rate limit: a request over its limit gets its 429 without counting
+        // against the fault plan, and the plan reuses the scope the limit authenticated.
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), crate::middleware::faults))
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), crate::middleware::rate_limit))
         .fallback(route_not_found)
         .method_not_allowed_fallback(route_not_found)

@@ -5,6 +5,7 @@ mod artifacts;
 mod auth_tokens;
 mod dev_orgs;
 mod dev_users;
+mod faults;
 mod health;
 mod jobs;
 mod journal;
@@ -37,7 +38,7 @@ pub fn api_router(emulator: bool) -> Router<AppState> {
 
 /// The emulator's control plane under `/_revdir/` (`--emulator` only, issue 16).
 fn emulator_router() -> Router<AppState> {
-    Router::new()
+    Router::new().merge(faults::router())
 }
 
 /// The routes every server has.

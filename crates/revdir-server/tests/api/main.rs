@@ -16,6 +16,7 @@ mod concurrency;
 mod custom_fields;
 mod deliveries;
 mod dev_users;
+mod faults;
 mod health;
 mod helpers;
 mod journal;
