@@ -33,6 +33,7 @@ mod rev_users_crud;
 mod rev_users_scan;
 mod rev_users_update;
 mod schemas;
+mod seeds;
 mod spec;
 mod tags;
 mod tenancy;
