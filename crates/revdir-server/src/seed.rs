@@ -272,7 +272,7 @@ fn at_path(entry: &Entry, mut e: ValidationError) -> ValidationError {
     if let Some(field) = field_name(&mut e.kind) {
         let mut local = field.clone();
         if let Some(Value::Array(items)) = entry.body.get(field.as_str()) {
-            if let Some(i) = items.iter().position(|v| v.as_str().is_some_and(|s| quoted(s))) {
+            if let Some(i) = items.iter().position(|v| v.as_str().is_some_and(&quoted)) {
                 local = format!("{local}[{i}]");
             }
         }
@@ -306,14 +306,13 @@ fn store_error(entry: &Entry, e: StoreError) -> ApiError {
 
 /// How ref fields are filled in: with placeholders while checking, with real ids while
 /// loading.
-struct Names<'a> {
-    org: &'a str,
+struct Names {
     /// Each ref (and tag name), what kind it names, and its id: a placeholder until the
     /// object is created.
     known: HashMap<String, (Target, String)>,
 }
 
-impl Names<'_> {
+impl Names {
     /// The id `value` stands for in a field of `target` at `field`.
     fn resolve(&self, field: &str, target: Target, value: &Value) -> Result<Value, ValidationError> {
         let Some(text) = value.as_str() else { return Ok(value.clone()) };
@@ -397,7 +396,7 @@ pub async fn load(
     now: Timestamp,
 ) -> Result<SeedReport, ApiError> {
     let org = scope.dev_org.as_str();
-    let mut names = Names { org, known: HashMap::new() };
+    let mut names = Names { known: HashMap::new() };
     for (n, entry) in doc.entries.iter().enumerate() {
         let target = Target::of_section(entry.section);
         let placeholder = target.placeholder(org, n + 1);
@@ -468,7 +467,7 @@ pub async fn load(
 async fn load_entry(
     store: &dyn Store,
     scope: &DevOrgScope,
-    names: &Names<'_>,
+    names: &Names,
     entry: &Entry,
     now: Timestamp,
     report: &mut SeedReport,
