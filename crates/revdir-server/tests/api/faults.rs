@@ -24,6 +24,7 @@ on_both_backends_configured!(
     a_faulted_write_writes_nothing,
     another_orgs_requests_never_meet_the_plan,
     a_restart_keeps_the_rules_and_their_counters,
+    concurrent_requests_on_two_nodes_are_counted_exactly,
     bad_rules_are_refused_with_the_path_of_the_bad_value,
 );
 on_both_backends!(without_the_emulator_the_routes_do_not_exist);
@@ -265,4 +266,27 @@ async fn without_the_emulator_the_routes_do_not_exist(app: TestApp) {
         let a = app.revdir(path, json!({"rules": []})).await;
         assert_eq!((a.status, &a.body), (404, &json!({"message": "route not found"})), "{path}");
     }
+}
+
+async fn concurrent_requests_on_two_nodes_are_counted_exactly(app: TestApp) {
+    // A second node over the same store: the plan and its counters are shared.
+    let node = revdir_server::Application::build(&app.config).await.unwrap();
+    let second = format!("http://{}", node.local_addr().unwrap());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(node.run_until_stopped(async {
+        let _ = stopped.await;
+    }));
+    set_ok(&app, json!([{"operation": "rev-users.list", "status": 503, "after": 5, "count": 7}])).await;
+    let requests = (0..24).map(|i| {
+        let addr = if i % 2 == 0 { app.addr.clone() } else { second.clone() };
+        let req = app.raw.post(format!("{addr}/rev-users.list")).bearer_auth(&app.token).json(&json!({}));
+        crate::helpers::send_checked("/rev-users.list", "POST", req)
+    });
+    let answers = futures_util::future::join_all(requests).await;
+    let faulted = answers.iter().filter(|a| a.status == 503).count();
+    assert_eq!(faulted, 7, "{:?}", answers.iter().map(|a| a.status).collect::<Vec<_>>());
+    assert!(answers.iter().all(|a| a.status == 503 || a.status == 200));
+    let rules = list(&app).await;
+    assert_eq!((rules[0]["seen"].as_i64(), rules[0]["faulted"].as_i64()), (Some(24), Some(7)));
+    let _ = stop.send(());
 }
