@@ -75,7 +75,7 @@ impl Target {
             Self::Schema => "schema fragment",
             Self::Account => "account",
             Self::RevOrg => "rev org",
-            Self::Other => "object",
+            Self::Other => "contact or webhook",
         }
     }
 
