@@ -271,6 +271,10 @@ fn at_path(entry: &Entry, mut e: ValidationError) -> ValidationError {
     let mut renamed = None;
     if let Some(field) = field_name(&mut e.kind) {
         let mut local = field.clone();
+        // A custom field's error names the field alone; the document nests it.
+        if entry.body.get("custom_fields").and_then(|c| c.get(field.as_str())).is_some() {
+            local = format!("custom_fields.{field}");
+        }
         if let Some(Value::Array(items)) = entry.body.get(field.as_str()) {
             if let Some(i) = items.iter().position(|v| v.as_str().is_some_and(&quoted)) {
                 local = format!("{local}[{i}]");

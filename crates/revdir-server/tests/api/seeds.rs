@@ -163,6 +163,18 @@ async fn an_invalid_document_names_the_bad_value_and_loads_nothing(app: TestApp)
         // created (the tag, the account) is deleted again.
         (format!("{prefix}rev_users: [{{display_name: A, external_ref: taken}}]\n"), 409, "conflict", None),
         ("rev_users: [".to_owned(), 400, "parse_error", None),
+        // The store checks custom fields against their fragment (which stays set: fragments
+        // cannot be deleted).
+        (
+            format!(
+                "{prefix}schemas: [{{type: tenant_fragment, leaf_type: rev_user, description: d, fields: [{{name: n, \
+                 field_type: int}}]}}]\nrev_users: [{{display_name: A, custom_schema_spec: {{tenant_fragment: true}}, \
+                 custom_fields: {{tnt__n: x}}}}]\n"
+            ),
+            400,
+            "customization_validation_error",
+            Some("rev_users[0].custom_fields.tnt__n"),
+        ),
     ] {
         let e = load_text(&app, &doc).await.expect_err(&doc);
         let (got_status, body) = wire(e).await;
