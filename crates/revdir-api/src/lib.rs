@@ -12,6 +12,7 @@ pub mod common;
 pub mod dev_orgs;
 pub mod dev_users;
 pub mod error;
+pub mod faults;
 pub mod jobs;
 pub mod journal;
 pub mod operator;

@@ -14,6 +14,8 @@ use revdir_core::refs::UserRef;
 use revdir_core::scope::DevOrgScope;
 use revdir_server::artifacts::ArtifactsConfig;
 use revdir_server::deliveries::DeliveryConfig;
+use revdir_server::outbound::UrlPolicy;
+use revdir_server::seed::SeedDocument;
 use revdir_server::startup::{admin_token, bootstrap, open, Application, RateLimitConfig, ServerConfig};
 use revdir_server::state::AppState;
 use revdir_server::telemetry::LogFormat;
@@ -142,6 +144,10 @@ struct ServeArgs {
     /// without the handshake, forced delivery failures). Never on a shared directory.
     #[arg(long, env = "REVDIR_EMULATOR")]
     emulator: bool,
+    /// Emulator mode: a seed file (YAML or JSON) loaded into the default dev org when this
+    /// start creates it (a fresh store). A bad document stops the start, naming the bad value.
+    #[arg(long, env = "REVDIR_SEED", requires = "emulator")]
+    seed: Option<PathBuf>,
     /// Serve Prometheus metrics at `GET /metrics` on this separate address (plain HTTP, no
     /// token: keep it private); off by default.
     #[arg(long, env = "REVDIR_METRICS_LISTEN")]
@@ -181,14 +187,19 @@ enum Command {
         #[command(flatten)]
         db: DbArgs,
     },
-    /// Bulk-create contacts (for benchmarks and demos): contact n gets `user{n}@example.com`
-    /// and external ref `REVU-n`. Bootstraps an empty store first.
+    /// Load a seed file (`--file`: YAML or JSON of tags, schemas, accounts, rev orgs, contacts
+    /// and webhooks, all or nothing), or bulk-create contacts (`--rev-users`, for benchmarks
+    /// and demos: contact n gets `user{n}@example.com` and external ref `REVU-n`).
+    /// Bootstraps an empty store first.
     Seed {
         #[command(flatten)]
         db: DbArgs,
+        /// The seed document to load.
+        #[arg(long, conflicts_with = "rev_users", required_unless_present = "rev_users")]
+        file: Option<PathBuf>,
         /// How many contacts to create.
         #[arg(long)]
-        rev_users: u64,
+        rev_users: Option<u64>,
         /// The dev org: `default`, or a dev org's id.
         #[arg(long, default_value = "default")]
         org: String,
@@ -371,6 +382,10 @@ async fn main() -> anyhow::Result<()> {
             };
             config.jobs.enabled = !serve.no_job_worker;
             config.emulator = serve.emulator;
+            if let Some(file) = &serve.seed {
+                let text = std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+                config.seed = Some(SeedDocument::parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?);
+            }
             config.metrics_listen = serve.metrics_listen;
             tracing::info!(db = %config.db, tls = config.tls.is_some(), rate_limit = ?serve.rate_limit,
                 redis = config.redis.is_some(), "starting");
@@ -410,7 +425,21 @@ async fn main() -> anyhow::Result<()> {
             revdir_store::migrate(&DatabaseUrl::new(db.db.clone())).await.context("migrating")?;
             say("migrations applied")?;
         }
-        Command::Seed { db, rev_users, org } => {
+        Command::Seed { db, file: Some(file), org, .. } => {
+            let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
+            let doc = SeedDocument::parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            let state = open(&db.config(String::new())).await.context("opening the store")?;
+            let scope = seed_scope(&state, &org).await?;
+            // The operator's own file: its webhooks may point anywhere, as with
+            // --webhook-allow-private.
+            let urls = UrlPolicy { allow_private: true };
+            let report = revdir_server::seed::load(state.store.as_ref(), &scope, &doc, &urls, scope.now)
+                .await
+                .map_err(|e| anyhow::anyhow!("{}: {e}; nothing was loaded", file.display()))?;
+            say(&serde_json::to_string(&report)?)?;
+        }
+        Command::Seed { db, rev_users, org, .. } => {
+            let rev_users = rev_users.unwrap_or_default();
             let state = open(&db.config(String::new())).await.context("opening the store")?;
             let scope = seed_scope(&state, &org).await?;
             let started = std::time::Instant::now();

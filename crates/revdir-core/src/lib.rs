@@ -14,6 +14,7 @@ pub mod custom;
 pub mod deliveries;
 pub mod dev_users;
 pub mod error;
+pub mod faults;
 pub mod ids;
 pub mod jobs;
 pub mod journal;

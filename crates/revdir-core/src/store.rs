@@ -16,6 +16,7 @@ use crate::dev_users::{
     DevUserDraft, DevUserFilter, DevUserMerge, DevUserPatch, DevUserView, IdentityLink, IdentityUnlink, StateChange,
 };
 use crate::error::StoreError;
+use crate::faults::{FaultRule, FaultRuleRecord};
 use crate::ids::ParsedId;
 use crate::jobs::{ClaimedJob, JobDone, JobFilter, JobKind, JobRecord, MergePair};
 use crate::journal::{JournalCursor, JournalFilter, JournalPage};
@@ -640,6 +641,21 @@ pub trait JobStore {
     async fn job_queue_depth(&self) -> StoreResult<i64>;
 }
 
+/// Fault plans of the emulator (`/_revdir/faults.*`): an org's rules and their counters.
+#[async_trait]
+pub trait FaultStore {
+    /// Replaces the caller's org's rules (counters start at 0); returns them.
+    async fn set_faults(&self, scope: &DevOrgScope, rules: &[FaultRule]) -> StoreResult<Vec<FaultRuleRecord>>;
+    /// The caller's org's rules with their counters, in order.
+    async fn list_faults(&self, scope: &DevOrgScope) -> StoreResult<Vec<FaultRuleRecord>>;
+    /// Removes the caller's org's rules.
+    async fn clear_faults(&self, scope: &DevOrgScope) -> StoreResult<()>;
+    /// Counts a request of `operation` made with the caller's token against every rule of
+    /// the org that matches it, atomically, and returns those rules with their new counts,
+    /// in order. No rules, no write.
+    async fn count_fault_matches(&self, scope: &DevOrgScope, operation: &str) -> StoreResult<Vec<FaultRuleRecord>>;
+}
+
 /// Everything a revdir server needs from storage.
 pub trait Store:
     DevOrgStore
@@ -658,6 +674,7 @@ pub trait Store:
     + DeliveryStore
     + AssociationStore
     + JobStore
+    + FaultStore
     + Send
     + Sync
 {
@@ -680,6 +697,7 @@ impl<T> Store for T where
         + DeliveryStore
         + AssociationStore
         + JobStore
+        + FaultStore
         + Send
         + Sync
 {

@@ -16,6 +16,7 @@ pub mod operator;
 pub mod outbound;
 pub mod rate_limit;
 pub mod routes;
+pub mod seed;
 pub mod startup;
 pub mod state;
 pub mod telemetry;

@@ -1,14 +1,16 @@
-//! Layers around every route: API version check, rate limit, panic safety net, unknown routes,
-//! and the one log line per request.
+//! Layers around every route: API version check, rate limit, the emulator's fault plans,
+//! panic safety net, unknown routes, and the one log line per request.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::HeaderValue;
+use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use axum::Json;
 use revdir_api::{ErrorKind, API_VERSION};
-use revdir_core::ValidationError;
+use revdir_core::faults::{self, FaultError};
+use revdir_core::{DevOrgScope, ValidationError};
 
 use crate::error::ApiError;
 use crate::extract::auth::authenticate;
@@ -80,6 +82,66 @@ pub async fn rate_limit(State(app): State<AppState>, req: Request, next: Next) -
         ApiError::TooManyRequests { retry_after: decision.retry_after }.into_response()
     };
     set_rate_limit_headers(&mut response, &decision);
+    response
+}
+
+/// Middleware (emulator only): applies the caller's org's fault plan (`/_revdir/faults.set`)
+/// to the DevRev operations its tokens call. It runs before the handler, so a faulted request
+/// writes nothing. Requests it cannot authenticate go on untouched (the handler answers
+/// 401), and revdir's own routes under `/_revdir/` never fault.
+///
+/// It leaves the scope it authenticated in the request's extensions, as the rate limit does,
+/// so the handler does not authenticate again.
+pub async fn faults(State(app): State<AppState>, req: Request, next: Next) -> Response {
+    if !app.emulator {
+        return next.run(req).await;
+    }
+    let operation = operation_name(&req);
+    if operation == "-" || operation.starts_with("_revdir/") {
+        return next.run(req).await;
+    }
+    let (mut parts, body) = req.into_parts();
+    let scope = match parts.extensions.get::<DevOrgScope>() {
+        Some(scope) => scope.clone(),
+        None => match authenticate(&parts, &app).await {
+            Ok(scope) => {
+                parts.extensions.insert(scope.clone());
+                scope
+            }
+            Err(_) => return next.run(Request::from_parts(parts, body)).await,
+        },
+    };
+    let req = Request::from_parts(parts, body);
+    let matched = match app.store.count_fault_matches(&scope, &operation).await {
+        Ok(matched) => matched,
+        Err(e) => return ApiError::from(e).into_response(),
+    };
+    let Some(outcome) = faults::outcome(&matched) else {
+        return next.run(req).await;
+    };
+    if outcome.latency_ms > 0 {
+        // The fault's own effect, not a wait for a condition.
+        tokio::time::sleep(Duration::from_millis(outcome.latency_ms.unsigned_abs())).await;
+    }
+    match outcome.error {
+        Some(error) => {
+            tracing::info!(operation, status = error.status, "answering with a planned fault");
+            fault_response(&error)
+        }
+        None => next.run(req).await,
+    }
+}
+
+/// The DevRev error a firing fault rule answers with, with `Retry-After` for a 429.
+fn fault_response(error: &FaultError) -> Response {
+    let body = error.body(|| uuid::Uuid::new_v4().to_string());
+    let status = StatusCode::from_u16(error.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut response = (status, Json(&body)).into_response();
+    if let Some(seconds) = error.retry_after {
+        if let Ok(v) = HeaderValue::from_str(&seconds.to_string()) {
+            response.headers_mut().insert("retry-after", v);
+        }
+    }
     response
 }
 

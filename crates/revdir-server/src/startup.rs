@@ -27,6 +27,7 @@ use crate::operator::{create_org, OperatorKey};
 use crate::outbound::{listens_on_loopback, UrlPolicy};
 use crate::rate_limit::{InProcessLimiter, RateLimit, RateLimiter, RedisLimiter, DEFAULT_REDIS_PREFIX};
 use crate::routes::api_router;
+use crate::seed::{admin_scope, SeedDocument};
 use crate::state::AppState;
 use crate::tokens::{TokenKeys, DEFAULT_PAT_DAYS};
 
@@ -69,6 +70,9 @@ pub struct ServerConfig {
     /// Emulator mode (`revdir serve --emulator`): serves the test-only controls under
     /// `/_revdir/`, which answer 404 otherwise.
     pub emulator: bool,
+    /// Emulator mode only: a seed document loaded into the default dev org when this start
+    /// creates it (a fresh store); a later start over the same store loads nothing.
+    pub seed: Option<SeedDocument>,
     /// Address of the separate listener serving Prometheus metrics at `/metrics`; `None`
     /// (the default) records no metrics and opens no listener.
     pub metrics_listen: Option<String>,
@@ -91,6 +95,7 @@ impl ServerConfig {
             deliveries: DeliveryConfig::default(),
             jobs: JobConfig::default(),
             emulator: false,
+            seed: None,
             metrics_listen: None,
         }
     }
@@ -232,9 +237,31 @@ pub async fn admin_token(app: &AppState, new_org: bool) -> anyhow::Result<Secret
     app.keys.mint_pat(app.store.as_ref(), &default.org.id, default.admin, now, DEFAULT_PAT_DAYS).await
 }
 
+/// Loads a seed document into the default dev org, as its admin.
+///
+/// # Errors
+/// The document's one error (naming the bad value's path), or a store failure.
+pub async fn seed_default_org(app: &AppState, doc: &SeedDocument) -> anyhow::Result<crate::seed::SeedReport> {
+    let default = app
+        .store
+        .default_dev_org()
+        .await
+        .map_err(|e| anyhow::anyhow!("reading the default dev org: {e}"))?
+        .ok_or_else(|| anyhow::anyhow!("the store has no default dev org"))?;
+    let scope = admin_scope(default.org.id, default.admin);
+    let report = crate::seed::load(app.store.as_ref(), &scope, doc, &app.url_policy, scope.now)
+        .await
+        .map_err(|e| anyhow::anyhow!("seed: {e}"))?;
+    tracing::info!(dev_org = %scope.dev_org, ?report, "seed loaded");
+    Ok(report)
+}
+
 /// The complete router with every layer.
 pub fn router(state: AppState) -> Router {
     api_router(state.emulator)
+        // Inside the rate limit: a request over its limit gets its 429 without counting
+        // against the fault plan, and the plan reuses the scope the limit authenticated.
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), crate::middleware::faults))
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), crate::middleware::rate_limit))
         .fallback(route_not_found)
         .method_not_allowed_fallback(route_not_found)
@@ -273,6 +300,9 @@ impl Application {
             None => None,
         };
         let bootstrap = bootstrap(&state).await?;
+        if let (Some(doc), Some(_), true) = (&config.seed, &bootstrap, config.emulator) {
+            seed_default_org(&state, doc).await?;
+        }
         let listener = TcpListener::bind(&config.listen).await?;
         let shutting_down = state.shutting_down.clone();
         let worker = config.deliveries.enabled.then(|| (state.clone(), config.deliveries.clone()));

@@ -6,6 +6,7 @@ mod auth_tokens;
 mod clock;
 mod dev_orgs;
 mod dev_users;
+mod faults;
 mod health;
 mod jobs;
 mod journal;
@@ -38,7 +39,7 @@ pub fn api_router(emulator: bool) -> Router<AppState> {
 
 /// The emulator's control plane under `/_revdir/` (`--emulator` only, issue 16).
 fn emulator_router() -> Router<AppState> {
-    Router::new().merge(operator::emulator_router()).merge(clock::router())
+    Router::new().merge(operator::emulator_router()).merge(clock::router()).merge(faults::router())
 }
 
 /// The routes every server has.

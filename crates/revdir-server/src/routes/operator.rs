@@ -81,10 +81,17 @@ async fn orgs_create(
     if req.id_seed.is_some() {
         return Err(ValidationError::not_permitted("id_seed", "reproducible ids are not built yet").into());
     }
-    if req.seed.is_some() {
-        return Err(ValidationError::not_permitted("seed", "seed documents are not built yet").into());
-    }
+    // A bad document is refused before any org exists (its error names the path in `seed`).
+    let seed = req.seed.map(crate::seed::SeedDocument::from_value).transpose()?;
     let (org, token) = create_org_with(app.store.as_ref(), &app.keys, name, app.emulator).await?;
+    if let Some(doc) = &seed {
+        let scope = crate::seed::admin_scope(org.id.clone(), UserRef { kind: ObjectKind::DevUser, id: 1 });
+        if let Err(e) = crate::seed::load(app.store.as_ref(), &scope, doc, &app.url_policy, scope.now).await {
+            // All or nothing: an org whose seed did not load is not handed out.
+            app.store.delete_dev_org(&org.id).await?;
+            return Err(e);
+        }
+    }
     let expires_at = ttl.map(|s| Timestamp::from_millis(org.created_date.millis().saturating_add(s * 1000)));
     if expires_at.is_some() {
         app.store.set_org_expiry(&org.id, expires_at).await?;

@@ -24,6 +24,7 @@ on_both_backends_configured!(super::emulator;
     an_org_expires_on_its_own_clock,
     clocks_survive_a_restart_and_bad_settings_are_refused,
     webhooks_are_stamped_and_retried_on_the_orgs_clock,
+    an_org_is_created_with_its_seed_or_not_at_all,
 );
 
 async fn operator(app: &TestApp, path: &str, body: Value) -> crate::helpers::Answer {
@@ -196,9 +197,16 @@ async fn webhooks_are_stamped_and_retried_on_the_orgs_clock(app: TestApp) {
         .await
         .body["webhook"]["id"]
         .clone();
-    let verified = app.revdir_as(&token, "/_revdir/webhooks.verify", json!({"webhook": hook})).await;
-    assert_eq!(verified.status, 200, "{:#}", verified.body);
-    // The first attempt fails; DevRev's next one is 30 s later on the org's clock.
+    // The handshake goes out stamped with the org's time; the receiver answers it.
+    let handshake =
+        receiver.wait_for("the handshake", 1, Duration::from_secs(10), |r| r.body["type"] == "verify").await;
+    assert_eq!(handshake[0].body["timestamp"], "2031-05-01T00:00:00.000Z");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while app.post_as(&token, "/webhooks.get", json!({"id": hook})).await.body["webhook"]["status"] != "active" {
+        assert!(Instant::now() < deadline, "the webhook did not become active");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // The event's first attempt fails; DevRev's next one is 30 s later on the org's clock.
     receiver.fail_next(1);
     app.post_as(&token, "/tags.create", json!({"name": "in-the-future"})).await;
     let is_tag = |r: &crate::receiver::Received| r.body["type"] == "tag_created";
@@ -209,4 +217,22 @@ async fn webhooks_are_stamped_and_retried_on_the_orgs_clock(app: TestApp) {
     let both = receiver.wait_for("the retry", 2, Duration::from_secs(10), is_tag).await;
     assert_eq!(both[1].body["id"], both[0].body["id"], "the same event");
     assert_eq!(both[1].body["timestamp"], "2031-05-01T00:00:31.000Z");
+}
+
+async fn an_org_is_created_with_its_seed_or_not_at_all(app: TestApp) {
+    let seed = json!({"accounts": [{"ref": "acme", "display_name": "Acme"}],
+        "tags": [{"name": "vip"}],
+        "rev_users": [{"display_name": "Ada", "account": "acme", "tags": [{"id": "vip"}]}]});
+    let (_, token) = new_org(&app, json!({"display_name": "seeded", "seed": seed})).await;
+    let users = app.post_as(&token, "/rev-users.list", json!({})).await.body["rev_users"].clone();
+    assert_eq!(users.as_array().unwrap().len(), 1, "{users:#}");
+    assert_eq!(users[0]["tags"][0]["tag"]["name"], "vip");
+    let before = listed(&app).await.len();
+    let bad = json!({"rev_users": [{"display_name": "Bad", "phone_numbers": ["not a number"]}]});
+    let a = operator(&app, "/_revdir/orgs.create", json!({"seed": bad})).await;
+    assert_eq!(a.status, 400, "{:#}", a.body);
+    assert!(a.body.to_string().contains("rev_users[0].phone_numbers[0]"), "{:#}", a.body);
+    let dangling = json!({"rev_users": [{"display_name": "Lost", "rev_org": "nowhere"}]});
+    assert_eq!(operator(&app, "/_revdir/orgs.create", json!({"seed": dangling})).await.status, 400);
+    assert_eq!(listed(&app).await.len(), before, "no org was left behind");
 }

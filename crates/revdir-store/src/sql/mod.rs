@@ -47,6 +47,7 @@ mod custom_fields;
 mod deliveries;
 mod dev_orgs;
 mod dev_users;
+mod faults;
 mod filters;
 mod health;
 mod jobs;
