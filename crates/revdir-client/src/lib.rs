@@ -102,7 +102,9 @@ impl Client {
         let status = response.status().as_u16();
         let text = response.text().await?;
         if (200..300).contains(&status) {
-            return serde_json::from_str(&text).map_err(|_| Error::Unexpected { status, text });
+            // A 204 has no body: it decodes as an empty object.
+            let body = if text.is_empty() { "{}" } else { text.as_str() };
+            return serde_json::from_str(body).map_err(|_| Error::Unexpected { status, text });
         }
         match serde_json::from_str::<ErrorBody>(&text) {
             Ok(body) => Err(Error::Api { status, body: Box::new(body) }),
@@ -165,6 +167,55 @@ operations! {
     tags_update: "/tags.update", TagsUpdateRequest => TagsUpdateResponse;
     /// `tags.delete`.
     tags_delete: "/tags.delete", TagsDeleteRequest => Empty;
+}
+
+// Memberships, merges and personal data (§7, §8.1). The merges and personal-data operations
+// answer `{}` at once; their job runs in the background (`/_revdir/jobs.wait`).
+operations! {
+    /// `rev-users.associations.add`.
+    rev_users_associations_add: "/rev-users.associations.add",
+        revdir_api::rev_user_associations::RevUsersAssociationsAddRequest => Empty;
+    /// `rev-users.associations.list`.
+    rev_users_associations_list: "/rev-users.associations.list",
+        revdir_api::rev_user_associations::RevUsersAssociationsListRequest
+        => revdir_api::rev_user_associations::RevUsersAssociationsListResponse;
+    /// `rev-users.associations.remove` (answers 204).
+    rev_users_associations_remove: "/rev-users.associations.remove",
+        revdir_api::rev_user_associations::RevUsersAssociationsRemoveRequest => Empty;
+    /// `rev-users.link` (deprecated in the spec).
+    rev_users_link: "/rev-users.link",
+        revdir_api::rev_user_associations::RevUserRevOrgLinkRequest
+        => revdir_api::rev_user_associations::RevUserRevOrgLinkResponse;
+    /// `rev-users.unlink` (deprecated in the spec).
+    rev_users_unlink: "/rev-users.unlink",
+        revdir_api::rev_user_associations::RevUserRevOrgLinkRequest
+        => revdir_api::rev_user_associations::RevUserRevOrgLinkResponse;
+    /// `rev-users.merge`.
+    rev_users_merge: "/rev-users.merge", revdir_api::jobs::RevUsersMergeRequest => Empty;
+    /// `accounts.merge`.
+    accounts_merge: "/accounts.merge", revdir_api::jobs::AccountsMergeRequest => Empty;
+    /// `rev-users.personal-data`: an export job.
+    rev_users_personal_data: "/rev-users.personal-data", revdir_api::jobs::RevUsersPersonalDataRequest => Empty;
+    /// `rev-users.delete-personal-data`: an erasure job.
+    rev_users_delete_personal_data: "/rev-users.delete-personal-data",
+        revdir_api::jobs::RevUsersPersonalDataRequest => Empty;
+    /// revdir's `/_revdir/jobs.list`.
+    revdir_jobs_list: "/_revdir/jobs.list", revdir_api::jobs::JobsListRequest => revdir_api::jobs::JobsListResponse;
+    /// revdir's `/_revdir/jobs.wait`: the job once it ends (or as it is when the wait runs out).
+    revdir_jobs_wait: "/_revdir/jobs.wait", revdir_api::jobs::JobsWaitRequest => revdir_api::jobs::JobsGetResponse;
+}
+
+// The emulator's clock (with an org's token) and throwaway orgs (with the operator key as the
+// client's token), `revdir serve --emulator` only.
+operations! {
+    /// `/_revdir/clock.get`.
+    revdir_clock_get: "/_revdir/clock.get", Empty => revdir_api::operator::ClockResponse;
+    /// `/_revdir/clock.set`.
+    revdir_clock_set: "/_revdir/clock.set", revdir_api::operator::ClockSetRequest => revdir_api::operator::ClockResponse;
+    /// `/_revdir/orgs.list` (operator key).
+    revdir_orgs_list: "/_revdir/orgs.list", Empty => revdir_api::operator::OrgsListResponse;
+    /// `/_revdir/orgs.delete` (operator key).
+    revdir_orgs_delete: "/_revdir/orgs.delete", revdir_api::operator::OrgsDeleteRequest => Empty;
 }
 
 // Custom schemas (§6).

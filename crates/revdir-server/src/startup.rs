@@ -23,7 +23,7 @@ use crate::deliveries::DeliveryConfig;
 use crate::error::ApiError;
 use crate::jobs::JobConfig;
 use crate::middleware::{access_log, api_version, panic_response, request_span, route_not_found};
-use crate::operator::{create_org, OperatorKey};
+use crate::operator::OperatorKey;
 use crate::outbound::{listens_on_loopback, UrlPolicy};
 use crate::rate_limit::{InProcessLimiter, RateLimit, RateLimiter, RedisLimiter, DEFAULT_REDIS_PREFIX};
 use crate::routes::api_router;
@@ -212,8 +212,23 @@ pub async fn bootstrap(app: &AppState) -> anyhow::Result<Option<Bootstrap>> {
     else {
         return Ok(None);
     };
-    let admin_token = app.keys.mint_pat(app.store.as_ref(), &org.id, admin, now, DEFAULT_PAT_DAYS).await?;
+    let admin_token = mint_admin(app, &org.id, admin, now).await?;
     Ok(Some(Bootstrap { dev_org: org.id, admin_token }))
+}
+
+/// An admin's token: under the emulator one that never expires, so that moving the org's
+/// clock never locks a test out of it (API-CONVENTIONS entry 131); else a 365-day PAT.
+async fn mint_admin(
+    app: &AppState,
+    org: &str,
+    admin: revdir_core::refs::UserRef,
+    now: revdir_core::time::Timestamp,
+) -> anyhow::Result<SecretString> {
+    if app.emulator {
+        app.keys.mint_pat_forever(app.store.as_ref(), org, admin, now).await
+    } else {
+        app.keys.mint_pat(app.store.as_ref(), org, admin, now, DEFAULT_PAT_DAYS).await
+    }
 }
 
 /// Mints an admin token: of the default dev org (bootstrapping an empty store first), or of
@@ -223,7 +238,7 @@ pub async fn bootstrap(app: &AppState) -> anyhow::Result<Option<Bootstrap>> {
 /// When the store fails.
 pub async fn admin_token(app: &AppState, new_org: bool) -> anyhow::Result<SecretString> {
     if new_org {
-        let (_, token) = create_org(app.store.as_ref(), &app.keys, None).await?;
+        let (_, token) = crate::operator::create_org_with(app.store.as_ref(), &app.keys, None, app.emulator).await?;
         return Ok(token);
     }
     let now = revdir_core::clock::system_now();
@@ -234,7 +249,7 @@ pub async fn admin_token(app: &AppState, new_org: bool) -> anyhow::Result<Secret
         .await
         .map_err(|e| anyhow::anyhow!("reading the default dev org: {e}"))?
         .ok_or_else(|| anyhow::anyhow!("the store has no default dev org"))?;
-    app.keys.mint_pat(app.store.as_ref(), &default.org.id, default.admin, now, DEFAULT_PAT_DAYS).await
+    mint_admin(app, &default.org.id, default.admin, now).await
 }
 
 /// Loads a seed document into the default dev org, as its admin.

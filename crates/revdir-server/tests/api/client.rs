@@ -78,3 +78,42 @@ async fn typed_client_scans_and_exports(app: TestApp) {
     let export = app.client.accounts_export(&AccountsExportRequest { first: Some(500), ..Default::default() }).await;
     assert_eq!(export.unwrap().accounts, vec![account]);
 }
+
+/// The typed client drives memberships, a merge and its job, and the emulator's clock.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn typed_client_drives_memberships_merges_and_the_clock() {
+    use revdir_api::common::Empty;
+    use revdir_api::jobs::{JobsWaitRequest, RevUsersMergeRequest};
+    use revdir_api::operator::ClockSetRequest;
+    use revdir_api::rev_user_associations::{
+        CreateAssociation, RevUsersAssociationsAddRequest, RevUsersAssociationsListRequest,
+        RevUsersAssociationsRemoveRequest,
+    };
+
+    let app = crate::helpers::spawn_app_with(crate::helpers::Backend::Sqlite, |c, _| c.emulator = true).await;
+    let c = &app.client;
+    let account =
+        c.accounts_create(&AccountsCreateRequest { display_name: "Acme".into(), ..Default::default() }).await.unwrap();
+    let workspace = account.default_rev_org.id;
+    let a = c.rev_users_create(&RevUsersCreateRequest::default()).await.unwrap().rev_user;
+    let b = c.rev_users_create(&RevUsersCreateRequest::default()).await.unwrap().rev_user;
+    let add = RevUsersAssociationsAddRequest {
+        rev_user_id: a.id.clone(),
+        associations: vec![CreateAssociation { associated_to: Some(workspace.clone()) }],
+    };
+    c.rev_users_associations_add(&add).await.unwrap();
+    let list = RevUsersAssociationsListRequest { rev_user_id: a.id.clone(), cursor: None, limit: None, mode: None };
+    assert_eq!(c.rev_users_associations_list(&list).await.unwrap().associations.len(), 2);
+    let remove = RevUsersAssociationsRemoveRequest { rev_user_id: a.id.clone(), associations: vec![workspace] };
+    c.rev_users_associations_remove(&remove).await.unwrap();
+    assert_eq!(c.rev_users_associations_list(&list).await.unwrap().associations.len(), 1);
+    let merge = RevUsersMergeRequest { primary_user: a.id.clone(), secondary_user: b.id.clone() };
+    c.rev_users_merge(&merge).await.unwrap();
+    let jobs = c.revdir_jobs_list(&Default::default()).await.unwrap().jobs;
+    let done = c.revdir_jobs_wait(&JobsWaitRequest { id: jobs[0].id.clone(), timeout_ms: Some(20_000) }).await.unwrap();
+    assert_eq!(done.job.state, "done");
+    let set =
+        ClockSetRequest { mode: Some("frozen".into()), at: Some("2030-01-01T00:00:00Z".into()), ..Default::default() };
+    assert_eq!(c.revdir_clock_set(&set).await.unwrap().clock.now, "2030-01-01T00:00:00.000Z");
+    assert_eq!(c.revdir_clock_get(&Empty {}).await.unwrap().clock.mode, "frozen");
+}
