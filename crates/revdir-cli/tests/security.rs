@@ -488,3 +488,46 @@ fn minted_tokens_and_the_operator_key_stay_out_of_the_log() {
         }
     }
 }
+
+/// A contact's personal data never reaches the server's TRACE log: not while it is written,
+/// read, exported or erased (issue 15's erasure promises no log shows it afterwards).
+#[test]
+fn an_erased_contacts_personal_data_never_reaches_the_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("r.db").display().to_string();
+    let log = dir.path().join("session.log");
+    let server = Server::start(&db, &[], &log);
+    let token = format!("Bearer {}", server.bootstrap_token().unwrap());
+    let http = reqwest::Client::new();
+    let url = |path: &str| format!("{}{path}", server.url);
+    let secrets = ["grace.pii@navy.example", "+14155550177", "Grace PII Hopper", "Admiral PII"];
+    let (status, created) = post_json(
+        &http,
+        &url("/rev-users.create"),
+        &token,
+        json!({"display_name": secrets[2], "email": secrets[0], "phone_numbers": [secrets[1]], "description": secrets[3]}),
+    );
+    assert_eq!(status, 201, "{created}");
+    let id = created["rev_user"]["id"].clone();
+    assert_eq!(post_json(&http, &url("/rev-users.get"), &token, json!({"id": id})).0, 200);
+    assert_eq!(post_json(&http, &url("/rev-users.list"), &token, json!({"email": [secrets[0]]})).0, 200);
+    for path in ["/rev-users.personal-data", "/rev-users.delete-personal-data"] {
+        let job = block_on(async {
+            let r = http.post(url(path)).header("authorization", &token).json(&json!({"email": secrets[0]})).send();
+            r.await.unwrap().headers()["x-revdir-job"].to_str().unwrap().to_owned()
+        });
+        let done = block_on(async {
+            let r = http.post(url("/_revdir/jobs.wait")).header("authorization", &token);
+            r.json(&json!({"id": job, "timeout_ms": 20_000})).send().await.unwrap().json::<Value>().await.unwrap()
+        });
+        assert_eq!(done["job"]["state"], "done", "{done}");
+    }
+    assert_eq!(post_json(&http, &url("/rev-users.get"), &token, json!({"id": id})).0, 404);
+    let (ok, _) = server.stop();
+    assert!(ok);
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(text.contains("job done"), "the jobs are logged");
+    for s in secrets {
+        assert!(!text.contains(s), "the log shows {s}");
+    }
+}
