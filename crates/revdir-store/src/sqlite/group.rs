@@ -19,6 +19,9 @@ use sqlx::pool::PoolConnection;
 use sqlx::{Executor as _, Sqlite, SqliteConnection};
 use tokio::sync::{Mutex, Notify, OwnedMutexGuard};
 
+use super::fault_of;
+use crate::fault::Fault;
+
 /// Most requests one batch may hold before it commits regardless of waiting writers.
 pub const MAX_BATCH: usize = 128;
 /// Oldest a batch may grow before it commits regardless of waiting writers.
@@ -27,17 +30,38 @@ pub const MAX_BATCH_AGE: Duration = Duration::from_millis(4);
 /// How one batch ended: `Ok` when its COMMIT was durable.
 #[derive(Debug, Default)]
 struct Outcome {
-    result: std::sync::OnceLock<Result<(), String>>,
+    result: std::sync::OnceLock<Result<(), BatchFailure>>,
     done: tokio::sync::Notify,
 }
 
+/// Why a batch was rolled back: what the failing statement said, and its fault, which every
+/// request of the batch answers with (a full disk is a 503 for all of them, not a 500).
+#[derive(Debug, Clone)]
+struct BatchFailure {
+    why: String,
+    fault: Fault,
+}
+
+impl BatchFailure {
+    /// The failure as the error of a request's commit, of the same fault (`fault_of` reads an
+    /// I/O error as an outage, a protocol error as anything else); no request of a rolled-back
+    /// batch is run again, since each had finished its turn and may be answered only once.
+    fn into_error(self) -> sqlx::Error {
+        let why = format!("the write batch was rolled back: {}", self.why);
+        match self.fault {
+            Fault::Outage | Fault::LockRace => sqlx::Error::Io(std::io::Error::other(why)),
+            Fault::Other => sqlx::Error::Protocol(why),
+        }
+    }
+}
+
 impl Outcome {
-    fn finish(&self, result: Result<(), String>) {
+    fn finish(&self, result: Result<(), BatchFailure>) {
         let _ = self.result.set(result);
         self.done.notify_waiters();
     }
 
-    async fn wait(&self) -> Result<(), String> {
+    async fn wait(&self) -> Result<(), BatchFailure> {
         loop {
             let notified = self.done.notified();
             if let Some(r) = self.result.get() {
@@ -195,7 +219,7 @@ async fn open_turn(
     }
     if savepoint {
         if let Err(e) = exec(&mut guard, "SAVEPOINT revdir_request").await {
-            abort_batch(&mut guard, &e.to_string()).await;
+            abort_batch(&mut guard, &e).await;
             return Err(e);
         }
     }
@@ -209,11 +233,13 @@ async fn open_turn(
     Ok((guard, outcome))
 }
 
-/// Rolls the whole batch back and tells every request in it.
-async fn abort_batch(w: &mut Writer, why: &str) {
+/// Rolls the whole batch back and tells every request in it. The ROLLBACK's own error is
+/// ignored: SQLite may have rolled back already (it does on some SQLITE_FULL and SQLITE_IOERR),
+/// and either way no transaction is open afterwards.
+async fn abort_batch(w: &mut Writer, cause: &sqlx::Error) {
     let _ = exec(w, "ROLLBACK").await;
     if let Some(b) = w.batch.take() {
-        b.outcome.finish(Err(format!("the write batch was rolled back: {why}")));
+        b.outcome.finish(Err(BatchFailure { why: cause.to_string(), fault: fault_of(cause) }));
     }
 }
 
@@ -241,7 +267,7 @@ async fn maybe_commit(w: &mut Writer, waiting: &AtomicUsize, flushing: bool) {
                 b.outcome.finish(Ok(()));
             }
         }
-        Err(e) => abort_batch(w, &e.to_string()).await,
+        Err(e) => abort_batch(w, &e).await,
     }
 }
 
@@ -267,7 +293,7 @@ impl GroupTx {
         uncancelled(async move {
             if savepoint {
                 if let Err(e) = exec(&mut guard, "RELEASE revdir_request").await {
-                    abort_batch(&mut guard, &e.to_string()).await;
+                    abort_batch(&mut guard, &e).await;
                     return Err(e);
                 }
             }
@@ -275,17 +301,25 @@ impl GroupTx {
             Ok(())
         })
         .await??;
-        self.outcome.wait().await.map_err(sqlx::Error::Protocol)
+        self.outcome.wait().await.map_err(BatchFailure::into_error)
     }
 }
 
+/// Undoes a request that failed, leaving the rest of the batch as it was. When its savepoint
+/// is gone, SQLite rolled the whole transaction back by itself, which it does only after a
+/// full disk, an I/O error, a lack of memory or a lock timeout: the batch then fails as an
+/// outage (503 for each of its requests), not with the "no such savepoint" that reveals it.
 async fn rollback_request(w: &mut Writer) {
     let undone = match exec(w, "ROLLBACK TO revdir_request").await {
         Ok(()) => exec(w, "RELEASE revdir_request").await,
         Err(e) => Err(e),
     };
     if let Err(e) = undone {
-        abort_batch(w, &e.to_string()).await;
+        let _ = exec(w, "ROLLBACK").await;
+        if let Some(b) = w.batch.take() {
+            let why = format!("the failed request's savepoint could not be rolled back: {e}");
+            b.outcome.finish(Err(BatchFailure { why, fault: Fault::Outage }));
+        }
     }
 }
 

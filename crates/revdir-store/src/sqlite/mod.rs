@@ -15,6 +15,7 @@ use std::time::Duration;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
 
+use crate::fault::Fault;
 use crate::slots::{Slot, Slots};
 use crate::{DatabaseUrl, StoreOptions};
 
@@ -201,11 +202,14 @@ fn json_field_has_any(column: &str, key: &str, placeholders: &str) -> String {
     )
 }
 
-fn is_retryable(e: &sqlx::Error) -> bool {
+/// What a driver error means for its transaction (see `fault.rs`): SQLite errors by result
+/// code (sqlx gives the extended code as decimal text).
+fn fault_of(e: &sqlx::Error) -> Fault {
     match e {
-        sqlx::Error::Database(d) => matches!(d.code().as_deref(), Some("5" | "6" | "517" | "261")),
-        sqlx::Error::PoolTimedOut => true,
-        _ => false,
+        sqlx::Error::Database(d) => {
+            d.code().and_then(|c| c.parse::<i64>().ok()).map_or(Fault::Other, crate::fault::fault_of_sqlite_code)
+        }
+        _ => crate::fault::fault_of_driver(e).unwrap_or(Fault::Other),
     }
 }
 
