@@ -356,7 +356,8 @@ async fn sqlite_on_a_full_disk_answers_503_and_recovers() {
         );
         assert!(t.wrong.is_empty(), "answers other than 201 or 503 with Retry-After: {:#?}", t.wrong);
     }
-    check_sqlite(&db, &tally.lock().unwrap().acknowledged.clone()).await;
+    let acknowledged = tally.lock().unwrap().acknowledged.clone();
+    check_sqlite(&db, &acknowledged).await;
 
     std::fs::remove_file(&filler).expect("free the space");
     let mut n = 0;
