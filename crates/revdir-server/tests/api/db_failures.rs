@@ -24,6 +24,8 @@ use crate::helpers::{spawn_app_with, Backend, TestApp};
 struct Tally {
     acknowledged: Vec<String>,
     unavailable: usize,
+    /// The display names answered 503.
+    refused: Vec<String>,
     /// Answers other than 201 and a well-formed 503 (with `Retry-After`): the test fails on any.
     wrong: Vec<String>,
 }
@@ -48,6 +50,7 @@ async fn create(app: &TestApp, name: &str, tally: &Mutex<Tally>) -> u16 {
             && retry_after.as_deref().is_some_and(|s| s.parse::<u64>().is_ok()) =>
         {
             t.unavailable += 1;
+            t.refused.push(name.to_owned());
         }
         _ => t.wrong.push(format!("{status} retry-after={retry_after:?} {body}")),
     }
@@ -356,8 +359,11 @@ async fn sqlite_on_a_full_disk_answers_503_and_recovers() {
         );
         assert!(t.wrong.is_empty(), "answers other than 201 or 503 with Retry-After: {:#?}", t.wrong);
     }
-    let acknowledged = tally.lock().unwrap().acknowledged.clone();
-    check_sqlite(&db, &acknowledged).await;
+    let (acknowledged, refused) = {
+        let t = tally.lock().unwrap();
+        (t.acknowledged.clone(), t.refused.clone())
+    };
+    check_sqlite(&db, &acknowledged, &refused).await;
 
     std::fs::remove_file(&filler).expect("free the space");
     let mut n = 0;
@@ -370,21 +376,26 @@ async fn sqlite_on_a_full_disk_answers_503_and_recovers() {
     for i in 0..20 {
         assert_eq!(create(&app, &format!("dbf-recovered-{i}"), &tally).await, 201);
     }
-    let (wrong, acknowledged) = {
+    let (wrong, acknowledged, refused) = {
         let t = tally.lock().unwrap();
-        (t.wrong.clone(), t.acknowledged.clone())
+        (t.wrong.clone(), t.acknowledged.clone(), t.refused.clone())
     };
     assert!(wrong.is_empty(), "{wrong:#?}");
-    check_sqlite(&db, &acknowledged).await;
+    check_sqlite(&db, &acknowledged, &refused).await;
 }
 
-/// The SQLite file at `db` is intact and holds each of `acknowledged` exactly once.
-async fn check_sqlite(db: &Path, acknowledged: &[String]) {
+/// The SQLite file at `db` is intact, holds each of `acknowledged` exactly once and none of
+/// `refused`: a failed batch COMMIT rolls the whole batch back, so nothing answered 503 is
+/// half-written (unlike PostgreSQL, where a COMMIT whose connection broke may have applied).
+async fn check_sqlite(db: &Path, acknowledged: &[String], refused: &[String]) {
     let options = sqlx::sqlite::SqliteConnectOptions::new().filename(db).read_only(true);
     let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
     let (integrity,): (String,) = sqlx::query_as("PRAGMA integrity_check").fetch_one(&pool).await.unwrap();
     assert_eq!(integrity, "ok", "the database file is intact");
     let stored: Vec<(String, i64)> = sqlx::query_as(COUNT_NAMES).fetch_all(&pool).await.unwrap();
     assert_each_stored_once(acknowledged, &stored);
+    for name in refused {
+        assert!(!stored.iter().any(|(n, _)| n == name), "{name} was answered 503 but stored");
+    }
     pool.close().await;
 }
