@@ -451,4 +451,68 @@ mod tests {
         assert!(answered.len() > 2, "some writes were answered before their deadline");
         assert!(answered.len() < 400 * 8, "some requests were dropped half-way, as the test intends");
     }
+
+    /// A full database (SQLITE_FULL, here from `max_page_count`) fails requests with an outage
+    /// (a 503), never another error (a 500), whether a statement or the batch COMMIT meets it;
+    /// no failed request is stored, every answered one is, and the writer works again once
+    /// there is room.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_full_database_fails_requests_as_an_outage_and_recovers() {
+        let dir = tempfile::tempdir().unwrap();
+        let (w, reader) = writer(&dir.path().join("full.db")).await;
+        let mut tx = w.begin().await.unwrap();
+        sqlx::query("CREATE TABLE b (id INTEGER PRIMARY KEY, v BLOB)").execute(&mut *tx).await.unwrap();
+        let (pages,): (i64,) = sqlx::query_as("PRAGMA page_count").fetch_one(&mut *tx).await.unwrap();
+        sqlx::query(&format!("PRAGMA max_page_count = {}", pages + 10)).execute(&mut *tx).await.unwrap();
+        tx.commit().await.unwrap();
+
+        let mut tasks = Vec::new();
+        for k in 0..8i64 {
+            let w = w.clone();
+            tasks.push(tokio::spawn(async move {
+                let mut outcomes = Vec::new();
+                for i in 0..20i64 {
+                    let id = k * 100 + i;
+                    let done = async {
+                        let mut tx = w.begin().await?;
+                        sqlx::query("INSERT INTO b (id, v) VALUES ($1, zeroblob(3000))")
+                            .bind(id)
+                            .execute(&mut *tx)
+                            .await?;
+                        tx.commit().await
+                    };
+                    outcomes.push((id, done.await));
+                }
+                outcomes
+            }));
+        }
+        let (mut answered, mut failed) = (Vec::new(), Vec::new());
+        for t in tasks {
+            for (id, outcome) in t.await.unwrap() {
+                match outcome {
+                    Ok(()) => answered.push(id),
+                    Err(e) => {
+                        assert_eq!(fault_of(&e), Fault::Outage, "request {id}: {e}");
+                        failed.push(id);
+                    }
+                }
+            }
+        }
+        assert!(!failed.is_empty(), "the database filled up");
+        let stored: Vec<i64> =
+            sqlx::query("SELECT id FROM b").fetch_all(&reader).await.unwrap().iter().map(|r| r.get(0)).collect();
+        for id in &answered {
+            assert!(stored.contains(id), "answered write {id} is not stored");
+        }
+        for id in &failed {
+            assert!(!stored.contains(id), "failed write {id} is stored");
+        }
+
+        let mut tx = w.begin().await.unwrap();
+        sqlx::query("PRAGMA max_page_count = 1000000").execute(&mut *tx).await.unwrap();
+        tx.commit().await.unwrap();
+        let mut tx = w.begin().await.unwrap();
+        sqlx::query("INSERT INTO b (id, v) VALUES (100000, zeroblob(3000))").execute(&mut *tx).await.unwrap();
+        tx.commit().await.expect("the writer works again once there is room");
+    }
 }
