@@ -6,6 +6,11 @@ use axum::Json;
 use revdir_api::{ErrorBody, ErrorKind};
 use revdir_core::{StoreError, ValidationError};
 
+/// The `Retry-After` of every 503: how long a client waits before trying again. The causes
+/// (a database restarting, failing over, out of disk, a lock race that outlived its retries)
+/// last seconds, so a short wait, which clients commonly lengthen themselves, fits them all.
+pub const UNAVAILABLE_RETRY_AFTER_SECONDS: u64 = 2;
+
 /// Result of a handler.
 pub type ApiResult<T, E = ApiError> = Result<T, E>;
 
@@ -36,7 +41,7 @@ pub enum ApiError {
         /// Seconds until the window resets; also sent as `Retry-After`.
         retry_after: i64,
     },
-    /// 503 `service_unavailable`.
+    /// 503 `service_unavailable`, sent with `Retry-After`.
     #[error("{0}")]
     Unavailable(String),
     /// 500 `internal_error`; the cause is logged under a fresh reference id and never sent.
@@ -101,10 +106,13 @@ impl IntoResponse for ApiError {
         };
         let status = StatusCode::from_u16(body.kind.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let mut response = (status, Json(&body)).into_response();
-        if let ErrorKind::TooManyRequests { retry_after: Some(s) } = body.kind {
-            if let Ok(v) = HeaderValue::from_str(&s.to_string()) {
-                response.headers_mut().insert("retry-after", v);
-            }
+        let retry_after = match body.kind {
+            ErrorKind::TooManyRequests { retry_after: Some(s) } => Some(s.to_string()),
+            ErrorKind::ServiceUnavailable => Some(UNAVAILABLE_RETRY_AFTER_SECONDS.to_string()),
+            _ => None,
+        };
+        if let Some(v) = retry_after.and_then(|s| HeaderValue::from_str(&s).ok()) {
+            response.headers_mut().insert("retry-after", v);
         }
         response
     }
@@ -143,6 +151,8 @@ mod tests {
             let (s, body) = render(e).await;
             assert_eq!((s, body["type"].as_str()), (status, Some(kind)));
         }
+        let response = ApiError::Unavailable("the database is unavailable".into()).into_response();
+        assert_eq!(response.headers()["retry-after"], UNAVAILABLE_RETRY_AFTER_SECONDS.to_string());
         let response = ApiError::TooManyRequests { retry_after: 17 }.into_response();
         assert_eq!(response.headers()["retry-after"], "17");
         let (s, body) = render(ApiError::TooManyRequests { retry_after: 17 }).await;

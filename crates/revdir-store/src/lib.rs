@@ -12,6 +12,7 @@ use std::sync::Arc;
 use revdir_core::store::Store;
 use secrecy::{ExposeSecret, SecretString};
 
+mod fault;
 pub mod metrics;
 pub mod postgres;
 mod schema;

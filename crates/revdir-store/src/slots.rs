@@ -9,6 +9,7 @@
 
 use std::ops::{Deref, DerefMut};
 use std::sync::Mutex;
+use std::time::Instant;
 
 use sqlx::Connection;
 use tokio::sync::{Semaphore, SemaphorePermit};
@@ -16,7 +17,8 @@ use tokio::sync::{Semaphore, SemaphorePermit};
 /// Up to `size` connections made from `options`, opened when first needed.
 pub(crate) struct Slots<C: Connection> {
     options: C::Options,
-    idle: Mutex<Vec<C>>,
+    /// Connections handed back, with when.
+    idle: Mutex<Vec<(C, Instant)>>,
     permits: Semaphore,
 }
 
@@ -39,7 +41,13 @@ impl<C: Connection> Slots<C> {
         crate::metrics::acquired("fast", started);
         let idle = self.idle.lock().unwrap_or_else(std::sync::PoisonError::into_inner).pop();
         let conn = match idle {
-            Some(conn) => conn,
+            // Idle since before an outage (a database restart kills every connection): one
+            // ping tells whether it survived, and a dead one is replaced.
+            Some((mut conn, since)) if crate::fault::idle_since_outage(since.elapsed()) => match conn.ping().await {
+                Ok(()) => conn,
+                Err(_) => C::connect_with(&self.options).await?,
+            },
+            Some((conn, _)) => conn,
             None => C::connect_with(&self.options).await?,
         };
         Ok(Slot { conn: Some(conn), slots: self, _permit: permit })
@@ -58,7 +66,7 @@ impl<C: Connection> Slot<'_, C> {
     /// Hands the connection back for reuse: call only after its statements completed.
     pub(crate) fn release(mut self) {
         if let Some(conn) = self.conn.take() {
-            self.slots.idle.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(conn);
+            self.slots.idle.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push((conn, Instant::now()));
         }
     }
 }

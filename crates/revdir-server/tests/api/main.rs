@@ -14,6 +14,7 @@ mod auth_tokens;
 mod client;
 mod concurrency;
 mod custom_fields;
+mod db_failures;
 mod deliveries;
 mod dev_users;
 mod emulator_orgs;

@@ -8,6 +8,7 @@ use std::time::Duration;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgSslMode};
 use sqlx::PgPool;
 
+use crate::fault::Fault;
 use crate::slots::{Slot, Slots};
 use crate::{DatabaseUrl, StoreOptions};
 
@@ -44,8 +45,17 @@ impl PgStore {
             .max_connections(o.max_connections.max(2))
             .acquire_timeout(Duration::from_secs(30))
             // A ping before every acquire would cost a round trip per request; a broken
-            // connection shows itself on first use instead.
+            // connection shows itself on first use instead, and once one has (a restart kills
+            // them all), those idle since then are pinged before use, and closed if dead.
             .test_before_acquire(false)
+            .before_acquire(|conn, meta| {
+                Box::pin(async move {
+                    if crate::fault::idle_since_outage(meta.idle_for) {
+                        return Ok(sqlx::Connection::ping(conn).await.is_ok());
+                    }
+                    Ok(true)
+                })
+            })
             .connect_with(options.clone())
             .await?;
         sql::migrate_forward(&pool).await?;
@@ -168,11 +178,12 @@ fn json_field_has_any(column: &str, key: &str, placeholders: &str) -> String {
     )
 }
 
-fn is_retryable(e: &sqlx::Error) -> bool {
+/// What a driver error means for its transaction (see `fault.rs`): PostgreSQL errors by
+/// SQLSTATE.
+fn fault_of(e: &sqlx::Error) -> Fault {
     match e {
-        sqlx::Error::Database(d) => matches!(d.code().as_deref(), Some("40001" | "40P01")),
-        sqlx::Error::PoolTimedOut => true,
-        _ => false,
+        sqlx::Error::Database(d) => d.code().map_or(Fault::Other, |c| crate::fault::fault_of_sqlstate(&c)),
+        _ => crate::fault::fault_of_driver(e).unwrap_or(Fault::Other),
     }
 }
 

@@ -13,6 +13,10 @@ impl HealthStore for Backend {
         // The driver's text stays in the log: the route is unauthenticated, and the error may
         // name hosts, files or tables.
         let unanswered = |e: sqlx::Error| {
+            if fault_of(&e) == Fault::Outage {
+                // Connections idle since are checked before use (see `fault.rs`).
+                crate::fault::note_outage();
+            }
             tracing::warn!(error = %e, "readiness: the database did not answer");
             StoreError::Unavailable("the database does not answer".into())
         };

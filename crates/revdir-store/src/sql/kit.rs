@@ -70,11 +70,19 @@ impl Sql {
     }
 }
 
-/// Maps a driver error: lock races become `Unavailable` (retried), unique violations
-/// `Conflict`, everything else `Internal`.
+/// Maps a driver error by its fault (`fault.rs`): lock races and outages become
+/// `Unavailable` (503; the write path runs a transaction that met one before its COMMIT
+/// again), unique violations `Conflict`, everything else `Internal`. The driver's text goes to
+/// the log, not to the client: it may name hosts, files or tables.
 pub(super) fn db_err(e: sqlx::Error) -> StoreError {
-    if is_retryable(&e) {
-        return StoreError::Unavailable(format!("database busy: {e}"));
+    match fault_of(&e) {
+        Fault::LockRace => return StoreError::Unavailable(BUSY.into()),
+        Fault::Outage => {
+            crate::fault::note_outage();
+            tracing::warn!(error = %e, "the database is unavailable");
+            return StoreError::Unavailable(UNAVAILABLE.into());
+        }
+        Fault::Other => {}
     }
     if let sqlx::Error::Database(d) = &e {
         if d.kind() == sqlx::error::ErrorKind::UniqueViolation {
@@ -83,6 +91,12 @@ pub(super) fn db_err(e: sqlx::Error) -> StoreError {
     }
     StoreError::Internal(anyhow::Error::new(e))
 }
+
+/// The 503 detail of a lock race that outlived its retries.
+pub(super) const BUSY: &str = "the database is busy; try again";
+
+/// The 503 detail of an outage.
+pub(super) const UNAVAILABLE: &str = "the database is unavailable; try again later";
 
 pub(super) fn code(kind: ObjectKind) -> &'static str {
     kind.don_type()

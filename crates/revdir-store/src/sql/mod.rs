@@ -17,8 +17,8 @@
 //!   whose write lock is taken at `BEGIN IMMEDIATE`);
 //! - SQL builders for JSON: `json_array_text`, `tags_json_of_user`, `json_array_has_any`,
 //!   `json_field`, `json_field_number`, `json_field_has_any`;
-//! - `is_retryable`, which driver errors mean a lost lock race worth running the
-//!   transaction again;
+//! - `fault_of`, what a driver error means (`fault.rs`): a lost lock race worth running the
+//!   transaction again, an outage (503), or anything else;
 //! - `MIGRATIONS_TABLE_EXISTS`, a query answering whether `_sqlx_migrations` exists (start-up
 //!   reads it before migrating, to refuse a newer schema).
 //!
@@ -115,8 +115,10 @@ use revdir_core::users::{
 };
 use serde_json::Value;
 
+use crate::fault::Fault;
+
 use super::{
-    is_retryable, json_array_has_any, json_array_text, json_field, json_field_has_any, json_field_number,
+    fault_of, json_array_has_any, json_array_text, json_field, json_field_has_any, json_field_number,
     tags_json_of_user, Backend, Db, WriteTx, DATA_MODIFYING_CTES, FOR_UPDATE, JOURNAL_READ_GUARD, JOURNAL_WRITE_GUARD,
     MIGRATIONS_TABLE_EXISTS, MIGRATOR, SKIP_LOCKED,
 };

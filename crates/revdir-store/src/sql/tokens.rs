@@ -79,10 +79,25 @@ impl TokenStore for Backend {
             subject_json: Option<String>,
         }
         let sql = token_check_sql();
-        let mut conn = self.fast_read().await.map_err(db_err)?;
-        let row: Option<Row> =
-            sqlx::query_as::<Db, Row>(sql).bind(jti).bind(dev_org).fetch_optional(&mut *conn).await.map_err(db_err)?;
-        conn.release();
+        let read = || async {
+            let mut conn = self.fast_read().await?;
+            let row: Option<Row> =
+                sqlx::query_as::<Db, Row>(sql).bind(jti).bind(dev_org).fetch_optional(&mut *conn).await?;
+            conn.release();
+            Ok::<_, sqlx::Error>(row)
+        };
+        // Every request runs this read first, so after a database restart it is the one to
+        // meet a dead idle connection: a read is safe to run again, once, on a fresh one (the
+        // failed one is closed, and the outage noted makes the next acquire ping idle ones).
+        let row = match read().await {
+            Err(e) if fault_of(&e) == Fault::Outage => {
+                tracing::debug!(error = %e, "token check: connection lost, reading again");
+                crate::fault::note_outage();
+                read().await
+            }
+            other => other,
+        }
+        .map_err(db_err)?;
         let Some(r) = row else { return Ok(None) };
         let Some(kind) = ObjectKind::from_don_type(&r.subject_kind) else { return Ok(None) };
         let subject = UserRef { kind, id: r.subject_id };

@@ -1,17 +1,31 @@
 //! The one write path: every write request runs its body through [`Backend::write`], which
-//! begins the transaction, commits it, and runs the body again when it lost a lock race. It
-//! is the single place where a write's transaction ends, so what every write must add to it
-//! (the change journal and the outbox of events) is appended here, before the commit.
+//! begins the transaction, commits it, and runs the body again when it failed before its
+//! COMMIT was sent (a lost lock race, or a database outage). It is the single place where a
+//! write's transaction ends, so what every write must add to it (the change journal and the
+//! outbox of events) is appended here, before the commit.
 
 use std::future::Future;
 use std::marker::PhantomData;
 use std::ops::{Deref, DerefMut};
 use std::pin::Pin;
+use std::time::{Duration, Instant};
 
 use super::*;
 
 /// How many times a transaction that lost a lock race is tried in all.
 const ATTEMPTS: u32 = 8;
+
+/// How long after its first attempt a write that met an outage before its COMMIT is begun
+/// again (on a fresh connection): long enough to ride out a restart or a failover, well
+/// within the server's request timeout (60 s) even when the last attempt waits for a
+/// connection.
+const OUTAGE_RETRY_FOR: Duration = Duration::from_secs(10);
+
+/// The longest pause between attempts during an outage.
+const OUTAGE_MAX_PAUSE: Duration = Duration::from_millis(500);
+
+/// The 503 detail of a write whose COMMIT was sent and whose outcome is unknown.
+const COMMIT_UNKNOWN: &str = "the database failed while committing this write; it may or may not have been applied";
 
 /// A write in progress: the request's transaction, through which its body reads and writes
 /// (it dereferences to the connection).
@@ -41,11 +55,26 @@ impl DerefMut for Write<'_> {
 /// The future of a write's body: `Box::pin(async move { … })`.
 pub(super) type WriteBody<'w, T> = Pin<Box<dyn Future<Output = StoreResult<T>> + Send + 'w>>;
 
+/// Why an attempt of a write failed, and whether it may run again.
+enum Failed {
+    /// Before its COMMIT was sent: the transaction is rolled back (dropped), so running the
+    /// body again cannot apply it twice. `outage` tells an outage (retried for
+    /// `OUTAGE_RETRY_FOR`) from a lost lock race (retried `ATTEMPTS` times).
+    Retry { error: StoreError, outage: bool },
+    /// Not to be run again: the body refused the request, or the COMMIT was sent and failed.
+    Final(StoreError),
+}
+
 impl Backend {
     /// Runs `body` in a write transaction and commits it when the body succeeds; an error
-    /// rolls the whole transaction back (dropping it does). A body that lost a lock race
-    /// (`StoreError::Unavailable`, see `is_retryable`) runs again in a new transaction, up to
-    /// `ATTEMPTS` times in all, and then the error stands (503).
+    /// rolls the whole transaction back (dropping it does).
+    ///
+    /// A transaction that failed before its COMMIT was sent runs again in a new transaction
+    /// on a fresh connection (the failed one is dropped; a broken one is closed): after a lost
+    /// lock race (`Fault::LockRace`) up to `ATTEMPTS` times in all, after an outage (no
+    /// connection, a restart) for up to `OUTAGE_RETRY_FOR`, and then the error stands (503).
+    /// A COMMIT that fails is never run again: its outcome may be unknown (the connection
+    /// broke after sending it), and a create must not happen twice, so it answers 503.
     ///
     /// ```ignore
     /// self.write(|tx| Box::pin(async move { insert_user(tx, org, &record).await })).await
@@ -55,28 +84,81 @@ impl Backend {
         T: Send,
         F: for<'w> FnMut(&'w mut Write<'env>) -> WriteBody<'w, T> + Send,
     {
-        let mut attempt = 0;
+        let started = Instant::now();
+        let (mut races, mut outages) = (0u32, 0u32);
         loop {
-            attempt += 1;
-            match self.write_once(&mut body).await {
-                Err(StoreError::Unavailable(_)) if attempt < ATTEMPTS => {
-                    tokio::time::sleep(std::time::Duration::from_millis(5 * u64::from(attempt))).await;
+            let pause = match self.write_once(&mut body).await {
+                Ok(out) => return Ok(out),
+                Err(Failed::Final(e)) => return Err(e),
+                Err(Failed::Retry { error, outage: false }) => {
+                    races += 1;
+                    if races >= ATTEMPTS {
+                        return Err(error);
+                    }
+                    Duration::from_millis(5 * u64::from(races))
                 }
-                other => return other,
-            }
+                Err(Failed::Retry { error, outage: true }) => {
+                    outages += 1;
+                    // The first retry is immediate: a dead pooled connection is the usual
+                    // cause, and the next is checked first (see `fault::idle_since_outage`).
+                    let pause = if outages == 1 {
+                        Duration::ZERO
+                    } else {
+                        (Duration::from_millis(20) * 2u32.saturating_pow(outages.min(10) - 1)).min(OUTAGE_MAX_PAUSE)
+                    };
+                    if started.elapsed() + pause >= OUTAGE_RETRY_FOR {
+                        return Err(error);
+                    }
+                    pause
+                }
+            };
+            tokio::time::sleep(pause).await;
         }
     }
 
     /// One attempt of [`Backend::write`].
-    async fn write_once<'env, T, F>(&self, body: &mut F) -> StoreResult<T>
+    async fn write_once<'env, T, F>(&self, body: &mut F) -> Result<T, Failed>
     where
         T: Send,
         F: for<'w> FnMut(&'w mut Write<'env>) -> WriteBody<'w, T> + Send,
     {
-        let mut write = Write { tx: self.begin_write().await.map_err(db_err)?, _env: PhantomData };
-        let out = body(&mut write).await?;
-        write.tx.commit().await.map_err(db_err)?;
-        Ok(out)
+        let tx = match self.begin_write().await {
+            Ok(tx) => tx,
+            Err(e) => {
+                let outage = match fault_of(&e) {
+                    Fault::Outage => true,
+                    Fault::LockRace => false,
+                    Fault::Other => return Err(Failed::Final(db_err(e))),
+                };
+                return Err(Failed::Retry { error: db_err(e), outage });
+            }
+        };
+        let mut write = Write { tx, _env: PhantomData };
+        match body(&mut write).await {
+            Ok(out) => {
+                write.tx.commit().await.map_err(|e| Failed::Final(commit_err(e)))?;
+                Ok(out)
+            }
+            // A statement of the body met a lock race or an outage: the error carries no
+            // more, and either way the transaction is rolled back. An outage that lasts shows
+            // at the next BEGIN, which is then retried as one.
+            Err(error @ StoreError::Unavailable(_)) => Err(Failed::Retry { error, outage: false }),
+            Err(e) => Err(Failed::Final(e)),
+        }
+    }
+}
+
+/// Maps the error of a COMMIT that was sent. A lost connection (or, on SQLite, a failed
+/// batch) leaves the outcome unknown to the client, so it is a 503 that is never retried here;
+/// anything else maps as usual (a unique violation found at COMMIT is a 409).
+fn commit_err(e: sqlx::Error) -> StoreError {
+    match fault_of(&e) {
+        Fault::Outage | Fault::LockRace => {
+            crate::fault::note_outage();
+            tracing::warn!(error = %e, "a write's COMMIT failed; its outcome is unknown to the client");
+            StoreError::Unavailable(COMMIT_UNKNOWN.into())
+        }
+        Fault::Other => db_err(e),
     }
 }
 

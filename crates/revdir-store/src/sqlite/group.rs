@@ -19,6 +19,9 @@ use sqlx::pool::PoolConnection;
 use sqlx::{Executor as _, Sqlite, SqliteConnection};
 use tokio::sync::{Mutex, Notify, OwnedMutexGuard};
 
+use super::fault_of;
+use crate::fault::Fault;
+
 /// Most requests one batch may hold before it commits regardless of waiting writers.
 pub const MAX_BATCH: usize = 128;
 /// Oldest a batch may grow before it commits regardless of waiting writers.
@@ -27,17 +30,38 @@ pub const MAX_BATCH_AGE: Duration = Duration::from_millis(4);
 /// How one batch ended: `Ok` when its COMMIT was durable.
 #[derive(Debug, Default)]
 struct Outcome {
-    result: std::sync::OnceLock<Result<(), String>>,
+    result: std::sync::OnceLock<Result<(), BatchFailure>>,
     done: tokio::sync::Notify,
 }
 
+/// Why a batch was rolled back: what the failing statement said, and its fault, which every
+/// request of the batch answers with (a full disk is a 503 for all of them, not a 500).
+#[derive(Debug, Clone)]
+struct BatchFailure {
+    why: String,
+    fault: Fault,
+}
+
+impl BatchFailure {
+    /// The failure as the error of a request's commit, of the same fault (`fault_of` reads an
+    /// I/O error as an outage, a protocol error as anything else); no request of a rolled-back
+    /// batch is run again, since each had finished its turn and may be answered only once.
+    fn into_error(self) -> sqlx::Error {
+        let why = format!("the write batch was rolled back: {}", self.why);
+        match self.fault {
+            Fault::Outage | Fault::LockRace => sqlx::Error::Io(std::io::Error::other(why)),
+            Fault::Other => sqlx::Error::Protocol(why),
+        }
+    }
+}
+
 impl Outcome {
-    fn finish(&self, result: Result<(), String>) {
+    fn finish(&self, result: Result<(), BatchFailure>) {
         let _ = self.result.set(result);
         self.done.notify_waiters();
     }
 
-    async fn wait(&self) -> Result<(), String> {
+    async fn wait(&self) -> Result<(), BatchFailure> {
         loop {
             let notified = self.done.notified();
             if let Some(r) = self.result.get() {
@@ -195,7 +219,7 @@ async fn open_turn(
     }
     if savepoint {
         if let Err(e) = exec(&mut guard, "SAVEPOINT revdir_request").await {
-            abort_batch(&mut guard, &e.to_string()).await;
+            abort_batch(&mut guard, &e).await;
             return Err(e);
         }
     }
@@ -209,11 +233,13 @@ async fn open_turn(
     Ok((guard, outcome))
 }
 
-/// Rolls the whole batch back and tells every request in it.
-async fn abort_batch(w: &mut Writer, why: &str) {
+/// Rolls the whole batch back and tells every request in it. The ROLLBACK's own error is
+/// ignored: SQLite may have rolled back already (it does on some SQLITE_FULL and SQLITE_IOERR),
+/// and either way no transaction is open afterwards.
+async fn abort_batch(w: &mut Writer, cause: &sqlx::Error) {
     let _ = exec(w, "ROLLBACK").await;
     if let Some(b) = w.batch.take() {
-        b.outcome.finish(Err(format!("the write batch was rolled back: {why}")));
+        b.outcome.finish(Err(BatchFailure { why: cause.to_string(), fault: fault_of(cause) }));
     }
 }
 
@@ -241,7 +267,7 @@ async fn maybe_commit(w: &mut Writer, waiting: &AtomicUsize, flushing: bool) {
                 b.outcome.finish(Ok(()));
             }
         }
-        Err(e) => abort_batch(w, &e.to_string()).await,
+        Err(e) => abort_batch(w, &e).await,
     }
 }
 
@@ -267,7 +293,7 @@ impl GroupTx {
         uncancelled(async move {
             if savepoint {
                 if let Err(e) = exec(&mut guard, "RELEASE revdir_request").await {
-                    abort_batch(&mut guard, &e.to_string()).await;
+                    abort_batch(&mut guard, &e).await;
                     return Err(e);
                 }
             }
@@ -275,17 +301,25 @@ impl GroupTx {
             Ok(())
         })
         .await??;
-        self.outcome.wait().await.map_err(sqlx::Error::Protocol)
+        self.outcome.wait().await.map_err(BatchFailure::into_error)
     }
 }
 
+/// Undoes a request that failed, leaving the rest of the batch as it was. When its savepoint
+/// is gone, SQLite rolled the whole transaction back by itself, which it does only after a
+/// full disk, an I/O error, a lack of memory or a lock timeout: the batch then fails as an
+/// outage (503 for each of its requests), not with the "no such savepoint" that reveals it.
 async fn rollback_request(w: &mut Writer) {
     let undone = match exec(w, "ROLLBACK TO revdir_request").await {
         Ok(()) => exec(w, "RELEASE revdir_request").await,
         Err(e) => Err(e),
     };
     if let Err(e) = undone {
-        abort_batch(w, &e.to_string()).await;
+        let _ = exec(w, "ROLLBACK").await;
+        if let Some(b) = w.batch.take() {
+            let why = format!("the failed request's savepoint could not be rolled back: {e}");
+            b.outcome.finish(Err(BatchFailure { why, fault: Fault::Outage }));
+        }
     }
 }
 
@@ -416,5 +450,69 @@ mod tests {
         }
         assert!(answered.len() > 2, "some writes were answered before their deadline");
         assert!(answered.len() < 400 * 8, "some requests were dropped half-way, as the test intends");
+    }
+
+    /// A full database (SQLITE_FULL, here from `max_page_count`) fails requests with an outage
+    /// (a 503), never another error (a 500), whether a statement or the batch COMMIT meets it;
+    /// no failed request is stored, every answered one is, and the writer works again once
+    /// there is room.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_full_database_fails_requests_as_an_outage_and_recovers() {
+        let dir = tempfile::tempdir().unwrap();
+        let (w, reader) = writer(&dir.path().join("full.db")).await;
+        let mut tx = w.begin().await.unwrap();
+        sqlx::query("CREATE TABLE b (id INTEGER PRIMARY KEY, v BLOB)").execute(&mut *tx).await.unwrap();
+        let (pages,): (i64,) = sqlx::query_as("PRAGMA page_count").fetch_one(&mut *tx).await.unwrap();
+        sqlx::query(&format!("PRAGMA max_page_count = {}", pages + 10)).execute(&mut *tx).await.unwrap();
+        tx.commit().await.unwrap();
+
+        let mut tasks = Vec::new();
+        for k in 0..8i64 {
+            let w = w.clone();
+            tasks.push(tokio::spawn(async move {
+                let mut outcomes = Vec::new();
+                for i in 0..20i64 {
+                    let id = k * 100 + i;
+                    let done = async {
+                        let mut tx = w.begin().await?;
+                        sqlx::query("INSERT INTO b (id, v) VALUES ($1, zeroblob(3000))")
+                            .bind(id)
+                            .execute(&mut *tx)
+                            .await?;
+                        tx.commit().await
+                    };
+                    outcomes.push((id, done.await));
+                }
+                outcomes
+            }));
+        }
+        let (mut answered, mut failed) = (Vec::new(), Vec::new());
+        for t in tasks {
+            for (id, outcome) in t.await.unwrap() {
+                match outcome {
+                    Ok(()) => answered.push(id),
+                    Err(e) => {
+                        assert_eq!(fault_of(&e), Fault::Outage, "request {id}: {e}");
+                        failed.push(id);
+                    }
+                }
+            }
+        }
+        assert!(!failed.is_empty(), "the database filled up");
+        let stored: Vec<i64> =
+            sqlx::query("SELECT id FROM b").fetch_all(&reader).await.unwrap().iter().map(|r| r.get(0)).collect();
+        for id in &answered {
+            assert!(stored.contains(id), "answered write {id} is not stored");
+        }
+        for id in &failed {
+            assert!(!stored.contains(id), "failed write {id} is stored");
+        }
+
+        let mut tx = w.begin().await.unwrap();
+        sqlx::query("PRAGMA max_page_count = 1000000").execute(&mut *tx).await.unwrap();
+        tx.commit().await.unwrap();
+        let mut tx = w.begin().await.unwrap();
+        sqlx::query("INSERT INTO b (id, v) VALUES (100000, zeroblob(3000))").execute(&mut *tx).await.unwrap();
+        tx.commit().await.expect("the writer works again once there is room");
     }
 }

@@ -15,6 +15,7 @@ use std::time::Duration;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
 
+use crate::fault::Fault;
 use crate::slots::{Slot, Slots};
 use crate::{DatabaseUrl, StoreOptions};
 
@@ -201,11 +202,14 @@ fn json_field_has_any(column: &str, key: &str, placeholders: &str) -> String {
     )
 }
 
-fn is_retryable(e: &sqlx::Error) -> bool {
+/// What a driver error means for its transaction (see `fault.rs`): SQLite errors by result
+/// code (sqlx gives the extended code as decimal text).
+fn fault_of(e: &sqlx::Error) -> Fault {
     match e {
-        sqlx::Error::Database(d) => matches!(d.code().as_deref(), Some("5" | "6" | "517" | "261")),
-        sqlx::Error::PoolTimedOut => true,
-        _ => false,
+        sqlx::Error::Database(d) => {
+            d.code().and_then(|c| c.parse::<i64>().ok()).map_or(Fault::Other, crate::fault::fault_of_sqlite_code)
+        }
+        _ => crate::fault::fault_of_driver(e).unwrap_or(Fault::Other),
     }
 }
 
@@ -214,3 +218,24 @@ mod sql;
 
 pub use sql::{hot_path_sql, HotPathSql};
 type Backend = SqliteStore;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Real SQLite errors, not made-up ones: a write through a read-only connection is an
+    /// outage (the 503 of a store whose file turned read-only), a unique violation is not.
+    #[tokio::test]
+    async fn real_sqlite_errors_are_classified_by_code() {
+        let dir = tempfile::tempdir().unwrap();
+        let options = SqliteConnectOptions::new().filename(dir.path().join("f.db")).create_if_missing(true);
+        let mut rw = sqlx::ConnectOptions::connect(&options).await.unwrap();
+        sqlx::query("CREATE TABLE t (id INTEGER PRIMARY KEY)").execute(&mut rw).await.unwrap();
+        sqlx::query("INSERT INTO t (id) VALUES (1)").execute(&mut rw).await.unwrap();
+        let duplicate = sqlx::query("INSERT INTO t (id) VALUES (1)").execute(&mut rw).await.unwrap_err();
+        assert_eq!(fault_of(&duplicate), Fault::Other, "{duplicate}");
+        let mut ro = sqlx::ConnectOptions::connect(&options.clone().read_only(true)).await.unwrap();
+        let refused = sqlx::query("INSERT INTO t (id) VALUES (2)").execute(&mut ro).await.unwrap_err();
+        assert_eq!(fault_of(&refused), Fault::Outage, "{refused}");
+    }
+}
