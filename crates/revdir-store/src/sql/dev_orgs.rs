@@ -158,6 +158,8 @@ impl DevOrgStore for Backend {
                 .fetch_optional(&mut *conn)
                 .await
                 .map_err(db_err)?;
+        // Handed back for the next request: under the emulator every request reads this.
+        conn.release();
         Ok(row.map(Into::into))
     }
 

@@ -371,6 +371,7 @@ impl JobStore for Backend {
                 .fetch_optional(&mut *conn)
                 .await
                 .map_err(db_err)?;
+        conn.release();
         row.map(JobRow::into_record).ok_or_else(gone)
     }
 
@@ -390,6 +391,7 @@ impl JobStore for Backend {
         sql.push(&format!(" ORDER BY id DESC LIMIT {limit}"));
         let mut conn = self.fast_read().await.map_err(db_err)?;
         let rows: Vec<JobRow> = sql.query_as().fetch_all(&mut *conn).await.map_err(db_err)?;
+        conn.release();
         Ok(rows.into_iter().map(JobRow::into_record).collect())
     }
 
@@ -399,6 +401,7 @@ impl JobStore for Backend {
             .fetch_one(&mut *conn)
             .await
             .map_err(db_err)?;
+        conn.release();
         Ok(n)
     }
 }
