@@ -14,6 +14,7 @@ use secrecy::{ExposeSecret, SecretString};
 
 pub mod metrics;
 pub mod postgres;
+pub mod snapshot_tables;
 mod slots;
 pub mod sqlite;
 

@@ -13,6 +13,7 @@ mod rev_orgs;
 mod rev_user_associations;
 mod rev_users;
 mod schemas;
+mod snapshots;
 mod sys_users;
 mod tags;
 mod webhook_lab;
@@ -37,7 +38,7 @@ pub fn api_router(emulator: bool) -> Router<AppState> {
 
 /// The emulator's control plane under `/_revdir/` (`--emulator` only, issue 16).
 fn emulator_router() -> Router<AppState> {
-    Router::new()
+    Router::new().merge(snapshots::router())
 }
 
 /// The routes every server has.
