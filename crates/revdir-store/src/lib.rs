@@ -14,8 +14,8 @@ use secrecy::{ExposeSecret, SecretString};
 
 pub mod metrics;
 pub mod postgres;
-pub mod snapshot_tables;
 mod slots;
+pub mod snapshot_tables;
 pub mod sqlite;
 
 /// A database URL whose `Debug` and `Display` hide any password.

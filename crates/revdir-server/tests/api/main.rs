@@ -32,6 +32,7 @@ mod rev_users_crud;
 mod rev_users_scan;
 mod rev_users_update;
 mod schemas;
+mod snapshots;
 mod spec;
 mod tags;
 mod tenancy;

@@ -100,8 +100,8 @@ use revdir_core::refs::UserSummaryData;
 use revdir_core::scope::{Actor, ChangeContext, DevOrgScope, SignedCaller};
 use revdir_core::store::{
     AccountStore, ArtifactStore, AssociationStore, DeliveryStore, DevOrgStore, DevUserStore, JobStore, JournalStore,
-    NewDevOrg, RevOrgStore, RevUserStore, SchemaStore, SnapshotStore, StoreResult, SysUserStore, TagStore, TokenRecord, TokenStore,
-    WebhookStore,
+    NewDevOrg, RevOrgStore, RevUserStore, SchemaStore, SnapshotStore, StoreResult, SysUserStore, TagStore, TokenRecord,
+    TokenStore, WebhookStore,
 };
 use revdir_core::tags::{
     check_value, TagAssignment, TagDraft, TagFilterEntry, TagLinkData, TagPatch, TagRecord, TagView,

@@ -36,8 +36,11 @@ async fn tables(conn: &mut Conn) -> StoreResult<&'static [TableColumns]> {
         .get_or_try_init(|| async move {
             let mut out = Vec::with_capacity(SNAPSHOTTED.len());
             for &table in SNAPSHOTTED {
-                let names: Vec<String> =
-                    sqlx::query_scalar::<Db, String>(TABLE_COLUMNS).bind(table).fetch_all(&mut *conn).await.map_err(db_err)?;
+                let names: Vec<String> = sqlx::query_scalar::<Db, String>(TABLE_COLUMNS)
+                    .bind(table)
+                    .fetch_all(&mut *conn)
+                    .await
+                    .map_err(db_err)?;
                 if names.is_empty() {
                     return Err(StoreError::Internal(anyhow::anyhow!("snapshotted table {table} has no columns")));
                 }
@@ -78,7 +81,12 @@ async fn find(conn: &mut Conn, org: &str, name: &str) -> StoreResult<Option<Snap
 
 /// Saves the org's state as `name` in the transaction `conn`; a 409 when the name is taken.
 /// The caller makes the transaction's reads consistent (`CONSISTENT_READ`) where needed.
-pub(super) async fn take_snapshot(conn: &mut Conn, org: &str, name: &str, now: Timestamp) -> StoreResult<SnapshotRecord> {
+pub(super) async fn take_snapshot(
+    conn: &mut Conn,
+    org: &str,
+    name: &str,
+    now: Timestamp,
+) -> StoreResult<SnapshotRecord> {
     if find(conn, org, name).await?.is_some() {
         return Err(StoreError::Conflict(format!("snapshot {name} already exists; delete it first to take it again")));
     }
@@ -132,14 +140,15 @@ async fn hold_org_writes(conn: &mut Conn, org: &str) -> StoreResult<()> {
 /// A 409 unless the calling user exists, active, in the state about to be restored: its
 /// token would stop working, so the caller must use a token of a user the state holds.
 async fn caller_survives(conn: &mut Conn, scope: &DevOrgScope, snapshot: i64, what: &str) -> StoreResult<()> {
-    let state: Option<String> =
-        sqlx::query_scalar::<Db, String>("SELECT state FROM snap_users WHERE snapshot_id = $1 AND kind = $2 AND id = $3")
-            .bind(snapshot)
-            .bind(code(scope.actor.kind))
-            .bind(scope.actor.id)
-            .fetch_optional(&mut *conn)
-            .await
-            .map_err(db_err)?;
+    let state: Option<String> = sqlx::query_scalar::<Db, String>(
+        "SELECT state FROM snap_users WHERE snapshot_id = $1 AND kind = $2 AND id = $3",
+    )
+    .bind(snapshot)
+    .bind(code(scope.actor.kind))
+    .bind(scope.actor.id)
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(db_err)?;
     if state.as_deref() == Some("active") {
         return Ok(());
     }
