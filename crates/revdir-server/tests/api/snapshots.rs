@@ -6,6 +6,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
 
+use revdir_api::common::Empty;
+use revdir_api::snapshots::SnapshotNameRequest;
 use revdir_core::scope::DevOrgScope;
 use revdir_core::time::Timestamp;
 use revdir_server::startup::{open, ServerConfig};
@@ -259,10 +261,17 @@ async fn snapshots_survive_a_restart(mut app: TestApp) {
     ok(&app.revdir("/_revdir/snapshots.create", json!({"name": "durable"})).await);
     ok(&app.revdir("/_revdir/orgs.reset", json!({})).await);
     app.restart(|_| {}).await;
-    let listed = ok(&app.revdir("/_revdir/snapshots.list", json!({})).await);
-    assert_eq!(listed["snapshots"][0]["name"], "durable");
-    ok(&app.revdir("/_revdir/snapshots.restore", json!({"name": "durable"})).await);
+    // Through the typed client this time.
+    let listed = app.client.revdir_snapshots_list(&Empty {}).await.unwrap();
+    assert_eq!(listed.snapshots.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(), ["durable"]);
+    let durable = SnapshotNameRequest { name: Some("durable".into()) };
+    let restored = app.client.revdir_snapshots_restore(&durable).await.unwrap();
+    assert_eq!(restored.snapshot, listed.snapshots[0]);
     assert_eq!(state(&app, &app.token).await, before);
+    app.client.revdir_orgs_reset(&Empty {}).await.unwrap();
+    app.client.revdir_snapshots_delete(&durable).await.unwrap();
+    let gone = app.client.revdir_snapshots_delete(&durable).await.unwrap_err();
+    assert!(matches!(gone, revdir_client::Error::Api { status: 404, .. }), "{gone:?}");
 }
 
 async fn no_route_exists_without_the_emulator(app: TestApp) {

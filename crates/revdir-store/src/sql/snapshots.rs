@@ -152,7 +152,7 @@ async fn caller_survives(conn: &mut Conn, scope: &DevOrgScope, snapshot: i64, wh
     if state.as_deref() == Some("active") {
         return Ok(());
     }
-    let who = display_id(scope.actor.kind, &scope.actor.id.to_string()).unwrap_or_else(|| scope.actor.id.to_string());
+    let who = display_id(scope.actor.kind, scope.actor.id.to_string()).unwrap_or_else(|| scope.actor.id.to_string());
     Err(StoreError::Conflict(format!(
         "{what} does not hold the calling user {who} as an active user, so the calling token would stop working; \
          call with a token of a user it holds (such as the admin's)"
