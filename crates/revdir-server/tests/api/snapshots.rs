@@ -33,6 +33,8 @@ on_both_backends_configured!(
     reset_of_an_org_without_an_initial_snapshot,
     the_calling_token_survives_a_restore,
     snapshots_survive_a_restart,
+    a_restore_that_would_lock_out_the_caller_is_refused,
+    mark_initial_moves_the_point_reset_returns_to,
     every_table_with_org_data_is_snapshotted_or_excluded,
 );
 
@@ -253,6 +255,30 @@ async fn the_calling_token_survives_a_restore(app: TestApp) {
     }
     // A token minted after the snapshot by someone else is gone with the rest of that state.
     assert_error(&app.post_as(&other, "/dev-users.self", json!({})).await, 401, "unauthenticated");
+}
+
+async fn a_restore_that_would_lock_out_the_caller_is_refused(app: TestApp) {
+    ok(&app.revdir("/_revdir/snapshots.create", json!({"name": "s"})).await);
+    // As if the admin had been deactivated when the snapshot was taken.
+    let edited = exec(&app, "UPDATE snap_users SET state = 'deactivated' WHERE kind = 'devu' AND id = 1").await;
+    assert!(edited >= 1);
+    app.create_rev_user(json!({"display_name": "Stays"})).await;
+    let before = state(&app, &app.token).await;
+    assert_error(&app.revdir("/_revdir/snapshots.restore", json!({"name": "s"})).await, 409, "conflict");
+    assert_eq!(state(&app, &app.token).await, before, "a refused restore changes nothing");
+}
+
+async fn mark_initial_moves_the_point_reset_returns_to(app: TestApp) {
+    app.create_rev_user(json!({"display_name": "Seeded"})).await;
+    let seeded = state(&app, &app.token).await;
+    let store = open(&app.config).await.unwrap().store;
+    let org = store.default_dev_org().await.unwrap().unwrap().org.id;
+    store.mark_initial(&org, Timestamp::now()).await.unwrap();
+    app.create_rev_user(json!({"display_name": "Later"})).await;
+    ok(&app.revdir("/_revdir/orgs.reset", json!({})).await);
+    assert_eq!(state(&app, &app.token).await, seeded);
+    let listed = ok(&app.revdir("/_revdir/snapshots.list", json!({})).await);
+    assert_eq!(listed["snapshots"], json!([]), "the initial snapshot stays hidden");
 }
 
 async fn snapshots_survive_a_restart(mut app: TestApp) {
