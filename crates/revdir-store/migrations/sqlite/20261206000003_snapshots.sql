@@ -15,6 +15,10 @@ CREATE TABLE snapshots (
     UNIQUE (dev_org_id, name)
 );
 
+-- Snapshots and restores select and delete by org in every table; this is the one table
+-- whose keys do not lead with dev_org_id.
+CREATE INDEX webhook_attempts_org ON webhook_attempts (dev_org_id);
+
 CREATE TABLE snap_id_counters (
     snapshot_id INTEGER NOT NULL REFERENCES snapshots (id) ON DELETE CASCADE,
     dev_org_id  TEXT,

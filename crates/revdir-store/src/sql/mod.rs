@@ -32,10 +32,10 @@
 //! check), `journal` (the change journal and outbox every write appends to), `deliveries`
 //! (webhook deliveries: claims, outcomes and the lab's reads), `associations` (a contact's
 //! memberships), `jobs` (background jobs: queueing, claims, merges), `personal_data`
-//! (export and erasure) and `snapshots` (the emulator's snapshots and reset). Shared pieces: `kit` (the SQL
-//! builder, error mapping, small conversions), `write` (the one write path and the errors
-//! it raises), `paging`, `filters`, `links` (user summaries, tag links, external refs) and
-//! `users` (the user row every user family reads and writes).
+//! (export and erasure) and `snapshots` (the emulator's snapshots and reset). Shared
+//! pieces: `kit` (the SQL builder, error mapping, small conversions), `write` (the one
+//! write path and the errors it raises), `paging`, `filters`, `links` (user summaries, tag
+//! links, external refs) and `users` (the user row every user family reads and writes).
 
 // Each backend compiles these files as its own module tree, so each is loaded twice on purpose.
 #![allow(clippy::duplicate_mod)]

@@ -162,8 +162,9 @@ async fn caller_survives(conn: &mut Conn, scope: &DevOrgScope, snapshot: i64, wh
 /// Deletes the org's tokens whose user no longer exists, except the calling token.
 async fn drop_orphan_tokens(conn: &mut Conn, scope: &DevOrgScope) -> StoreResult<()> {
     sqlx::query::<Db>(
-        "DELETE FROM auth_tokens WHERE dev_org_id = $1 AND jti <> $2 AND NOT EXISTS (SELECT 1 FROM users u WHERE \
-         u.dev_org_id = auth_tokens.dev_org_id AND u.kind = auth_tokens.subject_kind AND u.id = auth_tokens.subject_id)",
+        "DELETE FROM auth_tokens WHERE dev_org_id = $1 AND jti <> $2 AND NOT EXISTS (SELECT 1 FROM users u \
+         WHERE u.dev_org_id = auth_tokens.dev_org_id AND u.kind = auth_tokens.subject_kind \
+         AND u.id = auth_tokens.subject_id)",
     )
     .bind(&scope.dev_org)
     .bind(&scope.token_id)
