@@ -35,6 +35,7 @@ on_both_backends_configured!(
     snapshots_survive_a_restart,
     a_restore_that_would_lock_out_the_caller_is_refused,
     mark_initial_moves_the_point_reset_returns_to,
+    contacts_may_not_call_them,
     every_table_with_org_data_is_snapshotted_or_excluded,
 );
 
@@ -279,6 +280,16 @@ async fn mark_initial_moves_the_point_reset_returns_to(app: TestApp) {
     assert_eq!(state(&app, &app.token).await, seeded);
     let listed = ok(&app.revdir("/_revdir/snapshots.list", json!({})).await);
     assert_eq!(listed["snapshots"], json!([]), "the initial snapshot stays hidden");
+}
+
+async fn contacts_may_not_call_them(app: TestApp) {
+    let session = json!({"requested_token_type": "urn:devrev:params:oauth:token-type:session",
+                         "rev_info": {"user_ref": "me-1"}});
+    let session = ok(&app.post("/auth-tokens.create", session).await)["access_token"].as_str().unwrap().to_owned();
+    for path in ["snapshots.create", "snapshots.restore", "snapshots.list", "snapshots.delete", "orgs.reset"] {
+        let a = revdir_as(&app, &session, &format!("/_revdir/{path}"), json!({"name": "s"})).await;
+        assert_error(&a, 403, "forbidden");
+    }
 }
 
 async fn snapshots_survive_a_restart(mut app: TestApp) {
