@@ -36,6 +36,7 @@ on_both_backends_configured!(
     a_restore_that_would_lock_out_the_caller_is_refused,
     mark_initial_moves_the_point_reset_returns_to,
     contacts_may_not_call_them,
+    snapshots_are_deleted_with_their_org,
     every_table_with_org_data_is_snapshotted_or_excluded,
 );
 
@@ -290,6 +291,30 @@ async fn contacts_may_not_call_them(app: TestApp) {
         let a = revdir_as(&app, &session, &format!("/_revdir/{path}"), json!({"name": "s"})).await;
         assert_error(&a, 403, "forbidden");
     }
+}
+
+/// The one number a query answers, on the test's database.
+async fn count(app: &TestApp, sql: &str) -> i64 {
+    if app.config.db.is_postgres() {
+        let pool = sqlx::PgPool::connect(app.config.db.expose()).await.unwrap();
+        sqlx::query_scalar(sql).fetch_one(&pool).await.unwrap()
+    } else {
+        sqlx::query_scalar(sql).fetch_one(&sqlite_pool(app).await).await.unwrap()
+    }
+}
+
+async fn snapshots_are_deleted_with_their_org(app: TestApp) {
+    let b = app.other_org_token().await;
+    fill(&app, &b, "vip").await;
+    ok(&revdir_as(&app, &b, "/_revdir/snapshots.create", json!({"name": "b"})).await);
+    ok(&app.revdir("/_revdir/snapshots.create", json!({"name": "a"})).await);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM snapshots").await, 4, "two initial ones, a and b");
+    // No route deletes an org yet; its row goes as orgs.delete will make it go.
+    exec(&app, "DELETE FROM dev_orgs WHERE id <> (SELECT value FROM server_settings WHERE name = 'default_dev_org')")
+        .await;
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM snapshots").await, 2);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM snap_users").await, 4, "A's admin and bot, twice");
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM snap_tags").await, 0, "B's tag went with B");
 }
 
 async fn snapshots_survive_a_restart(mut app: TestApp) {
