@@ -37,6 +37,7 @@ on_both_backends_configured!(
     mark_initial_moves_the_point_reset_returns_to,
     contacts_may_not_call_them,
     snapshots_are_deleted_with_their_org,
+    restores_racing_writes_answer_every_request,
     every_table_with_org_data_is_snapshotted_or_excluded,
 );
 
@@ -315,6 +316,32 @@ async fn snapshots_are_deleted_with_their_org(app: TestApp) {
     assert_eq!(count(&app, "SELECT COUNT(*) FROM snapshots").await, 2);
     assert_eq!(count(&app, "SELECT COUNT(*) FROM snap_users").await, 4, "A's admin and bot, twice");
     assert_eq!(count(&app, "SELECT COUNT(*) FROM snap_tags").await, 0, "B's tag went with B");
+}
+
+async fn restores_racing_writes_answer_every_request(app: TestApp) {
+    fill(&app, &app.token, "vip").await;
+    let saved = state(&app, &app.token).await;
+    ok(&app.revdir("/_revdir/snapshots.create", json!({"name": "s"})).await);
+    let writers: Vec<_> = (0..2)
+        .map(|w| {
+            let (raw, url, token) = (app.raw.clone(), format!("{}/rev-users.create", app.addr), app.token.clone());
+            tokio::spawn(async move {
+                for i in 0..10 {
+                    let body = json!({"display_name": format!("w{w}-{i}"), "external_ref": format!("w{w}-{i}")});
+                    let a = send(raw.post(&url).bearer_auth(&token).json(&body)).await;
+                    assert_eq!(a.status, 201, "a write racing restores: {:#}", a.body);
+                }
+            })
+        })
+        .collect();
+    for _ in 0..2 {
+        ok(&app.revdir("/_revdir/snapshots.restore", json!({"name": "s"})).await);
+    }
+    for w in writers {
+        w.await.unwrap();
+    }
+    ok(&app.revdir("/_revdir/snapshots.restore", json!({"name": "s"})).await);
+    assert_eq!(state(&app, &app.token).await, saved);
 }
 
 async fn snapshots_survive_a_restart(mut app: TestApp) {

@@ -129,7 +129,12 @@ enum Tokens {
 
 /// Waits for the org's journaling writes in flight and holds them off until the commit
 /// (PostgreSQL; SQLite's one writer has nothing to wait for), so that no write of the org
-/// commits between the deletes and the inserts of a restore.
+/// commits between the deletes and the inserts of a restore. A write that locked a row
+/// before reaching its journal entry then waits for this lock while the restore waits for
+/// its row: PostgreSQL breaks that deadlock after `deadlock_timeout` (1 s by default),
+/// usually by failing the write, which the write path runs again (40P01 is a lost race).
+/// Giving up sooner (a `lock_timeout`) was tried: under a steady stream of writes the
+/// restore then lost every attempt and answered 503.
 async fn hold_org_writes(conn: &mut Conn, org: &str) -> StoreResult<()> {
     if let Some(guard) = JOURNAL_READ_GUARD {
         sqlx::query::<Db>(guard).bind(org).execute(&mut *conn).await.map_err(db_err)?;
