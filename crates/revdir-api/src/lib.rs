@@ -20,6 +20,7 @@ pub mod rev_orgs;
 pub mod rev_user_associations;
 pub mod rev_users;
 pub mod schemas;
+pub mod snapshots;
 pub mod sys_users;
 pub mod tags;
 pub mod webhook_lab;

@@ -294,6 +294,22 @@ operations! {
     revdir_journal_list: "/_revdir/journal.list", revdir_api::journal::JournalListRequest => revdir_api::journal::JournalListResponse;
 }
 
+// The emulator's snapshots and reset (`revdir serve --emulator` only; not DevRev's).
+operations! {
+    /// `/_revdir/snapshots.create`: saves the org's whole state under a name.
+    revdir_snapshots_create: "/_revdir/snapshots.create",
+        revdir_api::snapshots::SnapshotNameRequest => revdir_api::snapshots::SnapshotResponse;
+    /// `/_revdir/snapshots.restore`: puts the org back into a saved state, in one transaction.
+    revdir_snapshots_restore: "/_revdir/snapshots.restore",
+        revdir_api::snapshots::SnapshotNameRequest => revdir_api::snapshots::SnapshotResponse;
+    /// `/_revdir/snapshots.list`: the org's snapshots, oldest first.
+    revdir_snapshots_list: "/_revdir/snapshots.list", Empty => revdir_api::snapshots::SnapshotsListResponse;
+    /// `/_revdir/snapshots.delete`: forgets a snapshot.
+    revdir_snapshots_delete: "/_revdir/snapshots.delete", revdir_api::snapshots::SnapshotNameRequest => Empty;
+    /// `/_revdir/orgs.reset`: the org back to its state right after creation.
+    revdir_orgs_reset: "/_revdir/orgs.reset", Empty => Empty;
+}
+
 // revdir's operator API (not DevRev's): build the client with the operator key as its token.
 operations! {
     /// `/_revdir/orgs.create`: a new dev org and its admin's token.

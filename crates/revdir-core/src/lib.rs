@@ -23,6 +23,7 @@ pub mod orgs;
 pub mod pagination;
 pub mod refs;
 pub mod scope;
+pub mod snapshots;
 pub mod store;
 pub mod tags;
 pub mod time;

@@ -27,6 +27,7 @@ use crate::orgs::{
 use crate::pagination::{Page, PageRequest};
 use crate::refs::{OrgSummaryData, TimeRange, UserRef, UserSummaryData};
 use crate::scope::{DevOrgScope, SignedCaller};
+use crate::snapshots::{SnapshotName, SnapshotRecord};
 use crate::tags::{TagDraft, TagPatch, TagView};
 use crate::time::Timestamp;
 use crate::users::{RevUserDraft, RevUserFilter, RevUserPatch, SysUserPatch, UserView};
@@ -656,6 +657,32 @@ pub trait FaultStore {
     async fn count_fault_matches(&self, scope: &DevOrgScope, operation: &str) -> StoreResult<Vec<FaultRuleRecord>>;
 }
 
+/// The emulator's snapshots and reset (issue 16): an org's whole state saved under a name and
+/// put back in one transaction, other orgs untouched (API-CONVENTIONS entries 110–116).
+#[async_trait]
+pub trait SnapshotStore {
+    /// Saves the caller's org's state as `name`; a 409 when the org already has that name.
+    async fn create_snapshot(
+        &self,
+        scope: &DevOrgScope,
+        name: &SnapshotName,
+        now: Timestamp,
+    ) -> StoreResult<SnapshotRecord>;
+    /// Puts the caller's org back into the state saved as `name`, keeping the calling token;
+    /// a 404 for a name the org does not have, a 409 when the snapshot lacks the caller.
+    async fn restore_snapshot(&self, scope: &DevOrgScope, name: &SnapshotName) -> StoreResult<SnapshotRecord>;
+    /// The caller's org's snapshots, oldest first, without revdir's reserved ones.
+    async fn list_snapshots(&self, scope: &DevOrgScope) -> StoreResult<Vec<SnapshotRecord>>;
+    /// Deletes the caller's org's snapshot `name`; a 404 when there is none.
+    async fn delete_snapshot(&self, scope: &DevOrgScope, name: &SnapshotName) -> StoreResult<()>;
+    /// Puts the caller's org back into its state right after creation (its initial
+    /// snapshot), keeping every token whose user still exists and the calling token.
+    async fn reset_org(&self, scope: &DevOrgScope) -> StoreResult<()>;
+    /// (Re)takes the initial snapshot of `dev_org`, the state `reset_org` returns to: for the
+    /// code that fills a new org (seeds) after creating it.
+    async fn mark_initial(&self, dev_org: &str, now: Timestamp) -> StoreResult<()>;
+}
+
 /// Everything a revdir server needs from storage.
 pub trait Store:
     DevOrgStore
@@ -675,6 +702,7 @@ pub trait Store:
     + AssociationStore
     + JobStore
     + FaultStore
+    + SnapshotStore
     + Send
     + Sync
 {
@@ -698,6 +726,7 @@ impl<T> Store for T where
         + AssociationStore
         + JobStore
         + FaultStore
+        + SnapshotStore
         + Send
         + Sync
 {

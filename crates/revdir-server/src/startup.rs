@@ -267,6 +267,8 @@ pub async fn seed_default_org(app: &AppState, doc: &SeedDocument) -> anyhow::Res
     let report = crate::seed::load(app.store.as_ref(), &scope, doc, &app.url_policy, scope.now)
         .await
         .map_err(|e| anyhow::anyhow!("seed: {e}"))?;
+    // The default org was created by this start: its reset point includes the seed.
+    app.store.mark_initial(&scope.dev_org, scope.now).await.map_err(|e| anyhow::anyhow!("seed: {e}"))?;
     tracing::info!(dev_org = %scope.dev_org, ?report, "seed loaded");
     Ok(report)
 }

@@ -17,6 +17,7 @@ pub mod metrics;
 pub mod postgres;
 mod schema;
 mod slots;
+pub mod snapshot_tables;
 pub mod sqlite;
 
 /// A database URL whose `Debug` and `Display` hide any password.

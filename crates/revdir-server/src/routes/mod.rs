@@ -15,6 +15,7 @@ mod rev_orgs;
 mod rev_user_associations;
 mod rev_users;
 mod schemas;
+mod snapshots;
 mod sys_users;
 mod tags;
 mod webhook_lab;
@@ -39,7 +40,11 @@ pub fn api_router(emulator: bool) -> Router<AppState> {
 
 /// The emulator's control plane under `/_revdir/` (`--emulator` only, issue 16).
 fn emulator_router() -> Router<AppState> {
-    Router::new().merge(operator::emulator_router()).merge(clock::router()).merge(faults::router())
+    Router::new()
+        .merge(operator::emulator_router())
+        .merge(clock::router())
+        .merge(faults::router())
+        .merge(snapshots::router())
 }
 
 /// The routes every server has.

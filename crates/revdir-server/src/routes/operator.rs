@@ -91,6 +91,8 @@ async fn orgs_create(
             app.store.delete_dev_org(&org.id).await?;
             return Err(e);
         }
+        // `orgs.reset` returns the org to its state right after creation: seed included.
+        app.store.mark_initial(&org.id, scope.now).await?;
     }
     let expires_at = ttl.map(|s| Timestamp::from_millis(org.created_date.millis().saturating_add(s * 1000)));
     if expires_at.is_some() {

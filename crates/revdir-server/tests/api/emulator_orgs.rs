@@ -227,6 +227,14 @@ async fn an_org_is_created_with_its_seed_or_not_at_all(app: TestApp) {
     let users = app.post_as(&token, "/rev-users.list", json!({})).await.body["rev_users"].clone();
     assert_eq!(users.as_array().unwrap().len(), 1, "{users:#}");
     assert_eq!(users[0]["tags"][0]["tag"]["name"], "vip");
+    // Its reset point includes the seed; reset also clears the clock.
+    app.post_as(&token, "/rev-users.create", json!({"display_name": "extra"})).await;
+    clock_set(&app, &token, json!({"mode": "frozen", "at": "2033-01-01T00:00:00Z"})).await;
+    assert_eq!(app.revdir_as(&token, "/_revdir/orgs.reset", json!({})).await.status, 200);
+    let users = app.post_as(&token, "/rev-users.list", json!({})).await.body["rev_users"].clone();
+    assert_eq!(users.as_array().unwrap().len(), 1, "back to the seed: {users:#}");
+    let clock = app.revdir_as(&token, "/_revdir/clock.get", json!({})).await.body["clock"].clone();
+    assert_eq!(clock["mode"], "system");
     let before = listed(&app).await.len();
     let bad = json!({"rev_users": [{"display_name": "Bad", "phone_numbers": ["not a number"]}]});
     let a = operator(&app, "/_revdir/orgs.create", json!({"seed": bad})).await;

@@ -36,6 +36,7 @@ mod rev_users_scan;
 mod rev_users_update;
 mod schemas;
 mod seeds;
+mod snapshots;
 mod spec;
 mod tags;
 mod tenancy;

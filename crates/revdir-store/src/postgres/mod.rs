@@ -127,6 +127,18 @@ const FOR_UPDATE: &str = " FOR UPDATE";
 /// Whether `_sqlx_migrations` exists in the schema the connection's `search_path` selects.
 const MIGRATIONS_TABLE_EXISTS: &str = "SELECT to_regclass('_sqlx_migrations') IS NOT NULL";
 
+/// What lets an INSERT give a `GENERATED ALWAYS AS IDENTITY` column its value (a restore puts
+/// back the ids rows had); harmless on tables without one.
+const OVERRIDING_IDENTITY: &str = " OVERRIDING SYSTEM VALUE";
+
+/// What a snapshot runs first so that all its reads see one state: at READ COMMITTED each
+/// statement would see the writes committed since the previous one.
+const CONSISTENT_READ: Option<&str> = Some("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ");
+
+/// The columns of table `$1` an INSERT may write (generated columns left out), in order.
+const TABLE_COLUMNS: &str = "SELECT column_name::text FROM information_schema.columns WHERE table_schema = \
+                             current_schema() AND table_name = $1 AND is_generated = 'NEVER' ORDER BY ordinal_position";
+
 /// SQL for the JSON text of an array of the comma-separated SQL expressions `items`.
 fn json_array_text(items: &str) -> String {
     format!("json_build_array({items})::text")

@@ -2,9 +2,11 @@
 
 use revdir_core::clock::{ClockMode, OrgClock, OrgTime};
 
+use super::snapshots::take_snapshot;
 use super::*;
 
-/// Inserts a dev org with id `id`, its admin dev user and its built-in sys user.
+/// Inserts a dev org with id `id`, its admin dev user and its built-in sys user, and takes
+/// its initial snapshot, the state `orgs.reset` returns to.
 pub(super) async fn create_org_rows(
     conn: &mut Conn,
     id: String,
@@ -49,6 +51,7 @@ pub(super) async fn create_org_rows(
     insert_user(conn, &org.id, &base(admin, "admin", "revdir admin")).await?;
     let bot = UserRef { kind: ObjectKind::SysUser, id: next_id(conn, &org.id, code(ObjectKind::SysUser)).await? };
     insert_user(conn, &org.id, &base(bot, "devrev-bot", "DevRev Bot")).await?;
+    take_snapshot(conn, &org.id, revdir_core::snapshots::INITIAL, now).await?;
     Ok(NewDevOrg { org, admin })
 }
 

@@ -15,6 +15,9 @@
 //!   and `SKIP_LOCKED`, how a delivery claim passes over rows another node is claiming;
 //! - `FOR_UPDATE`, the row-lock clause of read-modify-write statements (empty on SQLite,
 //!   whose write lock is taken at `BEGIN IMMEDIATE`);
+//! - for snapshots: `OVERRIDING_IDENTITY` (inserting ids into identity columns),
+//!   `CONSISTENT_READ` (one view of the data over many statements) and `TABLE_COLUMNS` (a
+//!   table's insertable columns from the live schema);
 //! - SQL builders for JSON: `json_array_text`, `tags_json_of_user`, `json_array_has_any`,
 //!   `json_field`, `json_field_number`, `json_field_has_any`;
 //! - `fault_of`, what a driver error means (`fault.rs`): a lost lock race worth running the
@@ -30,11 +33,11 @@
 //! subscriptions and the verify and fetch deliveries they queue), `health` (the readiness
 //! check), `journal` (the change journal and outbox every write appends to), `deliveries`
 //! (webhook deliveries: claims, outcomes and the lab's reads), `associations` (a contact's
-//! memberships), `jobs` (background jobs: queueing, claims, merges) and `personal_data`
-//! (export and erasure). Shared pieces: `kit` (the SQL
-//! builder, error mapping, small conversions), `write` (the one write path and the errors
-//! it raises), `paging`, `filters`, `links` (user summaries, tag links, external refs) and
-//! `users` (the user row every user family reads and writes).
+//! memberships), `jobs` (background jobs: queueing, claims, merges), `personal_data`
+//! (export and erasure) and `snapshots` (the emulator's snapshots and reset). Shared
+//! pieces: `kit` (the SQL builder, error mapping, small conversions), `write` (the one
+//! write path and the errors it raises), `paging`, `filters`, `links` (user summaries, tag
+//! links, external refs) and `users` (the user row every user family reads and writes).
 
 // Each backend compiles these files as its own module tree, so each is loaded twice on purpose.
 #![allow(clippy::duplicate_mod)]
@@ -62,6 +65,7 @@ mod rev_orgs;
 mod rev_users;
 mod schemas;
 mod seed;
+mod snapshots;
 mod sys_users;
 mod tags;
 mod tokens;
@@ -103,8 +107,8 @@ use revdir_core::refs::UserSummaryData;
 use revdir_core::scope::{Actor, ChangeContext, DevOrgScope, SignedCaller};
 use revdir_core::store::{
     AccountStore, ArtifactStore, AssociationStore, DeliveryStore, DevOrgStore, DevUserStore, JobStore, JournalStore,
-    NewDevOrg, RevOrgStore, RevUserStore, SchemaStore, StoreResult, SysUserStore, TagStore, TokenRecord, TokenStore,
-    WebhookStore,
+    NewDevOrg, RevOrgStore, RevUserStore, SchemaStore, SnapshotStore, StoreResult, SysUserStore, TagStore, TokenRecord,
+    TokenStore, WebhookStore,
 };
 use revdir_core::tags::{
     check_value, TagAssignment, TagDraft, TagFilterEntry, TagLinkData, TagPatch, TagRecord, TagView,
@@ -119,8 +123,8 @@ use crate::fault::Fault;
 
 use super::{
     fault_of, json_array_has_any, json_array_text, json_field, json_field_has_any, json_field_number,
-    tags_json_of_user, Backend, Db, WriteTx, DATA_MODIFYING_CTES, FOR_UPDATE, JOURNAL_READ_GUARD, JOURNAL_WRITE_GUARD,
-    MIGRATIONS_TABLE_EXISTS, MIGRATOR, SKIP_LOCKED,
+    tags_json_of_user, Backend, Db, WriteTx, CONSISTENT_READ, DATA_MODIFYING_CTES, FOR_UPDATE, JOURNAL_READ_GUARD,
+    JOURNAL_WRITE_GUARD, MIGRATIONS_TABLE_EXISTS, MIGRATOR, OVERRIDING_IDENTITY, SKIP_LOCKED, TABLE_COLUMNS,
 };
 /// A connection of this backend.
 type Conn = <Db as sqlx::Database>::Connection;

@@ -155,6 +155,16 @@ const FOR_UPDATE: &str = "";
 const MIGRATIONS_TABLE_EXISTS: &str =
     "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations')";
 
+/// What lets an INSERT give an id column its value: nothing, `INTEGER PRIMARY KEY` takes one.
+const OVERRIDING_IDENTITY: &str = "";
+
+/// What a snapshot runs first so that all its reads see one state: nothing, since the one
+/// writer's transaction already excludes every other write.
+const CONSISTENT_READ: Option<&str> = None;
+
+/// The columns of table `$1` an INSERT may write (generated columns left out), in order.
+const TABLE_COLUMNS: &str = "SELECT name FROM pragma_table_xinfo($1) WHERE hidden = 0 ORDER BY cid";
+
 /// SQL for the JSON text of an array of the comma-separated SQL expressions `items`.
 fn json_array_text(items: &str) -> String {
     format!("json_array({items})")
