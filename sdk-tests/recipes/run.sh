@@ -22,6 +22,6 @@ fi
 
 echo "# === recipe: vitest"
 if [[ ! -d "$here/vitest/node_modules" ]]; then
-    (cd "$here/vitest" && npm install --silent --no-audit --no-fund)
+    (cd "$here/vitest" && npm ci --silent --no-audit --no-fund)
 fi
 (cd "$here/vitest" && npx vitest run)

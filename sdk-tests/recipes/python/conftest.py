@@ -1,8 +1,9 @@
 """pytest fixtures for testing an integration against a local revdir emulator.
 
-One `revdir serve --emulator` per test session; one throwaway org per test module (deleted
-at the end, and by its time-to-live if the run dies); the org's state snapshotted after its
-setup and restored before every test, so tests never see each other's writes.
+One `revdir serve --emulator` per test session (over a throwaway file, so nothing outlives
+the run); one org per test module, deleted at the end; the org's state snapshotted after its
+setup and restored before every test, so tests never see each other's writes. The orgs have
+no time-to-live: a TTL runs on the org's own clock, which these tests move years ahead.
 
     REVDIR_BIN=/path/to/revdir pytest        # or have `revdir` on PATH
 """
@@ -50,7 +51,7 @@ def devrev_org(revdir_server):
     """A fresh dev org for this test module: its base URL and admin token (which never
     expires, whatever the org's clock says), deleted afterwards."""
     url, key = revdir_server["url"], revdir_server["operator_key"]
-    created = _post(url, key, "/_revdir/orgs.create", {"display_name": "pytest", "ttl_seconds": 3600})
+    created = _post(url, key, "/_revdir/orgs.create", {"display_name": "pytest"})
     org = {"url": url, "token": created["admin_token"], "id": created["dev_org"]["id"]}
     yield org
     _post(url, key, "/_revdir/orgs.delete", {"id": org["id"]})

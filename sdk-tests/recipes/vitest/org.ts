@@ -1,4 +1,5 @@
-// One throwaway dev org per test file, restored to its baseline before every test.
+// One dev org per test file, restored to its baseline before every test and deleted after
+// the file. No time-to-live: a TTL runs on the org's own clock, which tests may move far ahead.
 //
 //   import { useOrg } from './org';
 //   const org = useOrg();
@@ -31,7 +32,7 @@ export function useOrg(): Org {
   const key = inject('revdirOperatorKey');
   const org = { url } as Org;
   beforeAll(async () => {
-    const created = await post(url, key, '/_revdir/orgs.create', { display_name: 'vitest', ttl_seconds: 3600 });
+    const created = await post(url, key, '/_revdir/orgs.create', { display_name: 'vitest' });
     org.token = created.admin_token;
     org.id = created.dev_org.id;
     org.call = (path, body) => post(url, org.token, path, body);

@@ -19,7 +19,7 @@ export default async function setup({ provide }: GlobalSetupContext) {
   const server = spawn(
     process.env.REVDIR_BIN ?? 'revdir',
     ['serve', '--emulator', '--listen', '127.0.0.1:0', '--db', db, '--operator-key', key],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
+    { stdio: ['ignore', 'pipe', 'ignore'] },
   );
   const url = await new Promise<string>((resolve, reject) => {
     server.once('exit', () => reject(new Error('revdir exited before listening')));
