@@ -1,6 +1,7 @@
 //! `revdir`: run the server, migrate the store, mint tokens, back up and restore.
 
 mod backup;
+mod emulator;
 mod journal;
 
 use std::io::Write as _;
@@ -224,6 +225,32 @@ enum Command {
     /// Replace a SQLite store with a backup, after checking it is a revdir store of a schema
     /// this binary knows; refused while any revdir process has the store open.
     Restore(backup::RestoreArgs),
+    /// Save, restore, list or delete snapshots of the org's state (a running `serve --emulator`).
+    Snapshot {
+        #[command(flatten)]
+        target: emulator::Target,
+        #[command(subcommand)]
+        command: emulator::SnapshotCommand,
+    },
+    /// Put the org back into its state right after creation (a running `serve --emulator`).
+    Reset {
+        #[command(flatten)]
+        target: emulator::Target,
+    },
+    /// Read or move the org's clock (a running `serve --emulator`).
+    Clock {
+        #[command(flatten)]
+        target: emulator::Target,
+        #[command(subcommand)]
+        command: emulator::ClockCommand,
+    },
+    /// Set, list or clear the org's fault rules (a running `serve --emulator`).
+    Faults {
+        #[command(flatten)]
+        target: emulator::Target,
+        #[command(subcommand)]
+        command: emulator::FaultsCommand,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -460,6 +487,12 @@ async fn main() -> anyhow::Result<()> {
             say(token.expose_secret())?;
         }
         Command::Journal(args) => journal::run(args, say).await?,
+        Command::Snapshot { target, command } => {
+            emulator::run(target, emulator::Control::Snapshot(command), say).await?
+        }
+        Command::Reset { target } => emulator::run(target, emulator::Control::Reset, say).await?,
+        Command::Clock { target, command } => emulator::run(target, emulator::Control::Clock(command), say).await?,
+        Command::Faults { target, command } => emulator::run(target, emulator::Control::Faults(command), say).await?,
         Command::Backup(args) => backup::backup(args, say).await?,
         Command::Restore(args) => backup::restore(args, say).await?,
         Command::Org { command: OrgCommand::Create { db, display_name } } => {

@@ -61,3 +61,52 @@ fn env_prints_the_emulators_operator_key_which_opens_the_control_plane() {
     let (status, _) = post(&plain.addr, &key, "/_revdir/orgs.list", json!({}));
     assert_eq!(status, 404, "a directory has no orgs.list");
 }
+
+/// Runs `revdir <args>` against a server with an org's token in the environment, as after
+/// `eval "$(revdir env)"`; answers the JSON it printed.
+fn control(addr: &str, token: &str, args: &[&str]) -> Value {
+    let out = Command::cargo_bin("revdir")
+        .unwrap()
+        .args(args)
+        .env("DEVREV_BASE_URL", addr)
+        .env("DEVREV_API_TOKEN", token)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "revdir {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn snapshots_clocks_faults_and_reset_from_the_shell() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("r.db").display().to_string();
+    let node = Node::start(&db, &["--emulator", "--operator-key", "a key long enough for the operator"]);
+    let (_, created) = post(&node.addr, "a key long enough for the operator", "/_revdir/orgs.create", json!({}));
+    let t = created["admin_token"].as_str().unwrap();
+    let clock = control(&node.addr, t, &["clock", "set", "--frozen", "2031-01-01T00:00:00Z"]);
+    assert_eq!(clock["clock"]["now"], "2031-01-01T00:00:00.000Z");
+    let clock = control(&node.addr, t, &["clock", "set", "--advance", "60"]);
+    assert_eq!(
+        (clock["clock"]["mode"].as_str(), clock["clock"]["now"].as_str()),
+        (Some("frozen"), Some("2031-01-01T00:01:00.000Z"))
+    );
+    assert_eq!(control(&node.addr, t, &["snapshot", "create", "empty"])["snapshot"]["name"], "empty");
+    assert_eq!(post(&node.addr, t, "/rev-users.create", json!({"display_name": "Ada"})).0, 201);
+    control(&node.addr, t, &["snapshot", "restore", "empty"]);
+    let (_, listed) = post(&node.addr, t, "/rev-users.list", json!({}));
+    assert_eq!(listed["rev_users"], json!([]), "restored");
+    assert_eq!(control(&node.addr, t, &["snapshot", "list"])["snapshots"][0]["name"], "empty");
+    control(&node.addr, t, &["faults", "set", r#"[{"operation": "rev-users.list", "status": 503, "count": 1}]"#]);
+    assert_eq!(post(&node.addr, t, "/rev-users.list", json!({})).0, 503);
+    assert_eq!(post(&node.addr, t, "/rev-users.list", json!({})).0, 200);
+    assert_eq!(control(&node.addr, t, &["faults", "list"])["rules"][0]["faulted"], 1);
+    control(&node.addr, t, &["faults", "clear"]);
+    control(&node.addr, t, &["snapshot", "delete", "empty"]);
+    control(&node.addr, t, &["reset"]);
+    assert_eq!(control(&node.addr, t, &["clock", "get"])["clock"]["mode"], "system", "reset puts the clock back");
+    // Without a token, a clear error and a non-zero exit.
+    let out =
+        Command::cargo_bin("revdir").unwrap().args(["clock", "get"]).env_remove("DEVREV_API_TOKEN").output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("DEVREV_API_TOKEN"));
+}
