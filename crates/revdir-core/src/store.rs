@@ -85,6 +85,11 @@ pub trait DevOrgStore {
     async fn set_org_clock(&self, dev_org: &str, clock: OrgClock) -> StoreResult<()>;
     /// Sets (or clears) when the org expires, on its own clock.
     async fn set_org_expiry(&self, dev_org: &str, expires_at: Option<Timestamp>) -> StoreResult<()>;
+    /// Gives the org a seed for reproducible ids (the emulator's `orgs.create {id_seed}`).
+    async fn set_id_seed(&self, dev_org: &str, seed: &str) -> StoreResult<()>;
+    /// `len` letters and digits from the org's seeded generator; `None` for an org without a
+    /// seed (the caller draws its own).
+    async fn org_random(&self, dev_org: &str, len: usize) -> StoreResult<Option<String>>;
     /// Every dev org with its time, oldest first.
     async fn list_dev_orgs(&self) -> StoreResult<Vec<(DevOrgRecord, OrgTime)>>;
     /// Deletes a dev org and everything in it; answers whether it existed.

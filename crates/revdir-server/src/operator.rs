@@ -61,11 +61,11 @@ pub async fn create_org(
     keys: &TokenKeys,
     display_name: Option<String>,
 ) -> anyhow::Result<(DevOrgRecord, SecretString)> {
-    create_org_with(store, keys, display_name, false).await
+    create_org_with(store, keys, display_name, false, None).await
 }
 
 /// [`create_org`], with an admin token that never expires when `forever` (the emulator's,
-/// API-CONVENTIONS entry 131).
+/// API-CONVENTIONS entry 131), and ids drawn from `id_seed` (entry 133).
 ///
 /// # Errors
 /// When the store fails.
@@ -74,10 +74,15 @@ pub async fn create_org_with(
     keys: &TokenKeys,
     display_name: Option<String>,
     forever: bool,
+    id_seed: Option<&str>,
 ) -> anyhow::Result<(DevOrgRecord, SecretString)> {
     let now = revdir_core::clock::system_now();
     let created =
         store.create_dev_org(display_name, now).await.map_err(|e| anyhow::anyhow!("creating a dev org: {e}"))?;
+    if let Some(seed) = id_seed {
+        // Before the admin's token, whose id is the seed's first draw.
+        store.set_id_seed(&created.org.id, seed).await.map_err(|e| anyhow::anyhow!("seeding ids: {e}"))?;
+    }
     let token = if forever {
         keys.mint_pat_forever(store, &created.org.id, created.admin, now).await?
     } else {

@@ -238,7 +238,8 @@ async fn mint_admin(
 /// When the store fails.
 pub async fn admin_token(app: &AppState, new_org: bool) -> anyhow::Result<SecretString> {
     if new_org {
-        let (_, token) = crate::operator::create_org_with(app.store.as_ref(), &app.keys, None, app.emulator).await?;
+        let (_, token) =
+            crate::operator::create_org_with(app.store.as_ref(), &app.keys, None, app.emulator, None).await?;
         return Ok(token);
     }
     let now = revdir_core::clock::system_now();

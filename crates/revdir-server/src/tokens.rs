@@ -158,7 +158,7 @@ impl TokenKeys {
         exp: i64,
         expires_at: Option<Timestamp>,
     ) -> anyhow::Result<SecretString> {
-        let jti = uuid::Uuid::new_v4().simple().to_string();
+        let jti = token_id(store, org).await?;
         let claims = Claims {
             iss: ISSUER.to_owned(),
             sub: don(subject.kind, org, subject.id),
@@ -200,7 +200,7 @@ impl TokenKeys {
         request: TokenRequest,
         now: Timestamp,
     ) -> Result<IssuedToken, ApiError> {
-        let jti = uuid::Uuid::new_v4().simple().to_string();
+        let jti = token_id(store, &scope.dev_org).await?;
         let kind = request.grant.kind();
         let seconds = i64::from(request.days) * 86_400;
         let expires_at = Timestamp::from_millis((now.seconds() + seconds) * 1000);
@@ -256,6 +256,16 @@ impl TokenKeys {
         }
         Ok(data.claims)
     }
+}
+
+/// A new token's id: under an org's `id_seed` (the emulator's reproducible ids) the org's id
+/// followed by seeded characters, since token ids are unique across the server and two orgs of
+/// one seed must not collide; else a random UUID.
+async fn token_id(store: &dyn Store, org: &str) -> Result<String, revdir_core::StoreError> {
+    Ok(match store.org_random(org, 32usize.saturating_sub(org.len()).max(8)).await? {
+        Some(seeded) => format!("{org}{seeded}"),
+        None => uuid::Uuid::new_v4().simple().to_string(),
+    })
 }
 
 /// `9999-12-31T23:59:59Z` in seconds: the `exp` of a token that does not expire.

@@ -78,12 +78,19 @@ async fn orgs_create(
             }
         }
     }
-    if req.id_seed.is_some() {
-        return Err(ValidationError::not_permitted("id_seed", "reproducible ids are not built yet").into());
-    }
+    let id_seed = match &req.id_seed {
+        None => None,
+        Some(serde_json::Value::String(s)) if !s.is_empty() && s.len() <= 200 => Some(s.clone()),
+        Some(serde_json::Value::Number(n)) => Some(n.to_string()),
+        Some(_) => {
+            return Err(
+                ValidationError::not_permitted("id_seed", "a non-empty string (up to 200 bytes) or a number").into()
+            )
+        }
+    };
     // A bad document is refused before any org exists (its error names the path in `seed`).
     let seed = req.seed.map(crate::seed::SeedDocument::from_value).transpose()?;
-    let (org, token) = create_org_with(app.store.as_ref(), &app.keys, name, app.emulator).await?;
+    let (org, token) = create_org_with(app.store.as_ref(), &app.keys, name, app.emulator, id_seed.as_deref()).await?;
     if let Some(doc) = &seed {
         let scope = crate::seed::admin_scope(org.id.clone(), UserRef { kind: ObjectKind::DevUser, id: 1 });
         if let Err(e) = crate::seed::load(app.store.as_ref(), &scope, doc, &app.url_policy, scope.now).await {

@@ -248,7 +248,7 @@ impl AccountStore for Backend {
                     write_tag_links(tx, org, code(ObjectKind::Account), &sid, &d.tags).await?;
                 }
                 let rev_org = RevOrgRecord {
-                    id: random_alnum(8),
+                    id: org_random(tx, org, 8).await?,
                     account: id,
                     display_name: d.display_name.clone(),
                     description: None,

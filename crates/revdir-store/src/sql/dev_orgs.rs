@@ -204,6 +204,36 @@ impl DevOrgStore for Backend {
         .await
     }
 
+    async fn set_id_seed(&self, dev_org: &str, seed: &str) -> StoreResult<()> {
+        self.write(|tx| {
+            Box::pin(async move {
+                sqlx::query::<Db>("UPDATE dev_orgs SET id_seed = $2 WHERE id = $1")
+                    .bind(dev_org)
+                    .bind(seed)
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(db_err)?;
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    async fn org_random(&self, dev_org: &str, len: usize) -> StoreResult<Option<String>> {
+        let mut conn = self.fast_read().await.map_err(db_err)?;
+        let seeded: Option<(Option<String>,)> = sqlx::query_as("SELECT id_seed FROM dev_orgs WHERE id = $1")
+            .bind(dev_org)
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(db_err)?;
+        conn.release();
+        if !matches!(seeded, Some((Some(_),))) {
+            return Ok(None);
+        }
+        // Seeded: the draw bumps the org's counter, so it is a write.
+        self.write(|tx| Box::pin(async move { org_random(tx, dev_org, len).await.map(Some) })).await
+    }
+
     async fn list_dev_orgs(&self) -> StoreResult<Vec<(DevOrgRecord, OrgTime)>> {
         #[derive(sqlx::FromRow)]
         struct Row {

@@ -128,6 +128,45 @@ pub(super) fn random_alnum(len: usize) -> String {
     rand::thread_rng().sample_iter(&Alphanumeric).take(len).map(char::from).collect()
 }
 
+/// `len` random letters and digits for org `org`: from the org's seeded generator when it was
+/// created with an `id_seed` (the emulator's reproducible ids: SHA-256 of the seed and the
+/// org's `rng` counter, which the write's transaction bumps), else from the thread's RNG.
+pub(super) async fn org_random(conn: &mut Conn, org: &str, len: usize) -> StoreResult<String> {
+    let seed: Option<(Option<String>,)> = sqlx::query_as("SELECT id_seed FROM dev_orgs WHERE id = $1")
+        .bind(org)
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(db_err)?;
+    let Some((Some(seed),)) = seed else { return Ok(random_alnum(len)) };
+    let draw = next_id(conn, org, "rng").await?;
+    Ok(seeded_alnum(&seed, draw, len))
+}
+
+/// `len` letters and digits drawn from `seed` at position `draw`: the same for the same three.
+pub(super) fn seeded_alnum(seed: &str, draw: i64, len: usize) -> String {
+    use sha2::{Digest as _, Sha256};
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    let mut out = String::with_capacity(len);
+    let mut block = 0u32;
+    while out.len() < len {
+        let digest = Sha256::new()
+            .chain_update(seed)
+            .chain_update(draw.to_le_bytes())
+            .chain_update(block.to_le_bytes())
+            .finalize();
+        // 248 is the largest multiple of 62 below 256: rejecting the rest keeps letters uniform.
+        out.extend(
+            digest
+                .iter()
+                .filter(|b| **b < 248)
+                .map(|b| char::from(ALPHABET[usize::from(*b) % 62]))
+                .take(len - out.len()),
+        );
+        block += 1;
+    }
+    out
+}
+
 /// The later of `now` and just after `previous`: `modified_date` always moves forward.
 pub(super) fn after(previous: Timestamp, now: Timestamp) -> Timestamp {
     now.max(Timestamp::from_millis(previous.millis() + 1))

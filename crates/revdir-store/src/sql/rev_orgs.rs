@@ -219,7 +219,7 @@ impl RevOrgStore for Backend {
                 let custom =
                     apply_custom(tx, org, LeafType::RevOrg, &CustomState::default(), d.custom.as_ref()).await?;
                 let record = RevOrgRecord {
-                    id: random_alnum(8),
+                    id: org_random(tx, org, 8).await?,
                     account,
                     display_name: d.display_name.clone(),
                     description: d.description.clone(),

@@ -439,7 +439,7 @@ pub(super) async fn insert_session_workspace(
     now: Timestamp,
 ) -> StoreResult<String> {
     let SessionWorkspace { account, display_name, external_ref, traits, is_default } = w;
-    let id = random_alnum(8);
+    let id = org_random(conn, org, 8).await?;
     claim_refs(conn, org, ObjectKind::RevOrg, &id, &[external_ref.to_owned()], "rev_info.workspace_ref").await?;
     sqlx::query::<Db>(
         "INSERT INTO rev_orgs (dev_org_id, id, account_id, is_default, display_name, description, external_ref, \

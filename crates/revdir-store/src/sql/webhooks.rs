@@ -163,7 +163,8 @@ async fn enqueue(
     now: Timestamp,
 ) -> StoreResult<()> {
     let (kind, event_type) = event;
-    let event_id = format!("{}:event/{kind}-{}", don(ObjectKind::Webhook, org, webhook), random_alnum(16));
+    let event_id =
+        format!("{}:event/{kind}-{}", don(ObjectKind::Webhook, org, webhook), org_random(conn, org, 16).await?);
     sqlx::query::<Db>(
         "INSERT INTO webhook_deliveries (dev_org_id, webhook_id, change_id, event_id, event_type, payload, state, \
          attempts, fence, next_attempt_at, created_at) VALUES ($1, $2, NULL, $3, $4, $5, 'pending', 0, 0, $6, $6)",
@@ -185,7 +186,7 @@ async fn enqueue(
 /// the webhook `active` when the endpoint echoes the challenge.
 pub(super) async fn enqueue_verify(conn: &mut Conn, org: &str, webhook: i64, now: Timestamp) -> StoreResult<()> {
     supersede_verifies(conn, org, webhook).await?;
-    let payload = serde_json::json!({ "challenge": random_alnum(32) });
+    let payload = serde_json::json!({ "challenge": org_random(conn, org, 32).await? });
     enqueue(conn, org, webhook, ("verify", "verify"), &payload, now).await
 }
 
@@ -221,7 +222,9 @@ impl WebhookStore for Backend {
             Box::pin(async move {
                 let org = scope.dev_org.as_str();
                 let id = next_id(tx, org, code(ObjectKind::Webhook)).await?;
-                let secret = d.secret.resolve(|| random_alnum(GENERATED_SECRET_LEN));
+                // Drawn whether or not it is used, so an org's sequence of ids does not depend on it.
+                let fresh = org_random(tx, org, GENERATED_SECRET_LEN).await?;
+                let secret = d.secret.resolve(|| fresh);
                 sqlx::query::<Db>(
                     "INSERT INTO webhooks (dev_org_id, id, url, secret, status, event_types, headers, \
                      created_by_kind, created_by_id, created_date, modified_by_kind, modified_by_id, modified_date) \
@@ -274,7 +277,8 @@ impl WebhookStore for Backend {
                 let n = number_or_404(org, ObjectKind::Webhook, &p.id)?;
                 let mut w = lock_webhook(tx, org, n).await?.ok_or_else(|| not_found(ObjectKind::Webhook, &p.id))?;
                 let before = webhook_wire(tx, org, n).await?;
-                let applied = p.apply(&mut w, || random_alnum(GENERATED_SECRET_LEN))?;
+                let fresh = org_random(tx, org, GENERATED_SECRET_LEN).await?;
+                let applied = p.apply(&mut w, || fresh)?;
                 sqlx::query::<Db>(
                     "UPDATE webhooks SET url = $3, secret = $4, status = $5, event_types = $6, headers = $7, \
                      modified_by_kind = $8, modified_by_id = $9, modified_date = $10 WHERE dev_org_id = $1 AND id = $2",
