@@ -111,8 +111,57 @@ pub async fn faults(State(app): State<AppState>, req: Request, next: Next) -> Re
             Err(_) => return next.run(Request::from_parts(parts, body)).await,
         },
     };
+    let (seeded, scope) = match seeded_request_id(&app, &mut parts, scope).await {
+        Ok(done) => done,
+        Err(e) => return e.into_response(),
+    };
     let req = Request::from_parts(parts, body);
-    let matched = match app.store.count_fault_matches(&scope, &operation).await {
+    let mut response = planned_fault(&app, &scope, &operation, req, next).await;
+    if let Some(id) = seeded {
+        response.headers_mut().insert(REQUEST_ID, id);
+    }
+    response
+}
+
+/// The header of a request's id.
+const REQUEST_ID: &str = "x-request-id";
+
+/// Whether the client sent its own `X-Request-Id`, noted before revdir makes one up: an org
+/// with an `id_seed` replaces only the made-up ones.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientRequestId(pub bool);
+
+/// Notes whether the request came with its own `X-Request-Id` (the outer layer, before one is
+/// made up).
+pub async fn note_client_request_id(mut req: Request, next: Next) -> Response {
+    let sent = req.headers().contains_key(REQUEST_ID);
+    req.extensions_mut().insert(ClientRequestId(sent));
+    next.run(req).await
+}
+
+/// Under an org's `id_seed` (API-CONVENTIONS entry 133), a request id revdir made up is
+/// replaced by the org's next seeded draw: in the request (so the journal records it), in
+/// the scope, and (through the answer) in the response header. Answers the new header value,
+/// if any, and the scope as the request now carries it.
+async fn seeded_request_id(
+    app: &AppState,
+    parts: &mut axum::http::request::Parts,
+    mut scope: DevOrgScope,
+) -> Result<(Option<axum::http::HeaderValue>, DevOrgScope), ApiError> {
+    if parts.extensions.get::<ClientRequestId>().is_none_or(|c| c.0) {
+        return Ok((None, scope));
+    }
+    let Some(drawn) = app.store.org_random(&scope.dev_org, 32).await? else { return Ok((None, scope)) };
+    let Ok(value) = axum::http::HeaderValue::from_str(&drawn) else { return Ok((None, scope)) };
+    parts.headers.insert(REQUEST_ID, value.clone());
+    scope.context.request_id = Some(drawn);
+    parts.extensions.insert(scope.clone());
+    Ok((Some(value), scope))
+}
+
+/// Applies the org's fault plan to the request, or runs it.
+async fn planned_fault(app: &AppState, scope: &DevOrgScope, operation: &str, req: Request, next: Next) -> Response {
+    let matched = match app.store.count_fault_matches(scope, operation).await {
         Ok(matched) => matched,
         Err(e) => return ApiError::from(e).into_response(),
     };

@@ -276,6 +276,16 @@ async fn replay(app: &TestApp, id_seed: Value) -> Vec<String> {
     for path in ["/rev-users.list", "/rev-orgs.list", "/accounts.list", "/webhooks.list"] {
         bodies.push(app.post_as(&token, path, json!({})).await.body);
     }
+    // The request id it returns (none was sent), and the journal that records it; journal
+    // entry numbers are the server's, shared by every org, so they are left out.
+    let raw = app.raw.post(format!("{}/tags.create", app.addr)).bearer_auth(&token).json(&json!({"name": "t"}));
+    let answered = raw.send().await.unwrap();
+    bodies.push(json!(answered.headers()["x-request-id"].to_str().unwrap()));
+    let mut journal = app.revdir_as(&token, "/_revdir/journal.list", json!({"limit": 100})).await.body;
+    for entry in journal["entries"].as_array_mut().unwrap() {
+        entry.as_object_mut().unwrap().remove("id");
+    }
+    bodies.push(journal["entries"].clone());
     bodies.into_iter().map(|b| b.to_string().replace(&org, "ORG")).collect()
 }
 
@@ -287,8 +297,13 @@ async fn two_orgs_of_one_id_seed_answer_byte_for_byte_alike(app: TestApp) {
     }
     assert!(first.iter().any(|b| b.contains("revo/")), "the workspaces' random ids are in the comparison");
     assert!(first.iter().any(|b| b.contains("token/")), "and the tokens' ids");
+    assert!(first.iter().any(|b| b.contains("request_id")), "and the request ids the journal records");
     // Another seed draws other ids.
     let other = replay(&app, json!(7)).await;
     assert_ne!(first[0], other[0], "a rev org id differs under another seed");
     assert_eq!(operator(&app, "/_revdir/orgs.create", json!({"id_seed": {"x": 1}})).await.status, 400);
+    // A request id the client sends is its own, seed or not.
+    let (_, token) = new_org(&app, json!({"id_seed": "seed-42"})).await;
+    let req = app.raw.post(format!("{}/rev-users.list", app.addr)).bearer_auth(&token).header("x-request-id", "mine");
+    assert_eq!(req.json(&json!({})).send().await.unwrap().headers()["x-request-id"], "mine");
 }
