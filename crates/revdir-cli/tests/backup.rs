@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use assert_cmd::cargo::CommandCargoExt as _;
-use common::Node;
+use common::{Node, PgSchema};
 use revdir_spec_check::assert_valid_response;
 use serde_json::{json, Value};
 
@@ -280,46 +280,8 @@ fn a_binary_older_than_the_schema_refuses_to_start_on_sqlite() {
 
 #[test]
 fn a_binary_older_than_the_schema_refuses_to_start_on_postgresql() {
-    let schema = PgSchema::create("newer");
+    let schema = PgSchema::create("backup_newer");
     succeeded(&["migrate", "--db", &schema.url]);
     PgSchema::run(&future_migration(&format!("{}._sqlx_migrations", schema.name), "'\\x00'::bytea"));
     every_command_refuses_the_newer_schema(&schema.url);
-}
-
-/// A fresh schema in the PostgreSQL named by `REVDIR_TEST_PG`, dropped at the end.
-struct PgSchema {
-    name: String,
-    /// The database URL that selects the schema.
-    url: String,
-}
-
-impl PgSchema {
-    fn create(test: &str) -> Self {
-        let name = format!("revdir_backup_{test}_{}", std::process::id());
-        Self::run(&format!("DROP SCHEMA IF EXISTS {name} CASCADE"));
-        Self::run(&format!("CREATE SCHEMA {name}"));
-        let base = Self::base();
-        let sep = if base.contains('?') { '&' } else { '?' };
-        Self { url: format!("{base}{sep}options[search_path]={name}"), name }
-    }
-
-    fn base() -> String {
-        std::env::var("REVDIR_TEST_PG").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
-    }
-
-    fn run(sql: &str) {
-        runtime().block_on(async {
-            let pool = sqlx::PgPool::connect(&Self::base())
-                .await
-                .unwrap_or_else(|e| panic!("PostgreSQL unreachable at REVDIR_TEST_PG: {e}"));
-            sqlx::query(sql).execute(&pool).await.unwrap();
-            pool.close().await;
-        });
-    }
-}
-
-impl Drop for PgSchema {
-    fn drop(&mut self) {
-        Self::run(&format!("DROP SCHEMA IF EXISTS {} CASCADE", self.name));
-    }
 }

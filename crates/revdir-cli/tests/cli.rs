@@ -1,6 +1,8 @@
 //! The `revdir` binary as a user runs it: serve, token create, migrate, signals, restarts.
 #![expect(clippy::unwrap_used, reason = "test helpers abort the test on any failed step")]
 
+mod common;
+
 use std::io::{BufRead, BufReader};
 use std::process::{Child, ChildStdout, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
@@ -8,6 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use assert_cmd::cargo::CommandCargoExt as _;
+use common::PgSchema;
 use revdir_spec_check::assert_valid_response;
 use serde_json::{json, Value};
 
@@ -307,47 +310,8 @@ fn every_answered_write_survives_kill_9_under_load_on_sqlite() {
 
 #[test]
 fn every_answered_write_survives_kill_9_under_load_on_postgresql() {
-    let schema = PgSchema::create("kill9");
+    let schema = PgSchema::create("cli_kill9");
     every_answered_write_survives_kill_9_under_load(&schema.url);
-}
-
-/// A fresh schema in the PostgreSQL named by `REVDIR_TEST_PG`, dropped at the end.
-struct PgSchema {
-    name: String,
-    /// The database URL that selects the schema.
-    url: String,
-}
-
-impl PgSchema {
-    fn create(test: &str) -> Self {
-        let name = format!("revdir_cli_{test}_{}", std::process::id());
-        Self::run(&format!("DROP SCHEMA IF EXISTS {name} CASCADE"));
-        Self::run(&format!("CREATE SCHEMA {name}"));
-        let base = Self::base();
-        let sep = if base.contains('?') { '&' } else { '?' };
-        Self { url: format!("{base}{sep}options[search_path]={name}"), name }
-    }
-
-    fn base() -> String {
-        std::env::var("REVDIR_TEST_PG").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
-    }
-
-    fn run(sql: &str) {
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-        rt.block_on(async {
-            let pool = sqlx::PgPool::connect(&Self::base())
-                .await
-                .unwrap_or_else(|e| panic!("PostgreSQL unreachable at REVDIR_TEST_PG: {e}"));
-            sqlx::query(sql).execute(&pool).await.unwrap();
-            pool.close().await;
-        });
-    }
-}
-
-impl Drop for PgSchema {
-    fn drop(&mut self) {
-        Self::run(&format!("DROP SCHEMA IF EXISTS {} CASCADE", self.name));
-    }
 }
 
 /// How many writers keep requests in flight while the server is killed.
