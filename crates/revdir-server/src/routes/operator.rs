@@ -13,7 +13,7 @@ use revdir_core::ids::{parse_id, ObjectKind};
 use revdir_core::pagination::PageRequest;
 use revdir_core::refs::UserRef;
 use revdir_core::time::Timestamp;
-use revdir_core::{values, DevOrgScope, ValidationError};
+use revdir_core::{values, ValidationError};
 use secrecy::ExposeSecret as _;
 
 use crate::error::{ApiError, ApiResult};
@@ -105,14 +105,7 @@ async fn orgs_create(
     if expires_at.is_some() {
         app.store.set_org_expiry(&org.id, expires_at).await?;
     }
-    let scope = DevOrgScope {
-        dev_org: org.id.clone(),
-        actor: UserRef { kind: ObjectKind::DevUser, id: 1 },
-        actor_summary: None,
-        token_id: String::new(),
-        context: Default::default(),
-        now: org.created_date,
-    };
+    let scope = crate::seed::admin_scope(org.id.clone(), UserRef { kind: ObjectKind::DevUser, id: 1 });
     let page = PageRequest::parse(None, Some(100), None, None, &[])?;
     let bots = app.store.list_sys_users(&scope, page).await?;
     tracing::info!(dev_org = %org.id, "operator created a dev org");
